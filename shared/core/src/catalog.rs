@@ -1,0 +1,46 @@
+//! The catalog: what is sold, at which price in each currency, and how many are on hand.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::Sku;
+use crate::money::{Currency, Money};
+
+/// Where stock is held. One location today; the model keeps stock per location.
+pub const DEFAULT_LOCATION: &str = "main";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub sku: Sku,
+    pub name: String,
+    pub category: String,
+    pub active: bool,
+    /// Unit price in minor units, per currency the product is sold in.
+    pub prices: BTreeMap<Currency, i64>,
+    /// Units on hand, per location.
+    pub stock: BTreeMap<String, i64>,
+    pub version: u64,
+}
+
+impl Product {
+    pub fn price(&self, currency: Currency) -> Option<Money> {
+        self.prices
+            .get(&currency)
+            .map(|minor| Money::new(*minor, currency))
+    }
+
+    pub fn available(&self, location: &str) -> i64 {
+        self.stock.get(location).copied().unwrap_or(0)
+    }
+}
+
+/// A product's description and prices as an operator sets them; stock is managed separately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductDetails {
+    pub sku: Sku,
+    pub name: String,
+    pub category: String,
+    pub active: bool,
+    pub prices: BTreeMap<Currency, i64>,
+}

@@ -1,0 +1,326 @@
+//! Identifiers and validated values: once constructed, they are known to be well formed.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{field}: {message}")]
+pub struct InvalidValue {
+    pub field: String,
+    pub message: String,
+}
+
+impl InvalidValue {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        InvalidValue {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+macro_rules! string_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A customer's id: the identity provider's subject (`sub` claim).
+    CustomerId
+);
+string_id!(
+    /// A cart id (random, 128 bits).
+    CartId
+);
+string_id!(
+    /// An order id, derived from the checkout's idempotency scope and key.
+    OrderId
+);
+string_id!(
+    /// An outbox event id.
+    EventId
+);
+string_id!(
+    /// A stock keeping unit: 1 to 64 of `A-Z 0-9 - _ .`, upper case.
+    Sku
+);
+string_id!(
+    /// An e-mail address, kept as entered; compare with [`Email::normalized`].
+    Email
+);
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::fill(&mut buf[..]);
+    hex::encode(buf)
+}
+
+impl CustomerId {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 128
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:@|".contains(c));
+        if ok {
+            Ok(CustomerId(raw.to_owned()))
+        } else {
+            Err(InvalidValue::new("sub", "not a valid customer identity"))
+        }
+    }
+}
+
+impl CartId {
+    pub fn random() -> Self {
+        CartId(format!("cart_{}", random_hex(16)))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_prefixed(raw, "cart_", 32, "cart_id").map(CartId)
+    }
+}
+
+impl OrderId {
+    /// The same customer (or guest cart) and idempotency key always give the same order id,
+    /// which makes the order item itself the idempotency record.
+    pub fn for_checkout(scope: &str, idempotency_key: &str) -> Self {
+        let digest = Sha256::digest(format!("checkout\u{0}{scope}\u{0}{idempotency_key}"));
+        OrderId(format!("ord_{}", hex::encode(&digest[..16])))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_prefixed(raw, "ord_", 32, "order_id").map(OrderId)
+    }
+
+    /// A short number for people: printed on receipts and used in Salesforce.
+    pub fn order_number(&self) -> String {
+        let digest = Sha256::digest(self.0.as_bytes());
+        format!("SO-{}", hex::encode_upper(&digest[..5]))
+    }
+}
+
+impl EventId {
+    pub fn random() -> Self {
+        EventId(format!("evt_{}", random_hex(16)))
+    }
+
+    pub fn from_string(raw: String) -> Self {
+        EventId(raw)
+    }
+}
+
+fn parse_prefixed(
+    raw: &str,
+    prefix: &str,
+    hex_len: usize,
+    field: &str,
+) -> Result<String, InvalidValue> {
+    let ok = raw.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == hex_len
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    });
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(InvalidValue::new(field, format!("not a valid {field}")))
+    }
+}
+
+impl Sku {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "-_.".contains(c));
+        if ok {
+            Ok(Sku(raw.to_owned()))
+        } else {
+            Err(InvalidValue::new(
+                "sku",
+                "must be 1-64 characters of A-Z, 0-9, '-', '_' or '.'",
+            ))
+        }
+    }
+}
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let trimmed = raw.trim();
+        let bad = || InvalidValue::new("email", "not a valid e-mail address");
+        if trimmed.len() > 254 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = trimmed.rsplit_once('@').ok_or_else(bad)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+            return Err(bad());
+        }
+        Ok(Email(trimmed.to_owned()))
+    }
+
+    /// The form used for uniqueness and matching: e-mail addresses are case-insensitive here.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+
+    /// A stable, non-reversible key for a guest, so logs and queue group ids never carry the address.
+    pub fn guest_key(&self) -> String {
+        let digest = Sha256::digest(self.normalized().as_bytes());
+        format!("guest_{}", hex::encode(&digest[..16]))
+    }
+}
+
+/// Quantity of one line: 1 to 999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Quantity(u32);
+
+impl Quantity {
+    pub const MAX: u32 = 999;
+
+    pub fn parse(raw: i64) -> Result<Self, InvalidValue> {
+        if (1..=i64::from(Self::MAX)).contains(&raw) {
+            Ok(Quantity(raw as u32))
+        } else {
+            Err(InvalidValue::new(
+                "quantity",
+                format!("must be between 1 and {}", Self::MAX),
+            ))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// A secret that lets a guest reach their cart and order; only its hash is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GuestToken(String);
+
+impl GuestToken {
+    pub fn random() -> Self {
+        GuestToken(random_hex(32))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(GuestToken(raw.to_ascii_lowercase()))
+        } else {
+            Err(InvalidValue::new("X-Cart-Token", "not a valid cart token"))
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+impl fmt::Debug for GuestToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GuestToken(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skus_are_upper_case_codes() {
+        assert!(Sku::parse("TSHIRT-BLK-M").is_ok());
+        assert!(Sku::parse("tshirt").is_err());
+        assert!(Sku::parse("").is_err());
+        assert!(Sku::parse(&"A".repeat(65)).is_err());
+        assert!(Sku::parse("A B").is_err());
+    }
+
+    #[test]
+    fn emails_compare_case_insensitively() {
+        let a = Email::parse("Jane.Doe@Example.COM").unwrap();
+        let b = Email::parse(" jane.doe@example.com ").unwrap();
+        assert_eq!(a.normalized(), b.normalized());
+        assert_eq!(a.guest_key(), b.guest_key());
+        assert!(a.guest_key().starts_with("guest_"));
+    }
+
+    #[test]
+    fn malformed_emails_are_rejected() {
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a@.com",
+            "a b@c.com",
+            "@x.com",
+            "a@x..com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn quantity_is_one_to_999() {
+        assert!(Quantity::parse(0).is_err());
+        assert!(Quantity::parse(-3).is_err());
+        assert!(Quantity::parse(1000).is_err());
+        assert_eq!(Quantity::parse(999).unwrap().get(), 999);
+    }
+
+    #[test]
+    fn checkout_order_ids_depend_on_scope_and_key() {
+        let a = OrderId::for_checkout("cust-1", "key-1");
+        assert_eq!(a, OrderId::for_checkout("cust-1", "key-1"));
+        assert_ne!(a, OrderId::for_checkout("cust-2", "key-1"));
+        assert_ne!(a, OrderId::for_checkout("cust-1", "key-2"));
+        assert!(OrderId::parse(a.as_str()).is_ok());
+        assert!(a.order_number().starts_with("SO-"));
+    }
+
+    #[test]
+    fn ids_parse_only_their_own_shape() {
+        let cart = CartId::random();
+        assert!(CartId::parse(cart.as_str()).is_ok());
+        assert!(CartId::parse("cart_../../etc").is_err());
+        assert!(OrderId::parse(cart.as_str()).is_err());
+    }
+
+    #[test]
+    fn guest_tokens_hash_and_never_print() {
+        let t = GuestToken::random();
+        assert_eq!(GuestToken::parse(t.expose()).unwrap().hash(), t.hash());
+        assert_eq!(format!("{t:?}"), "GuestToken(..)");
+    }
+}

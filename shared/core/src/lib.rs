@@ -1,0 +1,16 @@
+//! The storesync domain: money, catalog, customers, carts, orders and their rules, the ports
+//! to the outside world and the use cases over them. No I/O here.
+
+pub mod cart;
+pub mod catalog;
+pub mod customer;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod ports;
+pub mod pricing;
+pub mod storefront;
+
+pub use error::{AppError, DomainError};

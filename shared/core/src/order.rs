@@ -1,0 +1,713 @@
+//! Orders and their life cycle: an explicit transition table, nothing implicit.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::cart::{Cart, CartOwner};
+use crate::customer::Address;
+use crate::error::DomainError;
+use crate::ids::{CartId, CustomerId, Email, OrderId, Quantity, Sku};
+use crate::money::{Currency, Money};
+use crate::pricing::{Discount, PricingPolicy, Totals};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    Fulfilling,
+    Shipped,
+    Delivered,
+    Closed,
+    Cancelled,
+    ReturnRequested,
+    Returned,
+    Refunded,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 10] = [
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
+        OrderStatus::Fulfilling,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Closed,
+        OrderStatus::Cancelled,
+        OrderStatus::ReturnRequested,
+        OrderStatus::Returned,
+        OrderStatus::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Fulfilling => "fulfilling",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Closed => "closed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::ReturnRequested => "return_requested",
+            OrderStatus::Returned => "returned",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Authorized,
+    Captured,
+    Failed,
+    PartiallyRefunded,
+    Refunded,
+    Disputed,
+}
+
+/// What can happen to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderEvent {
+    PaymentCaptured,
+    Cancel,
+    StartFulfilment,
+    Ship,
+    Deliver,
+    Close,
+    RequestReturn,
+    ReceiveReturn,
+    Refund,
+}
+
+impl OrderEvent {
+    pub const ALL: [OrderEvent; 9] = [
+        OrderEvent::PaymentCaptured,
+        OrderEvent::Cancel,
+        OrderEvent::StartFulfilment,
+        OrderEvent::Ship,
+        OrderEvent::Deliver,
+        OrderEvent::Close,
+        OrderEvent::RequestReturn,
+        OrderEvent::ReceiveReturn,
+        OrderEvent::Refund,
+    ];
+}
+
+/// The life cycle, as one table: (from, event) -> to. Anything not listed is refused.
+pub const TRANSITIONS: &[(OrderStatus, OrderEvent, OrderStatus)] = {
+    use OrderEvent as E;
+    use OrderStatus as S;
+    &[
+        (S::PendingPayment, E::PaymentCaptured, S::Paid),
+        (S::PendingPayment, E::Cancel, S::Cancelled),
+        (S::Paid, E::Cancel, S::Cancelled),
+        (S::Paid, E::StartFulfilment, S::Fulfilling),
+        (S::Fulfilling, E::Ship, S::Shipped),
+        (S::Shipped, E::Deliver, S::Delivered),
+        (S::Delivered, E::Close, S::Closed),
+        (S::Delivered, E::RequestReturn, S::ReturnRequested),
+        (S::ReturnRequested, E::ReceiveReturn, S::Returned),
+        (S::Returned, E::Refund, S::Refunded),
+        // A partial return leaves items with the customer, who may return more of them later.
+        (S::Refunded, E::RequestReturn, S::ReturnRequested),
+    ]
+};
+
+/// The next status for an event, or the error that names the current status.
+pub fn next_status(from: OrderStatus, event: OrderEvent) -> Result<OrderStatus, DomainError> {
+    TRANSITIONS
+        .iter()
+        .find(|(f, e, _)| *f == from && *e == event)
+        .map(|(_, _, to)| *to)
+        .ok_or(DomainError::InvalidTransition {
+            current: from,
+            event,
+        })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderType {
+    Normal,
+    Bulk,
+    Return,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub sku: Sku,
+    pub name: String,
+    pub quantity: Quantity,
+    pub unit_price: Money,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStatus {
+    Requested,
+    Received,
+    Refunded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnLine {
+    pub sku: Sku,
+    pub quantity: Quantity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnRequest {
+    pub id: String,
+    pub lines: Vec<ReturnLine>,
+    pub reason: String,
+    pub status: ReturnStatus,
+    pub requested_at: DateTime<Utc>,
+}
+
+/// Who placed the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCustomer {
+    pub customer_id: Option<CustomerId>,
+    /// The customer id, or for a guest a hash of the lowercased e-mail: orders of one
+    /// customer are processed in order under this key.
+    pub customer_key: String,
+    /// Kept for guests only; a registered customer's address lives on the profile.
+    pub guest_email: Option<Email>,
+    pub guest_token_hash: Option<String>,
+}
+
+/// Approvals that rules require before the order may move on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approvals {
+    /// Set when the discount is over 20%; fulfilment waits for `discount_approved_by`.
+    pub discount_required: bool,
+    pub discount_approved_by: Option<String>,
+    pub refund_approved_by: Option<String>,
+}
+
+/// What makes a repeated checkout request recognisable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutRequestRecord {
+    pub idempotency_key: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub number: String,
+    pub cart_id: CartId,
+    pub customer: OrderCustomer,
+    pub status: OrderStatus,
+    pub payment_status: PaymentStatus,
+    pub order_type: OrderType,
+    pub currency: Currency,
+    pub lines: Vec<OrderLine>,
+    pub totals: Totals,
+    pub discount: Option<Discount>,
+    pub shipping_address: Address,
+    pub location: String,
+    pub returns: Vec<ReturnRequest>,
+    pub approvals: Approvals,
+    pub checkout: CheckoutRequestRecord,
+    pub cancel_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// Everything checkout needs besides the cart.
+#[derive(Debug, Clone)]
+pub struct CheckoutDetails {
+    pub order_id: OrderId,
+    pub shipping_address: Address,
+    pub guest_email: Option<Email>,
+    pub location: String,
+    pub request: CheckoutRequestRecord,
+}
+
+impl Order {
+    /// Prices the cart into a new order awaiting payment.
+    pub fn from_cart(
+        cart: &Cart,
+        details: CheckoutDetails,
+        policy: &PricingPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Order, DomainError> {
+        if cart.lines.is_empty() {
+            return Err(DomainError::EmptyCart);
+        }
+        let customer = match &cart.owner {
+            CartOwner::Customer { customer_id } => OrderCustomer {
+                customer_id: Some(customer_id.clone()),
+                customer_key: customer_id.to_string(),
+                guest_email: None,
+                guest_token_hash: None,
+            },
+            CartOwner::Guest { token_hash } => {
+                let email = details
+                    .guest_email
+                    .clone()
+                    .ok_or(DomainError::GuestEmailRequired)?;
+                OrderCustomer {
+                    customer_id: None,
+                    customer_key: email.guest_key(),
+                    guest_email: Some(email),
+                    guest_token_hash: Some(token_hash.clone()),
+                }
+            }
+        };
+        let lines = cart
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(OrderLine {
+                    sku: l.sku.clone(),
+                    name: l.name.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                    line_total: l.total()?,
+                })
+            })
+            .collect::<Result<Vec<_>, DomainError>>()?;
+        let subtotal = cart.subtotal()?;
+        let totals = policy.totals(
+            subtotal,
+            cart.discount.as_ref(),
+            Some(&details.shipping_address.country),
+        )?;
+        let order_type = if cart.total_quantity() >= policy.bulk_threshold {
+            OrderType::Bulk
+        } else {
+            OrderType::Normal
+        };
+        let discount_required = cart
+            .discount
+            .as_ref()
+            .is_some_and(|d| d.needs_manager_approval(subtotal));
+        Ok(Order {
+            number: details.order_id.order_number(),
+            id: details.order_id,
+            cart_id: cart.id.clone(),
+            customer,
+            status: OrderStatus::PendingPayment,
+            payment_status: PaymentStatus::Pending,
+            order_type,
+            currency: cart.currency,
+            lines,
+            totals,
+            discount: cart.discount.clone(),
+            shipping_address: details.shipping_address,
+            location: details.location,
+            returns: Vec::new(),
+            approvals: Approvals {
+                discount_required,
+                ..Approvals::default()
+            },
+            checkout: details.request,
+            cancel_reason: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+    }
+
+    /// Applies an event: the order one version on, or why it may not happen now.
+    pub fn apply(&self, event: OrderEvent, now: DateTime<Utc>) -> Result<Order, DomainError> {
+        let to = next_status(self.status, event)?;
+        match event {
+            OrderEvent::StartFulfilment
+                if self.approvals.discount_required
+                    && self.approvals.discount_approved_by.is_none() =>
+            {
+                return Err(DomainError::ApprovalRequired { what: "discount" });
+            }
+            OrderEvent::Close if self.payment_status != PaymentStatus::Captured => {
+                return Err(DomainError::PaymentNotCaptured {
+                    payment_status: self.payment_status,
+                });
+            }
+            OrderEvent::Refund if self.approvals.refund_approved_by.is_none() => {
+                return Err(DomainError::ApprovalRequired { what: "refund" });
+            }
+            _ => {}
+        }
+        let mut next = self.clone();
+        next.status = to;
+        next.updated_at = now;
+        next.version += 1;
+        match event {
+            OrderEvent::PaymentCaptured => next.payment_status = PaymentStatus::Captured,
+            OrderEvent::ReceiveReturn => {
+                mark_returns(&mut next, ReturnStatus::Requested, ReturnStatus::Received)
+            }
+            OrderEvent::Refund => {
+                mark_returns(&mut next, ReturnStatus::Received, ReturnStatus::Refunded)
+            }
+            _ => {}
+        }
+        Ok(next)
+    }
+
+    /// Cancels before fulfilment; returns the order and the stock to put back.
+    pub fn cancel(
+        &self,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(Order, Vec<(Sku, u32)>), DomainError> {
+        let mut next = self.apply(OrderEvent::Cancel, now)?;
+        next.cancel_reason = reason;
+        let restock = self
+            .lines
+            .iter()
+            .map(|l| (l.sku.clone(), l.quantity.get()))
+            .collect();
+        Ok((next, restock))
+    }
+
+    /// How many units of a line may still be returned.
+    pub fn returnable(&self, sku: &Sku) -> u32 {
+        let ordered = self
+            .lines
+            .iter()
+            .filter(|l| &l.sku == sku)
+            .map(|l| l.quantity.get())
+            .sum::<u32>();
+        let returned = self
+            .returns
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|l| &l.sku == sku)
+            .map(|l| l.quantity.get())
+            .sum::<u32>();
+        ordered.saturating_sub(returned)
+    }
+
+    /// Requests the return of some or all delivered items.
+    pub fn request_return(
+        &self,
+        lines: Vec<ReturnLine>,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<Order, DomainError> {
+        if lines.is_empty() {
+            return Err(DomainError::Invalid(vec![crate::ids::InvalidValue::new(
+                "lines",
+                "name at least one line to return",
+            )]));
+        }
+        let mut next = self.apply(OrderEvent::RequestReturn, now)?;
+        let mut seen: Vec<&Sku> = Vec::new();
+        for line in &lines {
+            if seen.contains(&&line.sku) {
+                return Err(DomainError::Invalid(vec![crate::ids::InvalidValue::new(
+                    "lines",
+                    format!("{} is named twice", line.sku),
+                )]));
+            }
+            seen.push(&line.sku);
+            let left = self.returnable(&line.sku);
+            if line.quantity.get() > left {
+                return Err(DomainError::ReturnExceedsOrder {
+                    sku: line.sku.clone(),
+                    returnable: left,
+                });
+            }
+        }
+        next.returns.push(ReturnRequest {
+            id: format!("ret_{}", next.returns.len() + 1),
+            lines,
+            reason,
+            status: ReturnStatus::Requested,
+            requested_at: now,
+        });
+        Ok(next)
+    }
+}
+
+fn mark_returns(order: &mut Order, from: ReturnStatus, to: ReturnStatus) {
+    for r in order.returns.iter_mut().filter(|r| r.status == from) {
+        r.status = to;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::cart::CartLine;
+    use crate::customer::CountryCode;
+
+    pub(crate) fn sample_cart(quantity: i64) -> Cart {
+        let mut cart = Cart::new(
+            CartId::random(),
+            CartOwner::Customer {
+                customer_id: CustomerId::parse("cust-1").unwrap(),
+            },
+            Currency::USD,
+            Utc::now(),
+        );
+        cart.lines.push(CartLine {
+            sku: Sku::parse("MUG").unwrap(),
+            name: "Mug".into(),
+            quantity: Quantity::parse(quantity).unwrap(),
+            unit_price: Money::new(1200, Currency::USD),
+        });
+        cart
+    }
+
+    fn details() -> CheckoutDetails {
+        CheckoutDetails {
+            order_id: OrderId::for_checkout("cust-1", "k"),
+            shipping_address: Address {
+                line1: "1 Main St".into(),
+                line2: None,
+                city: "Springfield".into(),
+                region: None,
+                postal_code: "12345".into(),
+                country: CountryCode::parse("US").unwrap(),
+            },
+            guest_email: None,
+            location: "main".into(),
+            request: CheckoutRequestRecord {
+                idempotency_key: "k".into(),
+                fingerprint: "f".into(),
+            },
+        }
+    }
+
+    fn order() -> Order {
+        Order::from_cart(
+            &sample_cart(2),
+            details(),
+            &PricingPolicy::default(),
+            Utc::now(),
+        )
+        .unwrap()
+    }
+
+    fn walk(order: &Order, events: &[OrderEvent]) -> Result<Order, DomainError> {
+        events
+            .iter()
+            .try_fold(order.clone(), |o, e| o.apply(*e, Utc::now()))
+    }
+
+    #[test]
+    fn every_state_and_event_pair_is_either_in_the_table_or_refused_with_the_current_state() {
+        for from in OrderStatus::ALL {
+            for event in OrderEvent::ALL {
+                let listed = TRANSITIONS
+                    .iter()
+                    .find(|(f, e, _)| *f == from && *e == event);
+                match (listed, next_status(from, event)) {
+                    (Some((_, _, to)), Ok(got)) => assert_eq!(*to, got),
+                    (None, Err(DomainError::InvalidTransition { current, .. })) => {
+                        assert_eq!(current, from)
+                    }
+                    other => panic!("{from:?} + {event:?}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_has_no_duplicate_rows_and_every_state_is_reachable() {
+        let mut keys = HashSet::new();
+        for (f, e, _) in TRANSITIONS {
+            assert!(keys.insert((*f, *e)), "duplicate row {f:?} {e:?}");
+        }
+        let reachable: HashSet<_> = TRANSITIONS.iter().map(|(_, _, t)| *t).collect();
+        for s in OrderStatus::ALL {
+            assert!(
+                s == OrderStatus::PendingPayment || reachable.contains(&s),
+                "{s:?} unreachable"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_order_awaits_payment_with_totals_from_the_policy() {
+        let o = order();
+        assert_eq!(o.status, OrderStatus::PendingPayment);
+        assert_eq!(o.payment_status, PaymentStatus::Pending);
+        assert_eq!(o.order_type, OrderType::Normal);
+        assert_eq!(o.totals.subtotal, Money::new(2400, Currency::USD));
+        assert_eq!(o.totals.shipping, Money::new(500, Currency::USD));
+        assert_eq!(o.totals.total, Money::new(2900, Currency::USD));
+        assert_eq!(o.version, 1);
+    }
+
+    #[test]
+    fn a_large_quantity_makes_a_bulk_order() {
+        let o = Order::from_cart(
+            &sample_cart(50),
+            details(),
+            &PricingPolicy::default(),
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(o.order_type, OrderType::Bulk);
+    }
+
+    #[test]
+    fn an_empty_cart_cannot_be_checked_out() {
+        let mut cart = sample_cart(1);
+        cart.lines.clear();
+        assert_eq!(
+            Order::from_cart(&cart, details(), &PricingPolicy::default(), Utc::now()).unwrap_err(),
+            DomainError::EmptyCart
+        );
+    }
+
+    #[test]
+    fn guests_must_give_an_email() {
+        let mut cart = sample_cart(1);
+        cart.owner = CartOwner::Guest {
+            token_hash: "h".into(),
+        };
+        assert_eq!(
+            Order::from_cart(&cart, details(), &PricingPolicy::default(), Utc::now()).unwrap_err(),
+            DomainError::GuestEmailRequired
+        );
+    }
+
+    #[test]
+    fn an_order_is_cancelled_before_fulfilment_and_returns_its_stock() {
+        let o = order();
+        let (cancelled, restock) = o.cancel(Some("changed mind".into()), Utc::now()).unwrap();
+        assert_eq!(cancelled.status, OrderStatus::Cancelled);
+        assert_eq!(restock, vec![(Sku::parse("MUG").unwrap(), 2)]);
+        let fulfilling = walk(
+            &o,
+            &[OrderEvent::PaymentCaptured, OrderEvent::StartFulfilment],
+        )
+        .unwrap();
+        assert_eq!(
+            fulfilling.cancel(None, Utc::now()).unwrap_err(),
+            DomainError::InvalidTransition {
+                current: OrderStatus::Fulfilling,
+                event: OrderEvent::Cancel
+            }
+        );
+    }
+
+    #[test]
+    fn an_order_cannot_close_unless_payment_is_captured() {
+        let mut o = walk(
+            &order(),
+            &[
+                OrderEvent::PaymentCaptured,
+                OrderEvent::StartFulfilment,
+                OrderEvent::Ship,
+                OrderEvent::Deliver,
+            ],
+        )
+        .unwrap();
+        o.payment_status = PaymentStatus::Disputed;
+        assert!(matches!(
+            o.apply(OrderEvent::Close, Utc::now()),
+            Err(DomainError::PaymentNotCaptured { .. })
+        ));
+        o.payment_status = PaymentStatus::Captured;
+        assert_eq!(
+            o.apply(OrderEvent::Close, Utc::now()).unwrap().status,
+            OrderStatus::Closed
+        );
+    }
+
+    #[test]
+    fn a_big_discount_holds_fulfilment_until_a_manager_approves() {
+        let mut o = order();
+        o.approvals.discount_required = true;
+        let paid = o.apply(OrderEvent::PaymentCaptured, Utc::now()).unwrap();
+        assert_eq!(
+            paid.apply(OrderEvent::StartFulfilment, Utc::now())
+                .unwrap_err(),
+            DomainError::ApprovalRequired { what: "discount" }
+        );
+        let mut approved = paid.clone();
+        approved.approvals.discount_approved_by = Some("manager-1".into());
+        assert_eq!(
+            approved
+                .apply(OrderEvent::StartFulfilment, Utc::now())
+                .unwrap()
+                .status,
+            OrderStatus::Fulfilling
+        );
+    }
+
+    #[test]
+    fn partial_returns_are_limited_to_what_was_not_returned_yet() {
+        let delivered = walk(
+            &order(),
+            &[
+                OrderEvent::PaymentCaptured,
+                OrderEvent::StartFulfilment,
+                OrderEvent::Ship,
+                OrderEvent::Deliver,
+            ],
+        )
+        .unwrap();
+        let mug = Sku::parse("MUG").unwrap();
+        let one = vec![ReturnLine {
+            sku: mug.clone(),
+            quantity: Quantity::parse(1).unwrap(),
+        }];
+        let requested = delivered
+            .request_return(one.clone(), "broken".into(), Utc::now())
+            .unwrap();
+        assert_eq!(requested.status, OrderStatus::ReturnRequested);
+        assert_eq!(requested.returnable(&mug), 1);
+        let received = requested
+            .apply(OrderEvent::ReceiveReturn, Utc::now())
+            .unwrap();
+        assert_eq!(
+            received.apply(OrderEvent::Refund, Utc::now()).unwrap_err(),
+            DomainError::ApprovalRequired { what: "refund" }
+        );
+        let mut approved = received.clone();
+        approved.approvals.refund_approved_by = Some("manager-1".into());
+        let refunded = approved.apply(OrderEvent::Refund, Utc::now()).unwrap();
+        assert_eq!(refunded.returns[0].status, ReturnStatus::Refunded);
+        let two = vec![ReturnLine {
+            sku: mug.clone(),
+            quantity: Quantity::parse(2).unwrap(),
+        }];
+        assert_eq!(
+            refunded
+                .request_return(two, "more".into(), Utc::now())
+                .unwrap_err(),
+            DomainError::ReturnExceedsOrder {
+                sku: mug.clone(),
+                returnable: 1
+            }
+        );
+        assert!(
+            refunded
+                .request_return(one, "last one".into(), Utc::now())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn returns_need_a_delivered_order() {
+        let one = vec![ReturnLine {
+            sku: Sku::parse("MUG").unwrap(),
+            quantity: Quantity::parse(1).unwrap(),
+        }];
+        assert_eq!(
+            order()
+                .request_return(one, "x".into(), Utc::now())
+                .unwrap_err(),
+            DomainError::InvalidTransition {
+                current: OrderStatus::PendingPayment,
+                event: OrderEvent::RequestReturn
+            }
+        );
+    }
+}

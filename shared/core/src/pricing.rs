@@ -1,0 +1,319 @@
+//! Totals: subtotal, discount, shipping and tax, from a policy the operator configures.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::customer::CountryCode;
+use crate::money::{Currency, Money, MoneyError};
+
+/// A discount as applied to a cart or order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discount {
+    pub code: String,
+    #[serde(flatten)]
+    pub kind: DiscountKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum DiscountKind {
+    /// Whole percent off the subtotal, 1 to 100.
+    Percent(u32),
+    /// A fixed amount off, in one currency.
+    Amount(Money),
+}
+
+impl Discount {
+    /// Discounts above 20% need a manager's approval before the order is fulfilled.
+    pub fn needs_manager_approval(&self, subtotal: Money) -> bool {
+        match self.kind {
+            DiscountKind::Percent(p) => p > 20,
+            DiscountKind::Amount(a) => {
+                a.currency() == subtotal.currency() && a.minor_units() * 5 > subtotal.minor_units()
+            }
+        }
+    }
+}
+
+/// Flat shipping per currency, free from a threshold on the discounted subtotal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShippingRate {
+    pub flat: Money,
+    pub free_from: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub subtotal: Money,
+    pub discount: Money,
+    pub shipping: Money,
+    pub tax: Money,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PolicyError {
+    #[error("invalid {setting}: {message}")]
+    Invalid {
+        setting: &'static str,
+        message: String,
+    },
+}
+
+fn invalid(setting: &'static str, message: impl Into<String>) -> PolicyError {
+    PolicyError::Invalid {
+        setting,
+        message: message.into(),
+    }
+}
+
+/// What the operator configures about prices: tax per country, shipping per currency,
+/// discount codes and when an order counts as bulk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricingPolicy {
+    /// Tax in basis points (1/100 of a percent) by destination country; absent means none.
+    pub tax_rates: BTreeMap<CountryCode, u32>,
+    pub shipping: BTreeMap<Currency, ShippingRate>,
+    pub discount_codes: BTreeMap<String, DiscountKind>,
+    /// An order whose total quantity reaches this is a bulk order.
+    pub bulk_threshold: u32,
+}
+
+impl Default for PricingPolicy {
+    fn default() -> Self {
+        PricingPolicy::parse(
+            "US:0,DE:1900,FR:2000,GB:2000,IN:1800",
+            "USD:500:5000,EUR:500:5000,GBP:400:4000,INR:9900:99900,JPY:800:8000",
+            "WELCOME10:percent:10,VIP25:percent:25,SAVE5:amount:USD:500",
+            50,
+        )
+        .expect("the built-in pricing policy parses")
+    }
+}
+
+impl PricingPolicy {
+    /// Parses the policy from its configuration strings:
+    /// tax `CC:bps,...`, shipping `CUR:flat_minor:free_from_minor,...`,
+    /// discounts `CODE:percent:N` or `CODE:amount:CUR:minor`, comma separated.
+    pub fn parse(
+        tax: &str,
+        shipping: &str,
+        discounts: &str,
+        bulk_threshold: u32,
+    ) -> Result<Self, PolicyError> {
+        let mut tax_rates = BTreeMap::new();
+        for entry in entries(tax) {
+            let (cc, bps) = entry
+                .split_once(':')
+                .ok_or_else(|| invalid("tax rates", format!("{entry:?} is not CC:bps")))?;
+            let cc = CountryCode::parse(cc).map_err(|e| invalid("tax rates", e.message))?;
+            let bps: u32 = bps.parse().ok().filter(|b| *b <= 10_000).ok_or_else(|| {
+                invalid(
+                    "tax rates",
+                    format!("{bps:?} is not 0..=10000 basis points"),
+                )
+            })?;
+            tax_rates.insert(cc, bps);
+        }
+        let mut shipping_rates = BTreeMap::new();
+        for entry in entries(shipping) {
+            let parts: Vec<&str> = entry.split(':').collect();
+            let [cur, flat, free] = parts[..] else {
+                return Err(invalid(
+                    "shipping",
+                    format!("{entry:?} is not CUR:flat:free_from"),
+                ));
+            };
+            let cur = Currency::from_str(cur).map_err(|e| invalid("shipping", e.to_string()))?;
+            let flat = parse_minor(flat, "shipping")?;
+            let free = parse_minor(free, "shipping")?;
+            shipping_rates.insert(
+                cur,
+                ShippingRate {
+                    flat: Money::new(flat, cur),
+                    free_from: Money::new(free, cur),
+                },
+            );
+        }
+        let mut discount_codes = BTreeMap::new();
+        for entry in entries(discounts) {
+            let parts: Vec<&str> = entry.split(':').collect();
+            let kind = match parts[..] {
+                [_, "percent", n] => {
+                    let n: u32 = n
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=100).contains(n))
+                        .ok_or_else(|| {
+                            invalid(
+                                "discount codes",
+                                format!("{entry:?}: percent must be 1..=100"),
+                            )
+                        })?;
+                    DiscountKind::Percent(n)
+                }
+                [_, "amount", cur, minor] => {
+                    let cur = Currency::from_str(cur)
+                        .map_err(|e| invalid("discount codes", e.to_string()))?;
+                    DiscountKind::Amount(Money::new(parse_minor(minor, "discount codes")?, cur))
+                }
+                _ => {
+                    return Err(invalid(
+                        "discount codes",
+                        format!("{entry:?} is not CODE:percent:N or CODE:amount:CUR:minor"),
+                    ));
+                }
+            };
+            discount_codes.insert(normalize_code(parts[0]), kind);
+        }
+        if bulk_threshold == 0 {
+            return Err(invalid("bulk threshold", "must be at least 1"));
+        }
+        Ok(PricingPolicy {
+            tax_rates,
+            shipping: shipping_rates,
+            discount_codes,
+            bulk_threshold,
+        })
+    }
+
+    /// The discount for a code, if the code exists and can apply to this currency.
+    pub fn discount(&self, code: &str, currency: Currency) -> Option<Discount> {
+        let code = normalize_code(code);
+        let kind = *self.discount_codes.get(&code)?;
+        match kind {
+            DiscountKind::Amount(m) if m.currency() != currency => None,
+            _ => Some(Discount { code, kind }),
+        }
+    }
+
+    /// Totals for a subtotal; tax only once the destination is known.
+    pub fn totals(
+        &self,
+        subtotal: Money,
+        discount: Option<&Discount>,
+        destination: Option<&CountryCode>,
+    ) -> Result<Totals, MoneyError> {
+        let currency = subtotal.currency();
+        let zero = Money::zero(currency);
+        let discount_amount = match discount.map(|d| d.kind) {
+            None => zero,
+            Some(DiscountKind::Percent(p)) => subtotal.basis_points(p * 100)?,
+            Some(DiscountKind::Amount(a)) => a.min(subtotal)?,
+        };
+        let goods = subtotal.checked_sub(discount_amount)?;
+        let shipping = match self.shipping.get(&currency) {
+            _ if subtotal.is_zero() => zero,
+            Some(rate) if goods.minor_units() < rate.free_from.minor_units() => rate.flat,
+            _ => zero,
+        };
+        let taxable = goods.checked_add(shipping)?;
+        let tax = match destination.and_then(|c| self.tax_rates.get(c)) {
+            Some(bps) => taxable.basis_points(*bps)?,
+            None => zero,
+        };
+        Ok(Totals {
+            subtotal,
+            discount: discount_amount,
+            shipping,
+            tax,
+            total: taxable.checked_add(tax)?,
+        })
+    }
+}
+
+fn entries(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|e| !e.is_empty())
+}
+
+fn parse_minor(raw: &str, setting: &'static str) -> Result<i64, PolicyError> {
+    raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        invalid(
+            setting,
+            format!("{raw:?} is not a non-negative amount in minor units"),
+        )
+    })
+}
+
+fn normalize_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::USD)
+    }
+
+    fn de() -> CountryCode {
+        CountryCode::parse("DE").unwrap()
+    }
+
+    #[test]
+    fn shipping_is_flat_below_the_threshold_and_free_from_it() {
+        let p = PricingPolicy::default();
+        assert_eq!(p.totals(usd(4999), None, None).unwrap().shipping, usd(500));
+        assert_eq!(p.totals(usd(5000), None, None).unwrap().shipping, usd(0));
+        assert_eq!(p.totals(usd(0), None, None).unwrap().shipping, usd(0));
+    }
+
+    #[test]
+    fn percent_discount_then_tax_on_goods_and_shipping() {
+        let p = PricingPolicy::default();
+        let d = p.discount("welcome10", Currency::USD).unwrap();
+        let t = p.totals(usd(3000), Some(&d), Some(&de())).unwrap();
+        assert_eq!(t.discount, usd(300));
+        assert_eq!(t.shipping, usd(500));
+        // 19% of (27.00 + 5.00) = 6.08
+        assert_eq!(t.tax, usd(608));
+        assert_eq!(t.total, usd(2700 + 500 + 608));
+    }
+
+    #[test]
+    fn amount_discount_never_exceeds_the_subtotal() {
+        let p = PricingPolicy::default();
+        let d = p.discount("SAVE5", Currency::USD).unwrap();
+        let t = p.totals(usd(300), Some(&d), None).unwrap();
+        assert_eq!(t.discount, usd(300));
+        assert_eq!(t.total, usd(500));
+    }
+
+    #[test]
+    fn amount_discounts_only_apply_in_their_currency() {
+        let p = PricingPolicy::default();
+        assert!(p.discount("SAVE5", Currency::EUR).is_none());
+        assert!(p.discount("NOPE", Currency::USD).is_none());
+    }
+
+    #[test]
+    fn discounts_over_twenty_percent_need_approval() {
+        let p = PricingPolicy::default();
+        assert!(
+            !p.discount("WELCOME10", Currency::USD)
+                .unwrap()
+                .needs_manager_approval(usd(1000))
+        );
+        assert!(
+            p.discount("VIP25", Currency::USD)
+                .unwrap()
+                .needs_manager_approval(usd(1000))
+        );
+        let five = p.discount("SAVE5", Currency::USD).unwrap();
+        assert!(five.needs_manager_approval(usd(2000)));
+        assert!(!five.needs_manager_approval(usd(2500)));
+    }
+
+    #[test]
+    fn bad_policy_strings_name_the_setting() {
+        let err = PricingPolicy::parse("USA:10", "", "", 50).unwrap_err();
+        assert!(err.to_string().contains("tax rates"));
+        assert!(PricingPolicy::parse("", "USD:5", "", 50).is_err());
+        assert!(PricingPolicy::parse("", "", "X:percent:0", 50).is_err());
+        assert!(PricingPolicy::parse("", "", "", 0).is_err());
+    }
+}

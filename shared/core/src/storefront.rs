@@ -1,0 +1,452 @@
+//! The storefront's use cases: what a shopper can do, over the store port.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::cart::{Cart, CartOwner, CartStatus};
+use crate::catalog::Product;
+use crate::customer::{Address, Customer, ProfileChange, Registration};
+use crate::error::{AppError, DomainError};
+use crate::events::{OrderEventType, OutboxEvent};
+use crate::ids::{CartId, CustomerId, Email, GuestToken, OrderId, Quantity, Sku};
+use crate::money::Currency;
+use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, ReturnLine};
+use crate::ports::{Clock, OrderChange, PlaceOrder, PlaceOrderError, Store, StoreError};
+use crate::pricing::PricingPolicy;
+
+/// How often a use case re-reads and retries after losing an optimistic-concurrency race.
+const CONFLICT_RETRIES: usize = 5;
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Customer(CustomerId),
+    Guest(GuestToken),
+}
+
+impl Caller {
+    fn owns_cart(&self, cart: &Cart) -> bool {
+        match (self, &cart.owner) {
+            (Caller::Customer(id), CartOwner::Customer { customer_id }) => id == customer_id,
+            (Caller::Guest(token), CartOwner::Guest { token_hash }) => &token.hash() == token_hash,
+            _ => false,
+        }
+    }
+
+    fn owns_order(&self, order: &Order) -> bool {
+        match self {
+            Caller::Customer(id) => order.customer.customer_id.as_ref() == Some(id),
+            Caller::Guest(token) => {
+                order.customer.guest_token_hash.as_deref() == Some(token.hash().as_str())
+            }
+        }
+    }
+
+    /// The namespace of this caller's idempotency keys.
+    fn idempotency_scope(&self, cart_id: &CartId) -> String {
+        match self {
+            Caller::Customer(id) => format!("customer:{id}"),
+            Caller::Guest(_) => format!("guest:{cart_id}"),
+        }
+    }
+}
+
+/// What the shopper sends to check out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckoutInput {
+    pub shipping_address: Address,
+    pub guest_email: Option<Email>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutOutcome {
+    pub order: Order,
+    /// The request repeated an earlier one; nothing new was written.
+    pub replayed: bool,
+}
+
+pub struct Storefront {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policy: PricingPolicy,
+    location: String,
+}
+
+impl Storefront {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        policy: PricingPolicy,
+        location: impl Into<String>,
+    ) -> Self {
+        Storefront {
+            store,
+            clock,
+            policy,
+            location: location.into(),
+        }
+    }
+
+    pub fn policy(&self) -> &PricingPolicy {
+        &self.policy
+    }
+
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    // --- customers ---
+
+    pub async fn register(
+        &self,
+        id: CustomerId,
+        registration: Registration,
+    ) -> Result<Customer, AppError> {
+        let customer = Customer::register(id, registration, self.clock.now());
+        self.store.create_customer(&customer).await?;
+        Ok(customer)
+    }
+
+    pub async fn profile(&self, id: &CustomerId) -> Result<Customer, AppError> {
+        self.store
+            .customer(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "customer" })
+    }
+
+    pub async fn update_profile(
+        &self,
+        id: &CustomerId,
+        change: ProfileChange,
+    ) -> Result<Customer, AppError> {
+        for _ in 0..CONFLICT_RETRIES {
+            let current = self.profile(id).await?;
+            let next = current.changed(&change, self.clock.now());
+            match self.store.update_customer(&current, &next).await {
+                Ok(()) => return Ok(next),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict)
+    }
+
+    // --- catalog ---
+
+    pub async fn products(&self) -> Result<Vec<Product>, AppError> {
+        Ok(self.store.products().await?)
+    }
+
+    pub async fn product(&self, sku: &Sku) -> Result<Product, AppError> {
+        self.store
+            .product(sku)
+            .await?
+            .ok_or_else(|| AppError::UnknownProduct { sku: sku.clone() })
+    }
+
+    // --- carts ---
+
+    pub async fn create_customer_cart(
+        &self,
+        customer: CustomerId,
+        currency: Currency,
+    ) -> Result<Cart, AppError> {
+        let owner = CartOwner::Customer {
+            customer_id: customer,
+        };
+        let cart = Cart::new(CartId::random(), owner, currency, self.clock.now());
+        self.store.create_cart(&cart).await?;
+        Ok(cart)
+    }
+
+    /// A guest cart and the token that alone gives access to it; the token is not stored.
+    pub async fn create_guest_cart(
+        &self,
+        currency: Currency,
+    ) -> Result<(Cart, GuestToken), AppError> {
+        let token = GuestToken::random();
+        let owner = CartOwner::Guest {
+            token_hash: token.hash(),
+        };
+        let cart = Cart::new(CartId::random(), owner, currency, self.clock.now());
+        self.store.create_cart(&cart).await?;
+        Ok((cart, token))
+    }
+
+    /// The caller's cart; someone else's cart is reported as not found.
+    pub async fn cart(&self, caller: &Caller, id: &CartId) -> Result<Cart, AppError> {
+        self.store
+            .cart(id)
+            .await?
+            .filter(|c| caller.owns_cart(c))
+            .ok_or(AppError::NotFound { what: "cart" })
+    }
+
+    /// Reads the cart, applies `change`, and saves it, re-reading after a concurrent change.
+    async fn change_cart<F>(
+        &self,
+        caller: &Caller,
+        id: &CartId,
+        change: F,
+    ) -> Result<Cart, AppError>
+    where
+        F: Fn(&mut Cart) -> Result<bool, AppError>,
+    {
+        for _ in 0..CONFLICT_RETRIES {
+            let mut cart = self.cart(caller, id).await?;
+            let version = cart.version;
+            if !change(&mut cart)? {
+                return Ok(cart);
+            }
+            match self.store.save_cart(&cart, version).await {
+                Ok(()) => return Ok(cart),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict)
+    }
+
+    pub async fn set_line(
+        &self,
+        caller: &Caller,
+        id: &CartId,
+        sku: &Sku,
+        quantity: Quantity,
+    ) -> Result<Cart, AppError> {
+        let product = self.product(sku).await?;
+        let now = self.clock.now();
+        self.change_cart(caller, id, |cart| {
+            cart.set_line(&product, quantity, now)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    pub async fn remove_line(
+        &self,
+        caller: &Caller,
+        id: &CartId,
+        sku: &Sku,
+    ) -> Result<Cart, AppError> {
+        let now = self.clock.now();
+        self.change_cart(caller, id, |cart| Ok(cart.remove_line(sku, now)?))
+            .await
+    }
+
+    pub async fn apply_discount(
+        &self,
+        caller: &Caller,
+        id: &CartId,
+        code: &str,
+    ) -> Result<Cart, AppError> {
+        let now = self.clock.now();
+        self.change_cart(caller, id, |cart| {
+            let discount = self.policy.discount(code, cart.currency).ok_or_else(|| {
+                DomainError::UnknownDiscountCode {
+                    code: code.to_owned(),
+                }
+            })?;
+            cart.apply_discount(discount, now)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    pub async fn remove_discount(&self, caller: &Caller, id: &CartId) -> Result<Cart, AppError> {
+        let now = self.clock.now();
+        self.change_cart(caller, id, |cart| {
+            let had = cart.discount.is_some();
+            cart.remove_discount(now)?;
+            Ok(had)
+        })
+        .await
+    }
+
+    // --- checkout ---
+
+    /// Turns the cart into an order awaiting payment. On the happy path this is one read of the
+    /// cart and one transaction; a repeated request with the same key returns the same order.
+    pub async fn checkout(
+        &self,
+        caller: &Caller,
+        cart_id: &CartId,
+        idempotency_key: &str,
+        input: CheckoutInput,
+    ) -> Result<CheckoutOutcome, AppError> {
+        let fingerprint = fingerprint(cart_id, &input);
+        let order_id = OrderId::for_checkout(&caller.idempotency_scope(cart_id), idempotency_key);
+        for _ in 0..CONFLICT_RETRIES {
+            let cart = self.cart(caller, cart_id).await?;
+            if cart.status == CartStatus::Converted && cart.order_id.as_ref() == Some(&order_id) {
+                return self.replay(&order_id, &fingerprint).await;
+            }
+            if cart.status != CartStatus::Open {
+                return Err(DomainError::CartClosed {
+                    status: cart.status,
+                }
+                .into());
+            }
+            let now = self.clock.now();
+            let details = CheckoutDetails {
+                order_id: order_id.clone(),
+                shipping_address: input.shipping_address.clone(),
+                guest_email: input.guest_email.clone(),
+                location: self.location.clone(),
+                request: CheckoutRequestRecord {
+                    idempotency_key: idempotency_key.to_owned(),
+                    fingerprint: fingerprint.clone(),
+                },
+            };
+            let order = Order::from_cart(&cart, details, &self.policy, now)?;
+            let request = PlaceOrder {
+                event: OutboxEvent::for_order(OrderEventType::OrderPlaced, &order, now),
+                cart: cart.converted(order_id.clone(), now),
+                expected_cart_version: cart.version,
+                order,
+            };
+            match self.store.place_order(&request).await {
+                Ok(()) => {
+                    tracing::info!(order_id = %request.order.id, cart_id = %cart_id, "order placed");
+                    return Ok(CheckoutOutcome {
+                        order: request.order,
+                        replayed: false,
+                    });
+                }
+                Err(PlaceOrderError::OrderExists) => {
+                    return self.replay(&order_id, &fingerprint).await;
+                }
+                Err(PlaceOrderError::CartChanged) => continue,
+                Err(PlaceOrderError::OutOfStock { sku, available }) => {
+                    return Err(AppError::OutOfStock { sku, available });
+                }
+                Err(PlaceOrderError::ProductUnavailable { sku }) => {
+                    return Err(DomainError::ProductUnavailable { sku }.into());
+                }
+                Err(PlaceOrderError::PriceChanged { sku }) => {
+                    self.reprice_cart(caller, cart_id).await?;
+                    return Err(AppError::PriceChanged { sku });
+                }
+                Err(PlaceOrderError::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict)
+    }
+
+    async fn replay(
+        &self,
+        order_id: &OrderId,
+        fingerprint: &str,
+    ) -> Result<CheckoutOutcome, AppError> {
+        let order = self
+            .store
+            .order(order_id)
+            .await?
+            .ok_or(AppError::Conflict)?;
+        if order.checkout.fingerprint == fingerprint {
+            Ok(CheckoutOutcome {
+                order,
+                replayed: true,
+            })
+        } else {
+            Err(AppError::IdempotencyKeyReused)
+        }
+    }
+
+    async fn reprice_cart(&self, caller: &Caller, cart_id: &CartId) -> Result<Cart, AppError> {
+        let products = self.store.products().await?;
+        let now = self.clock.now();
+        self.change_cart(caller, cart_id, |cart| {
+            Ok(cart.status == CartStatus::Open && cart.reprice(&products, now))
+        })
+        .await
+    }
+
+    // --- orders ---
+
+    pub async fn orders(&self, customer: &CustomerId) -> Result<Vec<Order>, AppError> {
+        Ok(self
+            .store
+            .orders_for_customer(customer.as_str(), 100)
+            .await?)
+    }
+
+    /// The caller's order; someone else's order is reported as not found.
+    pub async fn order(&self, caller: &Caller, id: &OrderId) -> Result<Order, AppError> {
+        self.store
+            .order(id)
+            .await?
+            .filter(|o| caller.owns_order(o))
+            .ok_or(AppError::NotFound { what: "order" })
+    }
+
+    async fn change_order<F>(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        event_type: OrderEventType,
+        change: F,
+    ) -> Result<Order, AppError>
+    where
+        F: Fn(&Order) -> Result<(Order, Vec<(Sku, u32)>), AppError>,
+    {
+        for _ in 0..CONFLICT_RETRIES {
+            let current = self.order(caller, id).await?;
+            let (order, restock) = change(&current)?;
+            let request = OrderChange {
+                event: OutboxEvent::for_order(event_type, &order, order.updated_at),
+                expected_version: current.version,
+                restock,
+                order,
+            };
+            match self.store.change_order(&request).await {
+                Ok(()) => return Ok(request.order),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict)
+    }
+
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        reason: Option<String>,
+    ) -> Result<Order, AppError> {
+        let now = self.clock.now();
+        self.change_order(caller, id, OrderEventType::OrderCancelled, |order| {
+            Ok(order.cancel(reason.clone(), now)?)
+        })
+        .await
+    }
+
+    pub async fn request_return(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        lines: Vec<ReturnLine>,
+        reason: String,
+    ) -> Result<Order, AppError> {
+        let now = self.clock.now();
+        self.change_order(caller, id, OrderEventType::ReturnRequested, |order| {
+            Ok((
+                order.request_return(lines.clone(), reason.clone(), now)?,
+                Vec::new(),
+            ))
+        })
+        .await
+    }
+}
+
+/// Identifies the request body and cart, so a reused key with other content is recognised.
+fn fingerprint(cart_id: &CartId, input: &CheckoutInput) -> String {
+    let body = serde_json::to_vec(input).expect("checkout input serialises");
+    let mut hasher = Sha256::new();
+    hasher.update(cart_id.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(&body);
+    hex::encode(hasher.finalize())
+}
