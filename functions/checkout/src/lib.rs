@@ -1,1 +1,288 @@
+//! The storefront API: customers, catalog, carts, checkout, orders, cancellation and returns.
+//!
+//! [`router`] is served by `lambda_http` in Lambda and by the dev stack locally, so both run
+//! the same code. Identity comes from a middleware the caller adds (JWT authorizer claims in
+//! Lambda, a dev token locally).
 
+pub mod config;
+pub mod dto;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde_json::json;
+use storesync_core::customer::{ProfileChange, Registration};
+use storesync_core::ids::{CartId, OrderId, Sku};
+use storesync_core::storefront::{Caller, CheckoutInput, Storefront};
+use storesync_web::json::OptionalJson;
+use storesync_web::{ApiError, CustomerIdentity, GuestIdentity, StrictJson};
+
+use crate::dto::{
+    CancelBody, CartView, CheckoutBody, CreateCartBody, DiscountBody, OrderView, ProductView, ProfilePatchBody,
+    RegisterBody, ReturnBody, SetLineBody,
+};
+
+type Shared = State<Arc<Storefront>>;
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+/// The header a client sets so that a repeated checkout never places a second order.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Builds the storefront API over a [`Storefront`].
+pub fn router(storefront: Arc<Storefront>) -> Router {
+    Router::new()
+        .route("/v1/customers", post(register))
+        .route("/v1/customers/me", get(profile).patch(update_profile))
+        .route("/v1/products", get(products))
+        .route("/v1/products/{sku}", get(product))
+        .route("/v1/carts", post(create_customer_cart))
+        .route("/v1/guest-carts", post(create_guest_cart))
+        .merge(cart_routes::<CustomerIdentity>("/v1/carts"))
+        .merge(cart_routes::<GuestIdentity>("/v1/guest-carts"))
+        .route("/v1/orders", get(orders))
+        .merge(order_routes::<CustomerIdentity>("/v1/orders"))
+        .merge(order_routes::<GuestIdentity>("/v1/guest-orders"))
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(storefront)
+}
+
+/// Browser preflights reach the function on routes without an authorizer; API Gateway adds
+/// the CORS headers, so an empty answer is all they need.
+async fn method_not_allowed(method: axum::http::Method) -> Response {
+    if method == axum::http::Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        ApiError::MethodNotAllowed.into_response()
+    }
+}
+
+/// A way a route family identifies its caller.
+trait AsCaller: axum::extract::FromRequestParts<Arc<Storefront>, Rejection = ApiError> + Send + 'static {
+    fn caller(self) -> Caller;
+    /// Where this family's orders live, for `Location` headers.
+    const ORDERS: &'static str;
+}
+
+impl AsCaller for CustomerIdentity {
+    const ORDERS: &'static str = "/v1/orders";
+    fn caller(self) -> Caller {
+        Caller::Customer(self.0)
+    }
+}
+
+impl AsCaller for GuestIdentity {
+    const ORDERS: &'static str = "/v1/guest-orders";
+    fn caller(self) -> Caller {
+        Caller::Guest(self.0)
+    }
+}
+
+fn cart_routes<C: AsCaller>(base: &str) -> Router<Arc<Storefront>> {
+    Router::new()
+        .route(&format!("{base}/{{cart_id}}"), get(cart::<C>))
+        .route(&format!("{base}/{{cart_id}}/lines/{{sku}}"), put(set_line::<C>).delete(remove_line::<C>))
+        .route(&format!("{base}/{{cart_id}}/discount"), put(apply_discount::<C>).delete(remove_discount::<C>))
+        .route(&format!("{base}/{{cart_id}}/checkout"), post(checkout::<C>))
+}
+
+fn order_routes<C: AsCaller>(base: &str) -> Router<Arc<Storefront>> {
+    Router::new()
+        .route(&format!("{base}/{{order_id}}"), get(order::<C>))
+        .route(&format!("{base}/{{order_id}}/cancel"), post(cancel::<C>))
+        .route(&format!("{base}/{{order_id}}/returns"), post(request_return::<C>))
+}
+
+fn ok<T: serde::Serialize>(status: StatusCode, body: T) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+// Unknown or malformed ids in a path are simply not found: no hint about which ids exist.
+fn cart_id(raw: &str) -> ApiResult<CartId> {
+    CartId::parse(raw).map_err(|_| storesync_core::AppError::NotFound { what: "cart" }.into())
+}
+
+fn order_id(raw: &str) -> ApiResult<OrderId> {
+    OrderId::parse(raw).map_err(|_| storesync_core::AppError::NotFound { what: "order" }.into())
+}
+
+fn sku(raw: &str) -> ApiResult<Sku> {
+    Sku::parse(raw).map_err(|_| storesync_core::AppError::UnknownProduct { sku: raw.to_owned() }.into())
+}
+
+// --- customers ---
+
+async fn register(State(s): Shared, who: CustomerIdentity, StrictJson(body): StrictJson<RegisterBody>) -> ApiResult {
+    let registration = Registration::try_from(body)?;
+    let customer = s.register(who.0, registration).await?;
+    Ok(ok(StatusCode::CREATED, customer))
+}
+
+async fn profile(State(s): Shared, who: CustomerIdentity) -> ApiResult {
+    Ok(ok(StatusCode::OK, s.profile(&who.0).await?))
+}
+
+async fn update_profile(
+    State(s): Shared,
+    who: CustomerIdentity,
+    StrictJson(body): StrictJson<ProfilePatchBody>,
+) -> ApiResult {
+    let change = ProfileChange::try_from(body)?;
+    Ok(ok(StatusCode::OK, s.update_profile(&who.0, change).await?))
+}
+
+// --- catalog ---
+
+async fn products(State(s): Shared) -> ApiResult {
+    let location = s.location().to_owned();
+    let products: Vec<ProductView> = s
+        .products()
+        .await?
+        .into_iter()
+        .filter(|p| p.active)
+        .map(|p| ProductView::new(p, &location))
+        .collect();
+    Ok(ok(StatusCode::OK, json!({ "products": products })))
+}
+
+async fn product(State(s): Shared, Path(raw): Path<String>) -> ApiResult {
+    let p = s.product(&sku(&raw)?).await?;
+    Ok(ok(StatusCode::OK, ProductView::new(p, s.location())))
+}
+
+// --- carts ---
+
+async fn create_customer_cart(
+    State(s): Shared,
+    who: CustomerIdentity,
+    StrictJson(body): StrictJson<CreateCartBody>,
+) -> ApiResult {
+    let cart = s.create_customer_cart(who.0, body.currency()?).await?;
+    Ok(ok(StatusCode::CREATED, CartView::new(cart, s.policy())?))
+}
+
+async fn create_guest_cart(State(s): Shared, StrictJson(body): StrictJson<CreateCartBody>) -> ApiResult {
+    let (cart, token) = s.create_guest_cart(body.currency()?).await?;
+    let mut view = CartView::new(cart, s.policy())?;
+    view.cart_token = Some(token.expose().to_owned());
+    Ok(ok(StatusCode::CREATED, view))
+}
+
+async fn cart<C: AsCaller>(State(s): Shared, who: C, Path(id): Path<String>) -> ApiResult {
+    let cart = s.cart(&who.caller(), &cart_id(&id)?).await?;
+    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+}
+
+async fn set_line<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path((id, raw_sku)): Path<(String, String)>,
+    StrictJson(body): StrictJson<SetLineBody>,
+) -> ApiResult {
+    let (id, sku, quantity) = (cart_id(&id)?, sku(&raw_sku)?, body.quantity()?);
+    let cart = s.set_line(&who.caller(), &id, &sku, quantity).await?;
+    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+}
+
+async fn remove_line<C: AsCaller>(State(s): Shared, who: C, Path((id, raw_sku)): Path<(String, String)>) -> ApiResult {
+    let id = cart_id(&id)?;
+    let caller = who.caller();
+    let cart = match Sku::parse(&raw_sku) {
+        Ok(sku) => s.remove_line(&caller, &id, &sku).await?,
+        // A line for a malformed sku cannot exist; removing it changes nothing.
+        Err(_) => s.cart(&caller, &id).await?,
+    };
+    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+}
+
+async fn apply_discount<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<DiscountBody>,
+) -> ApiResult {
+    let cart = s.apply_discount(&who.caller(), &cart_id(&id)?, &body.code).await?;
+    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+}
+
+async fn remove_discount<C: AsCaller>(State(s): Shared, who: C, Path(id): Path<String>) -> ApiResult {
+    let cart = s.remove_discount(&who.caller(), &cart_id(&id)?).await?;
+    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+    let raw = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or(ApiError::IdempotencyKeyMissing)?
+        .to_str()
+        .map_err(|_| ApiError::IdempotencyKeyMissing)?;
+    let valid = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiError::IdempotencyKeyMissing)
+    }
+}
+
+async fn checkout<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    StrictJson(body): StrictJson<CheckoutBody>,
+) -> ApiResult {
+    let key = idempotency_key(&headers)?;
+    let id = cart_id(&id)?;
+    let input = CheckoutInput::try_from(body)?;
+    let outcome = s.checkout(&who.caller(), &id, &key, input).await?;
+    let location = format!("{}/{}", C::ORDERS, outcome.order.id);
+    let mut response = ok(StatusCode::CREATED, OrderView::from(outcome.order));
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    if outcome.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+// --- orders ---
+
+async fn orders(State(s): Shared, who: CustomerIdentity) -> ApiResult {
+    let orders: Vec<OrderView> = s.orders(&who.0).await?.into_iter().map(OrderView::from).collect();
+    Ok(ok(StatusCode::OK, json!({ "orders": orders })))
+}
+
+async fn order<C: AsCaller>(State(s): Shared, who: C, Path(id): Path<String>) -> ApiResult {
+    let order = s.order(&who.caller(), &order_id(&id)?).await?;
+    Ok(ok(StatusCode::OK, OrderView::from(order)))
+}
+
+async fn cancel<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<CancelBody>,
+) -> ApiResult {
+    let id = order_id(&id)?;
+    let order = s.cancel(&who.caller(), &id, body.reason()?).await?;
+    Ok(ok(StatusCode::OK, OrderView::from(order)))
+}
+
+async fn request_return<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<ReturnBody>,
+) -> ApiResult {
+    let id = order_id(&id)?;
+    let (lines, reason) = body.parse()?;
+    let order = s.request_return(&who.caller(), &id, lines, reason).await?;
+    Ok(ok(StatusCode::CREATED, OrderView::from(order)))
+}

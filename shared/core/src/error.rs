@@ -50,7 +50,7 @@ pub enum AppError {
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("unknown product {sku}")]
-    UnknownProduct { sku: Sku },
+    UnknownProduct { sku: String },
     #[error("this customer is already registered")]
     AlreadyRegistered,
     #[error("the e-mail address is already registered")]

@@ -143,7 +143,7 @@ impl Storefront {
         self.store
             .product(sku)
             .await?
-            .ok_or_else(|| AppError::UnknownProduct { sku: sku.clone() })
+            .ok_or_else(|| AppError::UnknownProduct { sku: sku.to_string() })
     }
 
     // --- carts ---
@@ -318,7 +318,8 @@ impl Storefront {
                 Err(PlaceOrderError::OrderExists) => {
                     return self.replay(&order_id, &fingerprint).await;
                 }
-                Err(PlaceOrderError::CartChanged) => continue,
+                // The cart changed, or another checkout held a product: read again and retry.
+                Err(PlaceOrderError::CartChanged | PlaceOrderError::Store(StoreError::Conflict)) => continue,
                 Err(PlaceOrderError::OutOfStock { sku, available }) => {
                     return Err(AppError::OutOfStock { sku, available });
                 }

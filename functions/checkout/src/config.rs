@@ -1,0 +1,81 @@
+//! The checkout function's settings, read once at cold start.
+
+use storesync_core::catalog::DEFAULT_LOCATION;
+use storesync_core::pricing::{
+    DEFAULT_BULK_THRESHOLD, DEFAULT_DISCOUNT_CODES, DEFAULT_SHIPPING, DEFAULT_TAX_RATES, PolicyError, PricingPolicy,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub location: String,
+    pub policy: PricingPolicy,
+}
+
+impl Config {
+    /// Reads `STORESYNC_TABLE` (required) and the optional pricing settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let table = get("STORESYNC_TABLE").ok_or(ConfigError::Missing("STORESYNC_TABLE"))?;
+        let bulk = match get("STORESYNC_BULK_THRESHOLD") {
+            None => DEFAULT_BULK_THRESHOLD,
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "STORESYNC_BULK_THRESHOLD",
+                message: format!("{v:?} is not a whole number"),
+            })?,
+        };
+        let policy = PricingPolicy::parse(
+            &get("STORESYNC_TAX_RATES").unwrap_or_else(|| DEFAULT_TAX_RATES.into()),
+            &get("STORESYNC_SHIPPING_RATES").unwrap_or_else(|| DEFAULT_SHIPPING.into()),
+            &get("STORESYNC_DISCOUNT_CODES").unwrap_or_else(|| DEFAULT_DISCOUNT_CODES.into()),
+            bulk,
+        )?;
+        Ok(Config {
+            table,
+            location: get("STORESYNC_LOCATION").unwrap_or_else(|| DEFAULT_LOCATION.into()),
+            policy,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_table_is_named() {
+        let err = Config::from_lookup(|_| None).unwrap_err();
+        assert_eq!(err.to_string(), "environment variable STORESYNC_TABLE is required");
+    }
+
+    #[test]
+    fn defaults_fill_in_the_pricing_settings() {
+        let c = Config::from_lookup(|n| (n == "STORESYNC_TABLE").then(|| "t".to_owned())).unwrap();
+        assert_eq!(c.policy, PricingPolicy::default());
+        assert_eq!(c.location, "main");
+    }
+
+    #[test]
+    fn a_bad_setting_fails_at_start() {
+        let err = Config::from_lookup(|n| match n {
+            "STORESYNC_TABLE" => Some("t".into()),
+            "STORESYNC_TAX_RATES" => Some("nonsense".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("tax rates"));
+    }
+}

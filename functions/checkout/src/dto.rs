@@ -1,0 +1,460 @@
+//! The API's request and response bodies, and their conversion to and from the domain.
+//! Requests refuse unknown fields and become domain values through `TryFrom`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use storesync_core::cart::{Cart, CartStatus};
+use storesync_core::catalog::Product;
+use storesync_core::customer::{Address, CountryCode, MAX_ADDRESSES, Origin, ProfileChange, Registration};
+use storesync_core::ids::{Email, InvalidValue, Quantity, Sku};
+use storesync_core::money::{Currency, Money};
+use storesync_core::order::{Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest};
+use storesync_core::pricing::{Discount, PricingPolicy, Totals};
+use storesync_core::storefront::CheckoutInput;
+use storesync_web::ApiError;
+use storesync_web::problem::FieldError;
+
+/// Collects every field error of a request before answering, so a client can fix all at once.
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn check<T>(&mut self, prefix: &str, r: Result<T, InvalidValue>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let field = if prefix.is_empty() {
+                    e.field
+                } else if e.field.is_empty() {
+                    prefix.to_owned()
+                } else {
+                    format!("{prefix}.{}", e.field)
+                };
+                self.0.push(FieldError {
+                    field,
+                    message: e.message,
+                });
+                None
+            }
+        }
+    }
+
+    fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, ApiError> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(ApiError::Invalid(self.0))
+        }
+    }
+}
+
+fn text(field: &str, raw: &str, max: usize) -> Result<String, InvalidValue> {
+    let t = raw.trim();
+    if t.is_empty() {
+        Err(InvalidValue::new(field, "must not be empty"))
+    } else if t.chars().count() > max {
+        Err(InvalidValue::new(field, format!("must be at most {max} characters")))
+    } else if t.chars().any(char::is_control) {
+        Err(InvalidValue::new(field, "must not contain control characters"))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, InvalidValue> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => text(field, t, max).map(Some),
+    }
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressBody {
+    pub line1: String,
+    #[serde(default)]
+    pub line2: Option<String>,
+    pub city: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+}
+
+impl AddressBody {
+    fn parse(&self, prefix: &str, errors: &mut Errors) -> Option<Address> {
+        let line1 = errors.check(prefix, text("line1", &self.line1, 200));
+        let line2 = errors.check(prefix, optional_text("line2", self.line2.as_deref(), 200));
+        let city = errors.check(prefix, text("city", &self.city, 100));
+        let region = errors.check(prefix, optional_text("region", self.region.as_deref(), 100));
+        let postal_code = errors.check(prefix, text("postal_code", &self.postal_code, 20));
+        let country = errors.check(prefix, CountryCode::parse(&self.country));
+        Some(Address {
+            line1: line1?,
+            line2: line2?,
+            city: city?,
+            region: region?,
+            postal_code: postal_code?,
+            country: country?,
+        })
+    }
+}
+
+fn parse_addresses(list: &[AddressBody], errors: &mut Errors) -> Option<Vec<Address>> {
+    if list.len() > MAX_ADDRESSES {
+        errors.check::<()>("", Err(InvalidValue::new("addresses", format!("at most {MAX_ADDRESSES}"))));
+        return None;
+    }
+    let parsed: Vec<Option<Address>> = list
+        .iter()
+        .enumerate()
+        .map(|(i, a)| a.parse(&format!("addresses[{i}]"), errors))
+        .collect();
+    parsed.into_iter().collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub origin: Option<Origin>,
+    #[serde(default)]
+    pub addresses: Vec<AddressBody>,
+}
+
+impl TryFrom<RegisterBody> for Registration {
+    type Error = ApiError;
+
+    fn try_from(b: RegisterBody) -> Result<Self, ApiError> {
+        let mut e = Errors::default();
+        let email = e.check("", Email::parse(&b.email));
+        let first_name = e.check("", text("first_name", &b.first_name, 100));
+        let last_name = e.check("", text("last_name", &b.last_name, 100));
+        let phone = e.check("", optional_text("phone", b.phone.as_deref(), 40));
+        let company = e.check("", optional_text("company", b.company.as_deref(), 200));
+        let addresses = parse_addresses(&b.addresses, &mut e);
+        e.finish(|| Registration {
+            email: email.expect("checked"),
+            first_name: first_name.expect("checked"),
+            last_name: last_name.expect("checked"),
+            phone: phone.expect("checked"),
+            company: company.expect("checked"),
+            origin: b.origin.unwrap_or_default(),
+            addresses: addresses.expect("checked"),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatchBody {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub company: Option<Option<String>>,
+    #[serde(default)]
+    pub addresses: Option<Vec<AddressBody>>,
+}
+
+impl TryFrom<ProfilePatchBody> for ProfileChange {
+    type Error = ApiError;
+
+    fn try_from(b: ProfilePatchBody) -> Result<Self, ApiError> {
+        let mut e = Errors::default();
+        let email = b.email.as_deref().map(|v| e.check("", Email::parse(v)));
+        let first_name = b.first_name.as_deref().map(|v| e.check("", text("first_name", v, 100)));
+        let last_name = b.last_name.as_deref().map(|v| e.check("", text("last_name", v, 100)));
+        let phone = b.phone.as_ref().map(|v| e.check("", optional_text("phone", v.as_deref(), 40)));
+        let company = b
+            .company
+            .as_ref()
+            .map(|v| e.check("", optional_text("company", v.as_deref(), 200)));
+        let addresses = b.addresses.as_deref().map(|v| parse_addresses(v, &mut e));
+        e.finish(|| ProfileChange {
+            email: email.flatten(),
+            first_name: first_name.flatten(),
+            last_name: last_name.flatten(),
+            phone: phone.flatten(),
+            company: company.flatten(),
+            addresses: addresses.flatten(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCartBody {
+    pub currency: String,
+}
+
+impl CreateCartBody {
+    pub fn currency(&self) -> Result<Currency, ApiError> {
+        self.currency
+            .parse()
+            .map_err(|e: storesync_core::money::MoneyError| InvalidValue::new("currency", e.to_string()).into())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetLineBody {
+    pub quantity: i64,
+}
+
+impl SetLineBody {
+    pub fn quantity(&self) -> Result<Quantity, ApiError> {
+        Ok(Quantity::parse(self.quantity)?)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountBody {
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutBody {
+    pub shipping_address: AddressBody,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl TryFrom<CheckoutBody> for CheckoutInput {
+    type Error = ApiError;
+
+    fn try_from(b: CheckoutBody) -> Result<Self, ApiError> {
+        let mut e = Errors::default();
+        let address = b.shipping_address.parse("shipping_address", &mut e);
+        let email = b.email.as_deref().map(|v| e.check("", Email::parse(v)));
+        e.finish(|| CheckoutInput {
+            shipping_address: address.expect("checked"),
+            guest_email: email.flatten(),
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl CancelBody {
+    pub fn reason(&self) -> Result<Option<String>, ApiError> {
+        Ok(optional_text("reason", self.reason.as_deref(), 500)?)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLineBody {
+    pub sku: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnBody {
+    pub lines: Vec<ReturnLineBody>,
+    pub reason: String,
+}
+
+impl ReturnBody {
+    pub fn parse(&self) -> Result<(Vec<ReturnLine>, String), ApiError> {
+        let mut e = Errors::default();
+        let lines: Vec<Option<ReturnLine>> = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let prefix = format!("lines[{i}]");
+                let sku = e.check(&prefix, Sku::parse(&l.sku));
+                let quantity = e.check(&prefix, Quantity::parse(l.quantity));
+                Some(ReturnLine {
+                    sku: sku?,
+                    quantity: quantity?,
+                })
+            })
+            .collect();
+        let reason = e.check("", text("reason", &self.reason, 500));
+        e.finish(|| {
+            (
+                lines.into_iter().map(|l| l.expect("checked")).collect(),
+                reason.expect("checked"),
+            )
+        })
+    }
+}
+
+// --- responses ---
+
+#[derive(Debug, Serialize)]
+pub struct ProductView {
+    pub sku: Sku,
+    pub name: String,
+    pub category: String,
+    pub active: bool,
+    pub prices: BTreeMap<Currency, Money>,
+    pub available: i64,
+}
+
+impl ProductView {
+    pub fn new(p: Product, location: &str) -> Self {
+        ProductView {
+            available: p.available(location).max(0),
+            prices: p.prices.iter().map(|(c, m)| (*c, Money::new(*m, *c))).collect(),
+            sku: p.sku,
+            name: p.name,
+            category: p.category,
+            active: p.active,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CartLineView {
+    pub sku: Sku,
+    pub name: String,
+    pub quantity: Quantity,
+    pub unit_price: Money,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CartView {
+    pub id: String,
+    pub currency: Currency,
+    pub status: CartStatus,
+    pub lines: Vec<CartLineView>,
+    pub discount: Option<Discount>,
+    pub totals: Totals,
+    pub order_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cart_token: Option<String>,
+}
+
+impl CartView {
+    pub fn new(cart: Cart, policy: &PricingPolicy) -> Result<Self, ApiError> {
+        let totals = cart.totals(policy).map_err(storesync_core::AppError::from)?;
+        let lines = cart
+            .lines
+            .into_iter()
+            .map(|l| {
+                Ok(CartLineView {
+                    line_total: l.total().map_err(storesync_core::AppError::from)?,
+                    sku: l.sku,
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok(CartView {
+            id: cart.id.to_string(),
+            currency: cart.currency,
+            status: cart.status,
+            lines,
+            discount: cart.discount,
+            totals,
+            order_id: cart.order_id.map(|o| o.to_string()),
+            created_at: cart.created_at,
+            updated_at: cart.updated_at,
+            version: cart.version,
+            cart_token: None,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReturnView {
+    pub id: String,
+    pub lines: Vec<ReturnLine>,
+    pub reason: String,
+    pub status: storesync_core::order::ReturnStatus,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl From<ReturnRequest> for ReturnView {
+    fn from(r: ReturnRequest) -> Self {
+        ReturnView {
+            id: r.id,
+            lines: r.lines,
+            reason: r.reason,
+            status: r.status,
+            requested_at: r.requested_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderView {
+    pub id: String,
+    pub number: String,
+    pub customer_id: Option<String>,
+    pub status: OrderStatus,
+    pub payment_status: PaymentStatus,
+    pub order_type: OrderType,
+    pub currency: Currency,
+    pub lines: Vec<OrderLine>,
+    pub totals: Totals,
+    pub discount: Option<Discount>,
+    pub shipping_address: Address,
+    pub returns: Vec<ReturnView>,
+    pub needs_approval: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl From<Order> for OrderView {
+    fn from(o: Order) -> Self {
+        OrderView {
+            id: o.id.to_string(),
+            number: o.number,
+            customer_id: o.customer.customer_id.map(|c| c.to_string()),
+            status: o.status,
+            payment_status: o.payment_status,
+            order_type: o.order_type,
+            currency: o.currency,
+            lines: o.lines,
+            totals: o.totals,
+            discount: o.discount,
+            shipping_address: o.shipping_address,
+            returns: o.returns.into_iter().map(ReturnView::from).collect(),
+            needs_approval: o.approvals.discount_required && o.approvals.discount_approved_by.is_none(),
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            version: o.version,
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The table's key design. Every item has `pk`/`sk`; `gsi1` lists the catalog, carts by status
+//! and a customer's orders; `gsi2` holds outbox events not yet sent.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1PK: &str = "gsi1pk";
+pub const GSI1SK: &str = "gsi1sk";
+pub const GSI2: &str = "gsi2";
+pub const GSI2PK: &str = "gsi2pk";
+pub const GSI2SK: &str = "gsi2sk";
+
+pub const CATALOG: &str = "CATALOG";
+pub const OUTBOX_PENDING: &str = "OUTBOX#pending";
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+pub fn product(sku: &str) -> Item {
+    key(format!("PRODUCT#{sku}"), "PRODUCT")
+}
+
+pub fn customer(id: &str) -> Item {
+    key(format!("CUSTOMER#{id}"), "PROFILE")
+}
+
+pub fn email(normalized: &str) -> Item {
+    key(format!("EMAIL#{normalized}"), "EMAIL")
+}
+
+pub fn cart(id: &str) -> Item {
+    key(format!("CART#{id}"), "CART")
+}
+
+pub fn order(id: &str) -> Item {
+    key(format!("ORDER#{id}"), "ORDER")
+}
+
+pub fn outbox(event_id: &str) -> Item {
+    key(format!("OUTBOX#{event_id}"), "OUTBOX")
+}
+
+pub fn customer_orders(customer_key: &str) -> String {
+    format!("CUSTOMER_ORDERS#{customer_key}")
+}
+
+pub fn carts_by_status(status: &str) -> String {
+    format!("CARTS#{status}")
+}

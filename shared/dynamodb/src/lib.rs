@@ -1,0 +1,21 @@
+//! The DynamoDB adapter of the storesync store ports: one table, items (de)serialised with
+//! serde, every multi-item change one `TransactWriteItems`.
+
+mod counter;
+mod keys;
+mod store;
+mod table;
+
+pub use counter::RequestCounter;
+pub use store::DynamoStore;
+pub use table::create_table;
+
+/// Builds a DynamoDB client from the shared AWS configuration, counting every request sent
+/// when a counter is given.
+pub fn client(config: &aws_config::SdkConfig, counter: Option<RequestCounter>) -> aws_sdk_dynamodb::Client {
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(config);
+    if let Some(counter) = counter {
+        builder = builder.interceptor(counter);
+    }
+    aws_sdk_dynamodb::Client::from_conf(builder.build())
+}

@@ -1,0 +1,467 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use storesync_core::cart::{Cart, CartStatus};
+use storesync_core::catalog::{Product, ProductDetails};
+use storesync_core::customer::Customer;
+use storesync_core::events::OutboxEvent;
+use storesync_core::ids::{CartId, CustomerId, OrderId, Sku};
+use storesync_core::money::Currency;
+use storesync_core::order::Order;
+use storesync_core::ports::{
+    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError, StoreError,
+};
+
+use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Item, n, s};
+
+/// The store on one DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
+}
+
+fn to_item<T: Serialize>(value: &T, key: Item) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    item.extend(key);
+    Ok(item)
+}
+
+fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn cart_status(status: CartStatus) -> &'static str {
+    match status {
+        CartStatus::Open => "open",
+        CartStatus::Converted => "converted",
+        CartStatus::Abandoned => "abandoned",
+    }
+}
+
+fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
+    let mut key = keys::cart(cart.id.as_str());
+    key.insert(GSI1PK.into(), s(keys::carts_by_status(cart_status(cart.status))));
+    key.insert(GSI1SK.into(), s(format!("{}#{}", cart.updated_at.to_rfc3339(), cart.id)));
+    to_item(cart, key)
+}
+
+fn order_item(order: &Order) -> Result<Item, StoreError> {
+    let mut key = keys::order(order.id.as_str());
+    key.insert(GSI1PK.into(), s(keys::customer_orders(&order.customer.customer_key)));
+    key.insert(GSI1SK.into(), s(format!("{}#{}", order.created_at.to_rfc3339(), order.id)));
+    to_item(order, key)
+}
+
+fn outbox_item(event: &OutboxEvent) -> Result<Item, StoreError> {
+    let mut key = keys::outbox(event.event_id.as_str());
+    key.insert(GSI2PK.into(), s(keys::OUTBOX_PENDING));
+    key.insert(GSI2SK.into(), s(format!("{}#{}", event.occurred_at.to_rfc3339(), event.event_id)));
+    to_item(event, key)
+}
+
+fn put(table: &str, item: Item, condition: &str, values: Option<HashMap<String, AttributeValue>>) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition)
+        .set_expression_attribute_values(values)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .expect("put has table, item and condition");
+    TransactWriteItem::builder().put(put).build()
+}
+
+fn version_is(v: u64) -> Option<HashMap<String, AttributeValue>> {
+    Some(HashMap::from([(":v".to_owned(), n(v))]))
+}
+
+/// The reasons a transaction was cancelled, one per action, when that is why it failed.
+fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<&[CancellationReason]> {
+    match err {
+        SdkError::ServiceError(e) => match e.err() {
+            TransactWriteItemsError::TransactionCanceledException(t) => t.cancellation_reasons.as_deref(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn failed_condition(reason: &CancellationReason) -> bool {
+    reason.code() == Some("ConditionalCheckFailed")
+}
+
+/// Another transaction held one of the items: nothing was written, and trying again may succeed.
+fn lost_to_concurrent_transaction(reasons: &[CancellationReason]) -> bool {
+    reasons.iter().any(|r| r.code() == Some("TransactionConflict"))
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn query_gsi1<T: DeserializeOwned>(&self, pk: String, newest_first: bool, limit: Option<usize>) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", GSI1PK)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .scan_index_forward(!newest_first)
+                .set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                found.push(from_item(item)?);
+            }
+            start = out.last_evaluated_key;
+            let full = limit.is_some_and(|l| found.len() >= l);
+            if start.is_none() || full {
+                break;
+            }
+        }
+        if let Some(l) = limit {
+            found.truncate(l);
+        }
+        Ok(found)
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map(|_| ())
+    }
+
+    fn restock(&self, sku: &Sku, location: &str, units: u32) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::product(sku.as_str())))
+            .update_expression("SET stock.#loc = if_not_exists(stock.#loc, :zero) + :q, version = version + :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#loc", location)
+            .expression_attribute_values(":q", n(units))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .expect("update is complete");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Takes units of a line from stock, only at the cart's price and while enough are on hand.
+    fn take_stock(&self, sku: &Sku, location: &str, currency: Currency, unit_price: i64, units: u32) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::product(sku.as_str())))
+            .update_expression("SET stock.#loc = stock.#loc - :q, version = version + :one")
+            .condition_expression("active = :true AND prices.#cur = :price AND stock.#loc >= :q")
+            .expression_attribute_names("#loc", location)
+            .expression_attribute_names("#cur", currency.code())
+            .expression_attribute_values(":q", n(units))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":price", n(unit_price))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .expect("update is complete");
+        TransactWriteItem::builder().update(update).build()
+    }
+}
+
+/// Why a product's condition failed, from the item as it was.
+fn product_refusal(sku: &Sku, old: Option<&Item>, currency: Currency, location: &str, unit_price: i64) -> PlaceOrderError {
+    let product = old.cloned().and_then(|item| from_item::<Product>(item).ok());
+    match product {
+        Some(p) if !p.active => PlaceOrderError::ProductUnavailable { sku: sku.clone() },
+        None => PlaceOrderError::ProductUnavailable { sku: sku.clone() },
+        Some(p) if p.price(currency).map(|m| m.minor_units()) != Some(unit_price) => {
+            PlaceOrderError::PriceChanged { sku: sku.clone() }
+        }
+        Some(p) => PlaceOrderError::OutOfStock {
+            sku: sku.clone(),
+            available: p.available(location),
+        },
+    }
+}
+
+#[async_trait]
+impl CatalogStore for DynamoStore {
+    async fn product(&self, sku: &Sku) -> Result<Option<Product>, StoreError> {
+        self.get(keys::product(sku.as_str())).await
+    }
+
+    async fn products(&self) -> Result<Vec<Product>, StoreError> {
+        self.query_gsi1(keys::CATALOG.to_owned(), false, None).await
+    }
+
+    async fn upsert_product(&self, d: &ProductDetails) -> Result<(), StoreError> {
+        let prices: Item = serde_dynamo::to_item(&d.prices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::product(d.sku.as_str())))
+            .update_expression(
+                "SET sku = :sku, #name = :name, category = :category, active = :active, prices = :prices, \
+                 stock = if_not_exists(stock, :empty), version = if_not_exists(version, :zero) + :one, \
+                 gsi1pk = :catalog, gsi1sk = :sku",
+            )
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_values(":sku", s(d.sku.as_str()))
+            .expression_attribute_values(":name", s(d.name.clone()))
+            .expression_attribute_values(":category", s(d.category.clone()))
+            .expression_attribute_values(":active", AttributeValue::Bool(d.active))
+            .expression_attribute_values(":prices", AttributeValue::M(prices))
+            .expression_attribute_values(":empty", AttributeValue::M(HashMap::new()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":catalog", s(keys::CATALOG))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn adjust_stock(&self, sku: &Sku, location: &str, delta: i64) -> Result<(), StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::product(sku.as_str())))
+            .update_expression("SET stock.#loc = if_not_exists(stock.#loc, :zero) + :delta, version = version + :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#loc", location)
+            .expression_attribute_values(":delta", n(delta))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1));
+        if delta < 0 {
+            update = update
+                .condition_expression("attribute_exists(pk) AND stock.#loc >= :needed")
+                .expression_attribute_values(":needed", n(-delta));
+        }
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl CustomerStore for DynamoStore {
+    async fn create_customer(&self, c: &Customer) -> Result<(), StoreError> {
+        let email = c.email.normalized();
+        let mut email_item = keys::email(&email);
+        email_item.insert("customer_id".into(), s(c.id.as_str()));
+        let items = vec![
+            put(&self.table, to_item(c, keys::customer(c.id.as_str()))?, "attribute_not_exists(pk)", None),
+            put(&self.table, email_item, "attribute_not_exists(pk)", None),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) => match cancellation_reasons(&e) {
+                Some(r) if r.first().is_some_and(failed_condition) => Err(StoreError::AlreadyExists),
+                Some(r) if r.get(1).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
+                Some(r) if lost_to_concurrent_transaction(r) => Err(StoreError::Conflict),
+                _ => Err(unavailable(e)),
+            },
+        }
+    }
+
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+        self.get(keys::customer(id.as_str())).await
+    }
+
+    async fn update_customer(&self, previous: &Customer, next: &Customer) -> Result<(), StoreError> {
+        let (old, new) = (previous.email.normalized(), next.email.normalized());
+        let mut items = vec![put(
+            &self.table,
+            to_item(next, keys::customer(next.id.as_str()))?,
+            "version = :v",
+            version_is(previous.version),
+        )];
+        if old != new {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::email(&old)))
+                .condition_expression("customer_id = :id")
+                .expression_attribute_values(":id", s(previous.id.as_str()))
+                .build()
+                .expect("delete is complete");
+            items.push(TransactWriteItem::builder().delete(delete).build());
+            let mut email_item = keys::email(&new);
+            email_item.insert("customer_id".into(), s(next.id.as_str()));
+            items.push(put(&self.table, email_item, "attribute_not_exists(pk)", None));
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) => match cancellation_reasons(&e) {
+                Some(r) if r.get(2).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(unavailable(e)),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl CartStore for DynamoStore {
+    async fn create_cart(&self, cart: &Cart) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(cart_item(cart)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Err(StoreError::AlreadyExists)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn cart(&self, id: &CartId) -> Result<Option<Cart>, StoreError> {
+        self.get(keys::cart(id.as_str())).await
+    }
+
+    async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(cart_item(cart)?))
+            .condition_expression("version = :v")
+            .set_expression_attribute_values(version_is(expected_version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl OrderStore for DynamoStore {
+    async fn place_order(&self, p: &PlaceOrder) -> Result<(), PlaceOrderError> {
+        let order = &p.order;
+        let mut items = vec![
+            put(&self.table, order_item(order)?, "attribute_not_exists(pk)", None),
+            put(&self.table, cart_item(&p.cart)?, "version = :v", version_is(p.expected_cart_version)),
+            put(&self.table, outbox_item(&p.event)?, "attribute_not_exists(pk)", None),
+        ];
+        const FIRST_LINE: usize = 3;
+        for line in &order.lines {
+            items.push(self.take_stock(
+                &line.sku,
+                &order.location,
+                order.currency,
+                line.unit_price.minor_units(),
+                line.quantity.get(),
+            ));
+        }
+        let err = match self.transact(items).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        let Some(reasons) = cancellation_reasons(&err) else {
+            return Err(unavailable(err).into());
+        };
+        if reasons.first().is_some_and(failed_condition) {
+            return Err(PlaceOrderError::OrderExists);
+        }
+        if reasons.get(1).is_some_and(failed_condition) {
+            return Err(PlaceOrderError::CartChanged);
+        }
+        for (line, reason) in order.lines.iter().zip(reasons.iter().skip(FIRST_LINE)) {
+            if failed_condition(reason) {
+                return Err(product_refusal(
+                    &line.sku,
+                    reason.item(),
+                    order.currency,
+                    &order.location,
+                    line.unit_price.minor_units(),
+                ));
+            }
+        }
+        if lost_to_concurrent_transaction(reasons) {
+            return Err(StoreError::Conflict.into());
+        }
+        Err(unavailable(err).into())
+    }
+
+    async fn order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
+        self.get(keys::order(id.as_str())).await
+    }
+
+    async fn orders_for_customer(&self, customer_key: &str, limit: usize) -> Result<Vec<Order>, StoreError> {
+        self.query_gsi1(keys::customer_orders(customer_key), true, Some(limit)).await
+    }
+
+    async fn change_order(&self, c: &OrderChange) -> Result<(), StoreError> {
+        let mut items = vec![
+            put(&self.table, order_item(&c.order)?, "version = :v", version_is(c.expected_version)),
+            put(&self.table, outbox_item(&c.event)?, "attribute_not_exists(pk)", None),
+        ];
+        for (sku, units) in &c.restock {
+            items.push(self.restock(sku, &c.order.location, *units));
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) => match cancellation_reasons(&e) {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(unavailable(e)),
+            },
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! In-process adapters with the semantics of their AWS counterparts: the embedded store
+//! behaves like the DynamoDB store (conditional writes, all-or-nothing transactions), which the
+//! shared contract suite checks.
+
+mod store;
+
+pub use store::EmbeddedStore;

@@ -1,0 +1,249 @@
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use storesync_core::cart::Cart;
+use storesync_core::catalog::{Product, ProductDetails};
+use storesync_core::customer::Customer;
+use storesync_core::events::OutboxEvent;
+use storesync_core::ids::{CartId, CustomerId, EventId, OrderId, Sku};
+use storesync_core::order::Order;
+use storesync_core::ports::{
+    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError, StoreError,
+};
+
+#[derive(Debug, Default, Clone)]
+struct State {
+    products: BTreeMap<Sku, Product>,
+    customers: BTreeMap<CustomerId, Customer>,
+    /// Lowercased e-mail -> the customer holding it.
+    emails: BTreeMap<String, CustomerId>,
+    carts: BTreeMap<CartId, Cart>,
+    orders: BTreeMap<OrderId, Order>,
+    outbox: BTreeMap<EventId, OutboxEvent>,
+}
+
+/// The whole store in memory, behind one lock: every operation is atomic, as a DynamoDB
+/// conditional write or transaction is.
+#[derive(Debug, Default)]
+pub struct EmbeddedStore {
+    state: Mutex<State>,
+}
+
+impl EmbeddedStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied change: every method
+        // checks all conditions before it writes anything.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Everything stored, as JSON, for comparing the store before and after a request.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let s = self.state().clone();
+        serde_json::json!({
+            "products": s.products.values().collect::<Vec<_>>(),
+            "customers": s.customers.values().collect::<Vec<_>>(),
+            "emails": s.emails,
+            "carts": s.carts.values().collect::<Vec<_>>(),
+            "orders": s.orders.values().collect::<Vec<_>>(),
+            "outbox": s.outbox.values().collect::<Vec<_>>(),
+        })
+    }
+
+    /// The outbox events recorded so far, oldest first.
+    pub fn outbox_events(&self) -> Vec<OutboxEvent> {
+        let mut events: Vec<_> = self.state().outbox.values().cloned().collect();
+        events.sort_by_key(|e| e.occurred_at);
+        events
+    }
+}
+
+#[async_trait]
+impl CatalogStore for EmbeddedStore {
+    async fn product(&self, sku: &Sku) -> Result<Option<Product>, StoreError> {
+        Ok(self.state().products.get(sku).cloned())
+    }
+
+    async fn products(&self) -> Result<Vec<Product>, StoreError> {
+        Ok(self.state().products.values().cloned().collect())
+    }
+
+    async fn upsert_product(&self, d: &ProductDetails) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let entry = state.products.entry(d.sku.clone()).or_insert_with(|| Product {
+            sku: d.sku.clone(),
+            name: String::new(),
+            category: String::new(),
+            active: false,
+            prices: BTreeMap::new(),
+            stock: BTreeMap::new(),
+            version: 0,
+        });
+        entry.name = d.name.clone();
+        entry.category = d.category.clone();
+        entry.active = d.active;
+        entry.prices = d.prices.clone();
+        entry.version += 1;
+        Ok(())
+    }
+
+    async fn adjust_stock(&self, sku: &Sku, location: &str, delta: i64) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let product = state.products.get_mut(sku).ok_or(StoreError::Conflict)?;
+        let on_hand = product.available(location);
+        if on_hand + delta < 0 {
+            return Err(StoreError::Conflict);
+        }
+        product.stock.insert(location.to_owned(), on_hand + delta);
+        product.version += 1;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CustomerStore for EmbeddedStore {
+    async fn create_customer(&self, c: &Customer) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state.customers.contains_key(&c.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        let email = c.email.normalized();
+        if state.emails.contains_key(&email) {
+            return Err(StoreError::EmailTaken);
+        }
+        state.emails.insert(email, c.id.clone());
+        state.customers.insert(c.id.clone(), c.clone());
+        Ok(())
+    }
+
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+        Ok(self.state().customers.get(id).cloned())
+    }
+
+    async fn update_customer(&self, previous: &Customer, next: &Customer) -> Result<(), StoreError> {
+        let mut state = self.state();
+        match state.customers.get(&previous.id) {
+            Some(stored) if stored.version == previous.version => {}
+            _ => return Err(StoreError::Conflict),
+        }
+        let (old, new) = (previous.email.normalized(), next.email.normalized());
+        if old != new {
+            if state.emails.contains_key(&new) {
+                return Err(StoreError::EmailTaken);
+            }
+            state.emails.remove(&old);
+            state.emails.insert(new, next.id.clone());
+        }
+        state.customers.insert(next.id.clone(), next.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CartStore for EmbeddedStore {
+    async fn create_cart(&self, cart: &Cart) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state.carts.contains_key(&cart.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        state.carts.insert(cart.id.clone(), cart.clone());
+        Ok(())
+    }
+
+    async fn cart(&self, id: &CartId) -> Result<Option<Cart>, StoreError> {
+        Ok(self.state().carts.get(id).cloned())
+    }
+
+    async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError> {
+        let mut state = self.state();
+        match state.carts.get(&cart.id) {
+            Some(stored) if stored.version == expected_version => {
+                state.carts.insert(cart.id.clone(), cart.clone());
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
+    }
+}
+
+#[async_trait]
+impl OrderStore for EmbeddedStore {
+    async fn place_order(&self, p: &PlaceOrder) -> Result<(), PlaceOrderError> {
+        let mut state = self.state();
+        // Check every condition first, in the order the DynamoDB transaction lists them.
+        if state.orders.contains_key(&p.order.id) {
+            return Err(PlaceOrderError::OrderExists);
+        }
+        match state.carts.get(&p.cart.id) {
+            Some(stored) if stored.version == p.expected_cart_version => {}
+            _ => return Err(PlaceOrderError::CartChanged),
+        }
+        for line in &p.order.lines {
+            let product = state.products.get(&line.sku);
+            let Some(product) = product.filter(|p| p.active) else {
+                return Err(PlaceOrderError::ProductUnavailable { sku: line.sku.clone() });
+            };
+            if product.price(p.order.currency) != Some(line.unit_price) {
+                return Err(PlaceOrderError::PriceChanged { sku: line.sku.clone() });
+            }
+            let available = product.available(&p.order.location);
+            if available < i64::from(line.quantity.get()) {
+                return Err(PlaceOrderError::OutOfStock {
+                    sku: line.sku.clone(),
+                    available,
+                });
+            }
+        }
+        for line in &p.order.lines {
+            let product = state.products.get_mut(&line.sku).expect("checked above");
+            let left = product.available(&p.order.location) - i64::from(line.quantity.get());
+            product.stock.insert(p.order.location.clone(), left);
+            product.version += 1;
+        }
+        state.orders.insert(p.order.id.clone(), p.order.clone());
+        state.carts.insert(p.cart.id.clone(), p.cart.clone());
+        state.outbox.insert(p.event.event_id.clone(), p.event.clone());
+        Ok(())
+    }
+
+    async fn order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
+        Ok(self.state().orders.get(id).cloned())
+    }
+
+    async fn orders_for_customer(&self, customer_key: &str, limit: usize) -> Result<Vec<Order>, StoreError> {
+        let mut orders: Vec<Order> = self
+            .state()
+            .orders
+            .values()
+            .filter(|o| o.customer.customer_key == customer_key)
+            .cloned()
+            .collect();
+        orders.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        orders.truncate(limit);
+        Ok(orders)
+    }
+
+    async fn change_order(&self, c: &OrderChange) -> Result<(), StoreError> {
+        let mut state = self.state();
+        match state.orders.get(&c.order.id) {
+            Some(stored) if stored.version == c.expected_version => {}
+            _ => return Err(StoreError::Conflict),
+        }
+        if c.restock.iter().any(|(sku, _)| !state.products.contains_key(sku)) {
+            return Err(StoreError::Conflict);
+        }
+        for (sku, units) in &c.restock {
+            let product = state.products.get_mut(sku).expect("checked above");
+            let on_hand = product.available(&c.order.location);
+            product.stock.insert(c.order.location.clone(), on_hand + i64::from(*units));
+            product.version += 1;
+        }
+        state.orders.insert(c.order.id.clone(), c.order.clone());
+        state.outbox.insert(c.event.event_id.clone(), c.event.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,188 @@
+//! The one place where failures become HTTP responses.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use storesync_core::ids::InvalidValue;
+use storesync_core::{AppError, DomainError};
+
+use crate::problem::{FieldError, Problem};
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the request is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("the body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
+    #[error("the Idempotency-Key header is required")]
+    IdempotencyKeyMissing,
+    #[error("authentication is required")]
+    Unauthorized,
+    #[error("no such route")]
+    RouteNotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("the request body could not be read")]
+    BodyUnreadable(#[source] axum::Error),
+}
+
+impl From<InvalidValue> for ApiError {
+    fn from(v: InvalidValue) -> Self {
+        ApiError::Invalid(vec![field(v)])
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        ApiError::App(e.into())
+    }
+}
+
+fn field(v: InvalidValue) -> FieldError {
+    FieldError {
+        field: v.field,
+        message: v.message,
+    }
+}
+
+impl ApiError {
+    pub fn problem(&self) -> Problem {
+        use StatusCode as S;
+        match self {
+            ApiError::MalformedJson(detail) => Problem::new(S::BAD_REQUEST, "malformed-json", "Malformed JSON", detail),
+            ApiError::Invalid(errors) => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid-request",
+                "Invalid request",
+                "one or more fields are invalid",
+            )
+            .with_errors(errors.clone()),
+            ApiError::PayloadTooLarge { .. } => {
+                Problem::new(S::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", self.to_string())
+            }
+            ApiError::UnsupportedMediaType => Problem::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                self.to_string(),
+            ),
+            ApiError::IdempotencyKeyMissing => Problem::new(
+                S::BAD_REQUEST,
+                "idempotency-key-missing",
+                "Idempotency-Key missing",
+                "send an Idempotency-Key header (1 to 255 visible characters) so the request can be retried safely",
+            ),
+            ApiError::Unauthorized => Problem::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized", self.to_string()),
+            ApiError::RouteNotFound => Problem::new(S::NOT_FOUND, "not-found", "Not found", self.to_string()),
+            ApiError::MethodNotAllowed => {
+                Problem::new(S::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", self.to_string())
+            }
+            ApiError::BodyUnreadable(_) => {
+                Problem::new(S::BAD_REQUEST, "malformed-body", "Unreadable body", self.to_string())
+            }
+            ApiError::App(e) => app_problem(e),
+        }
+    }
+}
+
+fn app_problem(e: &AppError) -> Problem {
+    use StatusCode as S;
+    let detail = e.to_string();
+    match e {
+        AppError::NotFound { .. } => Problem::new(S::NOT_FOUND, "not-found", "Not found", detail),
+        AppError::UnknownProduct { sku } => {
+            Problem::new(S::NOT_FOUND, "unknown-product", "Unknown product", detail).with("sku", sku.as_str())
+        }
+        AppError::AlreadyRegistered => Problem::new(S::CONFLICT, "already-registered", "Already registered", detail),
+        AppError::EmailTaken => Problem::new(S::CONFLICT, "email-taken", "E-mail taken", detail),
+        AppError::OutOfStock { sku, available } => Problem::new(S::CONFLICT, "out-of-stock", "Out of stock", detail)
+            .with("sku", sku.as_str())
+            .with("available", *available),
+        AppError::PriceChanged { sku } => {
+            Problem::new(S::CONFLICT, "price-changed", "Price changed", detail).with("sku", sku.as_str())
+        }
+        AppError::IdempotencyKeyReused => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            detail,
+        ),
+        AppError::Conflict => Problem::new(S::CONFLICT, "conflict", "Conflict", detail),
+        AppError::Store(source) => {
+            // The cause stays in the logs; the caller learns only that it may retry.
+            tracing::error!(error = ?source, "store failure");
+            Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "the store is unavailable; retry the request",
+            )
+        }
+        AppError::Domain(d) => domain_problem(d),
+    }
+}
+
+fn domain_problem(e: &DomainError) -> Problem {
+    use StatusCode as S;
+    let detail = e.to_string();
+    match e {
+        DomainError::Invalid(values) => ApiError::Invalid(values.iter().cloned().map(field).collect()).problem(),
+        DomainError::ProductUnavailable { sku } => {
+            Problem::new(S::CONFLICT, "product-unavailable", "Product unavailable", detail).with("sku", sku.as_str())
+        }
+        DomainError::NotSoldInCurrency { sku, currency } => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "currency-mismatch", "Currency mismatch", detail)
+                .with("sku", sku.as_str())
+                .with("currency", currency.code())
+        }
+        DomainError::Money(m) => match m {
+            storesync_core::money::MoneyError::CurrencyMismatch(..) => {
+                Problem::new(S::UNPROCESSABLE_ENTITY, "currency-mismatch", "Currency mismatch", detail)
+            }
+            _ => Problem::new(S::UNPROCESSABLE_ENTITY, "invalid-amount", "Invalid amount", detail),
+        },
+        DomainError::TooManyLines { max } => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "too-many-lines", "Too many lines", detail).with("max_lines", *max)
+        }
+        DomainError::CartClosed { .. } => Problem::new(S::CONFLICT, "cart-closed", "Cart closed", detail),
+        DomainError::EmptyCart => Problem::new(S::UNPROCESSABLE_ENTITY, "empty-cart", "Empty cart", detail),
+        DomainError::GuestEmailRequired => ApiError::Invalid(vec![FieldError {
+            field: "email".into(),
+            message: detail,
+        }])
+        .problem(),
+        DomainError::InvalidTransition { current, .. } => {
+            Problem::new(S::CONFLICT, "invalid-transition", "Invalid transition", detail)
+                .with("current_state", current.as_str())
+        }
+        DomainError::ApprovalRequired { .. } => {
+            Problem::new(S::CONFLICT, "approval-required", "Approval required", detail)
+        }
+        DomainError::PaymentNotCaptured { .. } => {
+            Problem::new(S::CONFLICT, "payment-not-captured", "Payment not captured", detail)
+        }
+        DomainError::ReturnExceedsOrder { sku, returnable } => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "return-exceeds-order", "Return exceeds order", detail)
+                .with("sku", sku.as_str())
+                .with("returnable", *returnable)
+        }
+        DomainError::UnknownDiscountCode { .. } => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-discount-code", "Unknown discount code", detail)
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::BodyUnreadable(source) = &self {
+            tracing::warn!(error = %source, "request body unreadable");
+        }
+        self.problem().into_response()
+    }
+}

@@ -1,0 +1,128 @@
+//! Who is calling: a customer known to the identity provider, or a guest holding a cart token.
+//!
+//! In Lambda the API Gateway JWT authorizer has already verified the token; its claims are
+//! trusted. Locally the dev stack accepts `Authorization: Bearer dev:<customer-id>`.
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
+use storesync_core::ids::{CustomerId, GuestToken};
+
+use crate::error::ApiError;
+
+/// The verified caller, put in the request's extensions by an identity middleware.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub subject: String,
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    pub fn is_admin(&self) -> bool {
+        self.groups.iter().any(|g| g == "admin")
+    }
+}
+
+/// The prefix of the local development bearer token.
+pub const DEV_TOKEN_PREFIX: &str = "dev:";
+
+/// Lambda: takes the identity from the JWT authorizer's claims in the request context.
+pub async fn identity_from_authorizer(mut req: Request, next: Next) -> Response {
+    let identity = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .and_then(|jwt| {
+                let subject = jwt.claims.get("sub")?.clone();
+                let groups = jwt.claims.get("cognito:groups").map(|g| parse_groups(g)).unwrap_or_default();
+                Some(Identity { subject, groups })
+            }),
+        _ => None,
+    };
+    if let Some(identity) = identity {
+        req.extensions_mut().insert(identity);
+    }
+    next.run(req).await
+}
+
+/// Local development: `Authorization: Bearer dev:<customer-id>[:group,group]`.
+pub async fn identity_from_dev_token(mut req: Request, next: Next) -> Response {
+    let identity = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| t.strip_prefix(DEV_TOKEN_PREFIX))
+        .map(|rest| {
+            let (subject, groups) = rest.split_once(':').unwrap_or((rest, ""));
+            Identity {
+                subject: subject.to_owned(),
+                groups: parse_groups(groups),
+            }
+        });
+    if let Some(identity) = identity {
+        req.extensions_mut().insert(identity);
+    }
+    next.run(req).await
+}
+
+/// Cognito sends groups as `[a b]` in a string claim; accept that and plain lists.
+fn parse_groups(raw: &str) -> Vec<String> {
+    raw.trim_matches(|c| c == '[' || c == ']')
+        .split([' ', ','])
+        .map(|g| g.trim_matches('"'))
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A registered customer's id; 401 without a verified identity.
+#[derive(Debug, Clone)]
+pub struct CustomerIdentity(pub CustomerId);
+
+impl<S: Send + Sync> FromRequestParts<S> for CustomerIdentity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let identity = parts.extensions.get::<Identity>().ok_or(ApiError::Unauthorized)?;
+        let id = CustomerId::parse(&identity.subject).map_err(|_| ApiError::Unauthorized)?;
+        Ok(CustomerIdentity(id))
+    }
+}
+
+/// The header that carries a guest's cart token.
+pub const CART_TOKEN_HEADER: &str = "x-cart-token";
+
+/// A guest's cart token from `X-Cart-Token`; 401 when absent or malformed.
+#[derive(Debug, Clone)]
+pub struct GuestIdentity(pub GuestToken);
+
+impl<S: Send + Sync> FromRequestParts<S> for GuestIdentity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts
+            .headers
+            .get(CART_TOKEN_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthorized)?;
+        let token = GuestToken::parse(raw).map_err(|_| ApiError::Unauthorized)?;
+        Ok(GuestIdentity(token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cognito_group_claims_are_split() {
+        assert_eq!(parse_groups("[admin support]"), vec!["admin", "support"]);
+        assert_eq!(parse_groups("admin,ops"), vec!["admin", "ops"]);
+        assert!(parse_groups("").is_empty());
+    }
+}
