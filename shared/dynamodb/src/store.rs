@@ -341,6 +341,7 @@ impl CustomerStore for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {
+                Some(r) if r.first().is_some_and(failed_condition) => Err(StoreError::Conflict),
                 Some(r) if r.get(2).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
                 Some(_) => Err(StoreError::Conflict),
                 None => Err(unavailable(e)),

@@ -1,0 +1,315 @@
+//! One contract for the store port, run against the embedded store and against DynamoDB
+//! (moto server on loopback): both must behave the same in every case below.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, Utc};
+use storesync_core::cart::{Cart, CartOwner, CartStatus};
+use storesync_core::catalog::ProductDetails;
+use storesync_core::customer::{Address, CountryCode, Customer, Origin};
+use storesync_core::events::{OrderEventType, OutboxEvent};
+use storesync_core::ids::{CartId, CustomerId, Email, OrderId, Quantity, Sku};
+use storesync_core::money::{Currency, Money};
+use storesync_core::order::{CheckoutDetails, CheckoutRequestRecord, Order};
+use storesync_core::ports::{OrderChange, PlaceOrder, PlaceOrderError, Store, StoreError};
+use storesync_core::pricing::PricingPolicy;
+use storesync_tests::{Backend, against_both_stores};
+
+const LOC: &str = "main";
+
+fn sku(s: &str) -> Sku {
+    Sku::parse(s).unwrap()
+}
+
+async fn add_product(store: &dyn Store, code: &str, usd: i64, units: i64) {
+    store
+        .upsert_product(&ProductDetails {
+            sku: sku(code),
+            name: format!("Product {code}"),
+            category: "test".into(),
+            active: true,
+            prices: BTreeMap::from([(Currency::USD, usd)]),
+        })
+        .await
+        .unwrap();
+    store.adjust_stock(&sku(code), LOC, units).await.unwrap();
+}
+
+fn customer(id: &str, email: &str) -> Customer {
+    Customer {
+        id: CustomerId::parse(id).unwrap(),
+        email: Email::parse(email).unwrap(),
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        phone: None,
+        company: None,
+        origin: Origin::Web,
+        addresses: vec![],
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        version: 1,
+    }
+}
+
+async fn open_cart(store: &dyn Store, customer: &str, lines: &[(&str, i64, i64)]) -> Cart {
+    let mut cart = Cart::new(
+        CartId::random(),
+        CartOwner::Customer {
+            customer_id: CustomerId::parse(customer).unwrap(),
+        },
+        Currency::USD,
+        Utc::now(),
+    );
+    for (code, qty, price) in lines {
+        cart.lines.push(storesync_core::cart::CartLine {
+            sku: sku(code),
+            name: code.to_string(),
+            quantity: Quantity::parse(*qty).unwrap(),
+            unit_price: Money::new(*price, Currency::USD),
+        });
+    }
+    store.create_cart(&cart).await.unwrap();
+    cart
+}
+
+fn place(cart: &Cart, key: &str) -> PlaceOrder {
+    let now = Utc::now();
+    let order_id = OrderId::for_checkout(&format!("test:{}", cart.id), key);
+    let details = CheckoutDetails {
+        order_id: order_id.clone(),
+        shipping_address: Address {
+            line1: "1 Main St".into(),
+            line2: None,
+            city: "Springfield".into(),
+            region: None,
+            postal_code: "12345".into(),
+            country: CountryCode::parse("US").unwrap(),
+        },
+        guest_email: None,
+        location: LOC.into(),
+        request: CheckoutRequestRecord {
+            idempotency_key: key.into(),
+            fingerprint: "fp".into(),
+        },
+    };
+    let order = Order::from_cart(cart, details, &PricingPolicy::default(), now).unwrap();
+    PlaceOrder {
+        event: OutboxEvent::for_order(OrderEventType::OrderPlaced, &order, now),
+        cart: cart.converted(order_id, now),
+        expected_cart_version: cart.version,
+        order,
+    }
+}
+
+async fn stock(store: &dyn Store, code: &str) -> i64 {
+    store.product(&sku(code)).await.unwrap().unwrap().available(LOC)
+}
+
+// --- catalog ---
+
+async fn products_are_listed_by_sku_and_upserts_keep_stock(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "B-2", 200, 5).await;
+    add_product(store.as_ref(), "A-1", 100, 7).await;
+    let mut details = ProductDetails {
+        sku: sku("A-1"),
+        name: "Renamed".into(),
+        category: "test".into(),
+        active: false,
+        prices: BTreeMap::from([(Currency::USD, 150), (Currency::EUR, 140)]),
+    };
+    store.upsert_product(&details).await.unwrap();
+    let listed = store.products().await.unwrap();
+    assert_eq!(listed.iter().map(|p| p.sku.as_str()).collect::<Vec<_>>(), vec!["A-1", "B-2"]);
+    let a = &listed[0];
+    assert_eq!((a.name.as_str(), a.active, a.available(LOC)), ("Renamed", false, 7));
+    assert_eq!(a.price(Currency::EUR), Some(Money::new(140, Currency::EUR)));
+    details.active = true;
+    store.upsert_product(&details).await.unwrap();
+    assert!(store.product(&sku("A-1")).await.unwrap().unwrap().active);
+    assert!(store.product(&sku("NOPE")).await.unwrap().is_none());
+}
+
+async fn stock_never_goes_below_zero(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 3).await;
+    assert!(matches!(store.adjust_stock(&sku("A-1"), LOC, -4).await, Err(StoreError::Conflict)));
+    assert_eq!(stock(store.as_ref(), "A-1").await, 3);
+    store.adjust_stock(&sku("A-1"), LOC, -3).await.unwrap();
+    assert_eq!(stock(store.as_ref(), "A-1").await, 0);
+    assert!(matches!(store.adjust_stock(&sku("GHOST"), LOC, 1).await, Err(StoreError::Conflict)));
+}
+
+// --- customers ---
+
+async fn an_email_belongs_to_one_customer_whatever_its_case(b: Backend) {
+    let store = b.store();
+    store.create_customer(&customer("c1", "ada@example.com")).await.unwrap();
+    assert!(matches!(
+        store.create_customer(&customer("c1", "other@example.com")).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert!(matches!(
+        store.create_customer(&customer("c2", "ADA@Example.com")).await,
+        Err(StoreError::EmailTaken)
+    ));
+    assert!(store.customer(&CustomerId::parse("c2").unwrap()).await.unwrap().is_none());
+}
+
+async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Backend) {
+    let store = b.store();
+    let first = customer("c1", "ada@example.com");
+    store.create_customer(&first).await.unwrap();
+    store.create_customer(&customer("c2", "bob@example.com")).await.unwrap();
+
+    let mut taken = first.clone();
+    taken.email = Email::parse("Bob@example.com").unwrap();
+    taken.version = 2;
+    assert!(matches!(store.update_customer(&first, &taken).await, Err(StoreError::EmailTaken)));
+
+    let mut moved = first.clone();
+    moved.email = Email::parse("ada@new.example").unwrap();
+    moved.version = 2;
+    store.update_customer(&first, &moved).await.unwrap();
+    assert!(matches!(store.update_customer(&first, &moved).await, Err(StoreError::Conflict)));
+    assert_eq!(store.customer(&first.id).await.unwrap().unwrap(), moved);
+    // The old address is free again, the new one is not.
+    store.create_customer(&customer("c3", "ada@example.com")).await.unwrap();
+    assert!(matches!(
+        store.create_customer(&customer("c4", "ADA@new.example")).await,
+        Err(StoreError::EmailTaken)
+    ));
+}
+
+// --- carts ---
+
+async fn a_cart_save_needs_the_version_it_was_read_at(b: Backend) {
+    let store = b.store();
+    let cart = open_cart(store.as_ref(), "c1", &[]).await;
+    assert!(matches!(store.create_cart(&cart).await, Err(StoreError::AlreadyExists)));
+    let mut next = cart.clone();
+    next.version += 1;
+    next.discount = PricingPolicy::default().discount("WELCOME10", Currency::USD);
+    store.save_cart(&next, cart.version).await.unwrap();
+    assert!(matches!(store.save_cart(&next, cart.version).await, Err(StoreError::Conflict)));
+    assert_eq!(store.cart(&cart.id).await.unwrap().unwrap(), next);
+}
+
+// --- orders ---
+
+async fn placing_an_order_takes_stock_converts_the_cart_and_records_the_event(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 10).await;
+    add_product(store.as_ref(), "B-2", 250, 10).await;
+    let cart = open_cart(store.as_ref(), "c1", &[("A-1", 3, 100), ("B-2", 10, 250)]).await;
+    let request = place(&cart, "k1");
+    store.place_order(&request).await.unwrap();
+    assert_eq!(stock(store.as_ref(), "A-1").await, 7);
+    assert_eq!(stock(store.as_ref(), "B-2").await, 0);
+    let stored_cart = store.cart(&cart.id).await.unwrap().unwrap();
+    assert_eq!(stored_cart.status, CartStatus::Converted);
+    assert_eq!(stored_cart.order_id.as_ref(), Some(&request.order.id));
+    assert_eq!(store.order(&request.order.id).await.unwrap().unwrap(), request.order);
+    let snapshot = b.snapshot().await.to_string();
+    assert!(snapshot.contains(request.event.event_id.as_str()), "the outbox event is stored");
+}
+
+async fn an_order_is_refused_whole_when_any_condition_fails(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 10).await;
+    add_product(store.as_ref(), "B-2", 250, 2).await;
+
+    // Not enough B-2: nothing at all is written, A-1 keeps its stock.
+    let cart = open_cart(store.as_ref(), "c1", &[("A-1", 3, 100), ("B-2", 3, 250)]).await;
+    let before = b.snapshot().await;
+    match store.place_order(&place(&cart, "k1")).await {
+        Err(PlaceOrderError::OutOfStock { sku, available }) => assert_eq!((sku.as_str(), available), ("B-2", 2)),
+        other => panic!("expected out of stock, got {other:?}"),
+    }
+    assert_eq!(b.snapshot().await, before);
+
+    // A price that is no longer the catalog's.
+    let stale = open_cart(store.as_ref(), "c1", &[("A-1", 1, 99)]).await;
+    let before = b.snapshot().await;
+    assert!(matches!(
+        store.place_order(&place(&stale, "k2")).await,
+        Err(PlaceOrderError::PriceChanged { sku }) if sku.as_str() == "A-1"
+    ));
+    assert_eq!(b.snapshot().await, before);
+
+    // An unknown or inactive product.
+    let ghost = open_cart(store.as_ref(), "c1", &[("GHOST", 1, 100)]).await;
+    assert!(matches!(
+        store.place_order(&place(&ghost, "k3")).await,
+        Err(PlaceOrderError::ProductUnavailable { .. })
+    ));
+    assert!(store.product(&sku("GHOST")).await.unwrap().is_none(), "no product appears");
+
+    // The cart changed since it was read.
+    let cart = open_cart(store.as_ref(), "c1", &[("A-1", 1, 100)]).await;
+    let mut request = place(&cart, "k4");
+    request.expected_cart_version += 1;
+    assert!(matches!(store.place_order(&request).await, Err(PlaceOrderError::CartChanged)));
+
+    // The same order id twice.
+    let request = place(&cart, "k5");
+    store.place_order(&request).await.unwrap();
+    let again = open_cart(store.as_ref(), "c1", &[("A-1", 1, 100)]).await;
+    let mut duplicate = place(&again, "k5");
+    duplicate.order.id = request.order.id.clone();
+    assert!(matches!(store.place_order(&duplicate).await, Err(PlaceOrderError::OrderExists)));
+    assert_eq!(stock(store.as_ref(), "A-1").await, 9);
+}
+
+async fn a_customers_orders_come_newest_first(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 10).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let cart = open_cart(store.as_ref(), "c1", &[("A-1", 1, 100)]).await;
+        let mut request = place(&cart, &format!("k{i}"));
+        request.order.created_at = Utc::now() + Duration::seconds(i);
+        store.place_order(&request).await.unwrap();
+        ids.push(request.order.id.clone());
+    }
+    let other = open_cart(store.as_ref(), "c2", &[("A-1", 1, 100)]).await;
+    store.place_order(&place(&other, "x")).await.unwrap();
+
+    let orders = store.orders_for_customer("c1", 10).await.unwrap();
+    ids.reverse();
+    assert_eq!(orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), ids);
+    assert_eq!(store.orders_for_customer("c1", 2).await.unwrap().len(), 2);
+}
+
+async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 10).await;
+    let cart = open_cart(store.as_ref(), "c1", &[("A-1", 4, 100)]).await;
+    let placed = place(&cart, "k");
+    store.place_order(&placed).await.unwrap();
+    let (cancelled, restock) = placed.order.cancel(None, Utc::now()).unwrap();
+    let change = OrderChange {
+        event: OutboxEvent::for_order(OrderEventType::OrderCancelled, &cancelled, Utc::now()),
+        expected_version: placed.order.version,
+        restock,
+        order: cancelled.clone(),
+    };
+    store.change_order(&change).await.unwrap();
+    assert_eq!(stock(store.as_ref(), "A-1").await, 10);
+    assert_eq!(store.order(&cancelled.id).await.unwrap().unwrap(), cancelled);
+    let before = b.snapshot().await;
+    assert!(matches!(store.change_order(&change).await, Err(StoreError::Conflict)));
+    assert_eq!(b.snapshot().await, before, "a refused change restocks nothing");
+}
+
+against_both_stores!(
+    products_are_listed_by_sku_and_upserts_keep_stock,
+    stock_never_goes_below_zero,
+    an_email_belongs_to_one_customer_whatever_its_case,
+    a_customer_update_needs_the_current_version_and_moves_the_email,
+    a_cart_save_needs_the_version_it_was_read_at,
+    placing_an_order_takes_stock_converts_the_cart_and_records_the_event,
+    an_order_is_refused_whole_when_any_condition_fails,
+    a_customers_orders_come_newest_first,
+    an_order_change_needs_the_current_version_and_restocks,
+);
