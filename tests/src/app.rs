@@ -43,7 +43,10 @@ impl Reply {
 
     /// The problem type's slug, e.g. `out-of-stock`.
     pub fn problem(&self) -> &str {
-        self.body["type"].as_str().and_then(|t| t.strip_prefix("/problems/")).unwrap_or("")
+        self.body["type"]
+            .as_str()
+            .and_then(|t| t.strip_prefix("/problems/"))
+            .unwrap_or("")
     }
 }
 
@@ -66,18 +69,29 @@ impl TestApp {
         storesync_devstack::seed_demo_catalog(backend.store().as_ref())
             .await
             .expect("the demo catalog is seeded");
-        let app = storesync_devstack::checkout_app(backend.store(), Arc::new(SystemClock), PricingPolicy::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let app = storesync_devstack::checkout_app(
+            backend.store(),
+            Arc::new(SystemClock),
+            PricingPolicy::default(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("the test server runs");
+            axum::serve(listener, app)
+                .await
+                .expect("the test server runs");
         });
         if let Some(counter) = backend.request_counter() {
             counter.reset();
         }
         TestApp {
             base,
-            http: reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client"),
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .build()
+                .expect("client"),
             backend,
             server,
         }
@@ -100,12 +114,23 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn call(&self, method: Method, path: &str, auth: &Auth, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = self.request(method, path, auth);
         if let Some(body) = body {
             request = request.json(&body);
@@ -125,13 +150,24 @@ impl TestApp {
             "first_name": "Test",
             "last_name": customer,
         });
-        self.call(Method::POST, "/v1/customers", &Auth::customer(customer), Some(body)).await
+        self.call(
+            Method::POST,
+            "/v1/customers",
+            &Auth::customer(customer),
+            Some(body),
+        )
+        .await
     }
 
     /// A customer's new cart holding `quantity` of `sku`; returns the cart id.
     pub async fn cart_with(&self, auth: &Auth, sku: &str, quantity: i64) -> String {
         let created = self
-            .call(Method::POST, "/v1/carts", auth, Some(serde_json::json!({"currency": "USD"})))
+            .call(
+                Method::POST,
+                "/v1/carts",
+                auth,
+                Some(serde_json::json!({"currency": "USD"})),
+            )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
         let id = created.body["id"].as_str().expect("cart id").to_owned();
@@ -145,6 +181,22 @@ impl TestApp {
             .await;
         assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
         id
+    }
+
+    pub async fn set_line_quantity(
+        &self,
+        auth: &Auth,
+        cart: &str,
+        sku: &str,
+        quantity: i64,
+    ) -> Reply {
+        self.call(
+            Method::PUT,
+            &format!("/v1/carts/{cart}/lines/{sku}"),
+            auth,
+            Some(serde_json::json!({ "quantity": quantity })),
+        )
+        .await
     }
 
     pub async fn checkout(&self, auth: &Auth, cart_path: &str, key: &str, body: &Value) -> Reply {
@@ -165,8 +217,16 @@ impl TestApp {
     pub async fn set_stock(&self, sku: &str, units: i64) {
         let store = self.backend.store();
         let sku = storesync_core::ids::Sku::parse(sku).expect("sku");
-        let on_hand = store.product(&sku).await.expect("read").expect("product").available("main");
-        store.adjust_stock(&sku, "main", units - on_hand).await.expect("stock set");
+        let on_hand = store
+            .product(&sku)
+            .await
+            .expect("read")
+            .expect("product")
+            .available("main");
+        store
+            .adjust_stock(&sku, "main", units - on_hand)
+            .await
+            .expect("stock set");
     }
 }
 

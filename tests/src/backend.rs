@@ -10,7 +10,10 @@ use storesync_embedded::EmbeddedStore;
 #[derive(Clone)]
 pub enum Backend {
     Embedded(Arc<EmbeddedStore>),
-    DynamoDb { store: Arc<DynamoStore>, counter: RequestCounter },
+    DynamoDb {
+        store: Arc<DynamoStore>,
+        counter: RequestCounter,
+    },
 }
 
 impl Backend {

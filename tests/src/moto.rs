@@ -29,7 +29,10 @@ fn free_port() -> u16 {
 fn wait_until_listening(port: u16, timeout: Duration) {
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < timeout, "moto server did not start on port {port}");
+        assert!(
+            start.elapsed() < timeout,
+            "moto server did not start on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -102,7 +102,12 @@ fn place(cart: &Cart, key: &str) -> PlaceOrder {
 }
 
 async fn stock(store: &dyn Store, code: &str) -> i64 {
-    store.product(&sku(code)).await.unwrap().unwrap().available(LOC)
+    store
+        .product(&sku(code))
+        .await
+        .unwrap()
+        .unwrap()
+        .available(LOC)
 }
 
 // --- catalog ---
@@ -120,9 +125,15 @@ async fn products_are_listed_by_sku_and_upserts_keep_stock(b: Backend) {
     };
     store.upsert_product(&details).await.unwrap();
     let listed = store.products().await.unwrap();
-    assert_eq!(listed.iter().map(|p| p.sku.as_str()).collect::<Vec<_>>(), vec!["A-1", "B-2"]);
+    assert_eq!(
+        listed.iter().map(|p| p.sku.as_str()).collect::<Vec<_>>(),
+        vec!["A-1", "B-2"]
+    );
     let a = &listed[0];
-    assert_eq!((a.name.as_str(), a.active, a.available(LOC)), ("Renamed", false, 7));
+    assert_eq!(
+        (a.name.as_str(), a.active, a.available(LOC)),
+        ("Renamed", false, 7)
+    );
     assert_eq!(a.price(Currency::EUR), Some(Money::new(140, Currency::EUR)));
     details.active = true;
     store.upsert_product(&details).await.unwrap();
@@ -133,50 +144,83 @@ async fn products_are_listed_by_sku_and_upserts_keep_stock(b: Backend) {
 async fn stock_never_goes_below_zero(b: Backend) {
     let store = b.store();
     add_product(store.as_ref(), "A-1", 100, 3).await;
-    assert!(matches!(store.adjust_stock(&sku("A-1"), LOC, -4).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.adjust_stock(&sku("A-1"), LOC, -4).await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(stock(store.as_ref(), "A-1").await, 3);
     store.adjust_stock(&sku("A-1"), LOC, -3).await.unwrap();
     assert_eq!(stock(store.as_ref(), "A-1").await, 0);
-    assert!(matches!(store.adjust_stock(&sku("GHOST"), LOC, 1).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.adjust_stock(&sku("GHOST"), LOC, 1).await,
+        Err(StoreError::Conflict)
+    ));
 }
 
 // --- customers ---
 
 async fn an_email_belongs_to_one_customer_whatever_its_case(b: Backend) {
     let store = b.store();
-    store.create_customer(&customer("c1", "ada@example.com")).await.unwrap();
+    store
+        .create_customer(&customer("c1", "ada@example.com"))
+        .await
+        .unwrap();
     assert!(matches!(
-        store.create_customer(&customer("c1", "other@example.com")).await,
+        store
+            .create_customer(&customer("c1", "other@example.com"))
+            .await,
         Err(StoreError::AlreadyExists)
     ));
     assert!(matches!(
-        store.create_customer(&customer("c2", "ADA@Example.com")).await,
+        store
+            .create_customer(&customer("c2", "ADA@Example.com"))
+            .await,
         Err(StoreError::EmailTaken)
     ));
-    assert!(store.customer(&CustomerId::parse("c2").unwrap()).await.unwrap().is_none());
+    assert!(
+        store
+            .customer(&CustomerId::parse("c2").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Backend) {
     let store = b.store();
     let first = customer("c1", "ada@example.com");
     store.create_customer(&first).await.unwrap();
-    store.create_customer(&customer("c2", "bob@example.com")).await.unwrap();
+    store
+        .create_customer(&customer("c2", "bob@example.com"))
+        .await
+        .unwrap();
 
     let mut taken = first.clone();
     taken.email = Email::parse("Bob@example.com").unwrap();
     taken.version = 2;
-    assert!(matches!(store.update_customer(&first, &taken).await, Err(StoreError::EmailTaken)));
+    assert!(matches!(
+        store.update_customer(&first, &taken).await,
+        Err(StoreError::EmailTaken)
+    ));
 
     let mut moved = first.clone();
     moved.email = Email::parse("ada@new.example").unwrap();
     moved.version = 2;
     store.update_customer(&first, &moved).await.unwrap();
-    assert!(matches!(store.update_customer(&first, &moved).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.update_customer(&first, &moved).await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(store.customer(&first.id).await.unwrap().unwrap(), moved);
     // The old address is free again, the new one is not.
-    store.create_customer(&customer("c3", "ada@example.com")).await.unwrap();
+    store
+        .create_customer(&customer("c3", "ada@example.com"))
+        .await
+        .unwrap();
     assert!(matches!(
-        store.create_customer(&customer("c4", "ADA@new.example")).await,
+        store
+            .create_customer(&customer("c4", "ADA@new.example"))
+            .await,
         Err(StoreError::EmailTaken)
     ));
 }
@@ -186,12 +230,18 @@ async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Back
 async fn a_cart_save_needs_the_version_it_was_read_at(b: Backend) {
     let store = b.store();
     let cart = open_cart(store.as_ref(), "c1", &[]).await;
-    assert!(matches!(store.create_cart(&cart).await, Err(StoreError::AlreadyExists)));
+    assert!(matches!(
+        store.create_cart(&cart).await,
+        Err(StoreError::AlreadyExists)
+    ));
     let mut next = cart.clone();
     next.version += 1;
     next.discount = PricingPolicy::default().discount("WELCOME10", Currency::USD);
     store.save_cart(&next, cart.version).await.unwrap();
-    assert!(matches!(store.save_cart(&next, cart.version).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.save_cart(&next, cart.version).await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(store.cart(&cart.id).await.unwrap().unwrap(), next);
 }
 
@@ -209,9 +259,15 @@ async fn placing_an_order_takes_stock_converts_the_cart_and_records_the_event(b:
     let stored_cart = store.cart(&cart.id).await.unwrap().unwrap();
     assert_eq!(stored_cart.status, CartStatus::Converted);
     assert_eq!(stored_cart.order_id.as_ref(), Some(&request.order.id));
-    assert_eq!(store.order(&request.order.id).await.unwrap().unwrap(), request.order);
+    assert_eq!(
+        store.order(&request.order.id).await.unwrap().unwrap(),
+        request.order
+    );
     let snapshot = b.snapshot().await.to_string();
-    assert!(snapshot.contains(request.event.event_id.as_str()), "the outbox event is stored");
+    assert!(
+        snapshot.contains(request.event.event_id.as_str()),
+        "the outbox event is stored"
+    );
 }
 
 async fn an_order_is_refused_whole_when_any_condition_fails(b: Backend) {
@@ -223,7 +279,9 @@ async fn an_order_is_refused_whole_when_any_condition_fails(b: Backend) {
     let cart = open_cart(store.as_ref(), "c1", &[("A-1", 3, 100), ("B-2", 3, 250)]).await;
     let before = b.snapshot().await;
     match store.place_order(&place(&cart, "k1")).await {
-        Err(PlaceOrderError::OutOfStock { sku, available }) => assert_eq!((sku.as_str(), available), ("B-2", 2)),
+        Err(PlaceOrderError::OutOfStock { sku, available }) => {
+            assert_eq!((sku.as_str(), available), ("B-2", 2))
+        }
         other => panic!("expected out of stock, got {other:?}"),
     }
     assert_eq!(b.snapshot().await, before);
@@ -243,13 +301,19 @@ async fn an_order_is_refused_whole_when_any_condition_fails(b: Backend) {
         store.place_order(&place(&ghost, "k3")).await,
         Err(PlaceOrderError::ProductUnavailable { .. })
     ));
-    assert!(store.product(&sku("GHOST")).await.unwrap().is_none(), "no product appears");
+    assert!(
+        store.product(&sku("GHOST")).await.unwrap().is_none(),
+        "no product appears"
+    );
 
     // The cart changed since it was read.
     let cart = open_cart(store.as_ref(), "c1", &[("A-1", 1, 100)]).await;
     let mut request = place(&cart, "k4");
     request.expected_cart_version += 1;
-    assert!(matches!(store.place_order(&request).await, Err(PlaceOrderError::CartChanged)));
+    assert!(matches!(
+        store.place_order(&request).await,
+        Err(PlaceOrderError::CartChanged)
+    ));
 
     // The same order id twice.
     let request = place(&cart, "k5");
@@ -257,7 +321,10 @@ async fn an_order_is_refused_whole_when_any_condition_fails(b: Backend) {
     let again = open_cart(store.as_ref(), "c1", &[("A-1", 1, 100)]).await;
     let mut duplicate = place(&again, "k5");
     duplicate.order.id = request.order.id.clone();
-    assert!(matches!(store.place_order(&duplicate).await, Err(PlaceOrderError::OrderExists)));
+    assert!(matches!(
+        store.place_order(&duplicate).await,
+        Err(PlaceOrderError::OrderExists)
+    ));
     assert_eq!(stock(store.as_ref(), "A-1").await, 9);
 }
 
@@ -296,10 +363,20 @@ async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
     };
     store.change_order(&change).await.unwrap();
     assert_eq!(stock(store.as_ref(), "A-1").await, 10);
-    assert_eq!(store.order(&cancelled.id).await.unwrap().unwrap(), cancelled);
+    assert_eq!(
+        store.order(&cancelled.id).await.unwrap().unwrap(),
+        cancelled
+    );
     let before = b.snapshot().await;
-    assert!(matches!(store.change_order(&change).await, Err(StoreError::Conflict)));
-    assert_eq!(b.snapshot().await, before, "a refused change restocks nothing");
+    assert!(matches!(
+        store.change_order(&change).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        b.snapshot().await,
+        before,
+        "a refused change restocks nothing"
+    );
 }
 
 against_both_stores!(

@@ -2,7 +2,8 @@
 
 use storesync_core::catalog::DEFAULT_LOCATION;
 use storesync_core::pricing::{
-    DEFAULT_BULK_THRESHOLD, DEFAULT_DISCOUNT_CODES, DEFAULT_SHIPPING, DEFAULT_TAX_RATES, PolicyError, PricingPolicy,
+    DEFAULT_BULK_THRESHOLD, DEFAULT_DISCOUNT_CODES, DEFAULT_SHIPPING, DEFAULT_TAX_RATES,
+    PolicyError, PricingPolicy,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +59,10 @@ mod tests {
     #[test]
     fn a_missing_table_is_named() {
         let err = Config::from_lookup(|_| None).unwrap_err();
-        assert_eq!(err.to_string(), "environment variable STORESYNC_TABLE is required");
+        assert_eq!(
+            err.to_string(),
+            "environment variable STORESYNC_TABLE is required"
+        );
     }
 
     #[test]

@@ -7,10 +7,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::Product;
-use storesync_core::customer::{Address, CountryCode, MAX_ADDRESSES, Origin, ProfileChange, Registration};
+use storesync_core::customer::{
+    Address, CountryCode, MAX_ADDRESSES, Origin, ProfileChange, Registration,
+};
 use storesync_core::ids::{Email, InvalidValue, Quantity, Sku};
 use storesync_core::money::{Currency, Money};
-use storesync_core::order::{Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest};
+use storesync_core::order::{
+    Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest,
+};
 use storesync_core::pricing::{Discount, PricingPolicy, Totals};
 use storesync_core::storefront::CheckoutInput;
 use storesync_web::ApiError;
@@ -55,15 +59,25 @@ fn text(field: &str, raw: &str, max: usize) -> Result<String, InvalidValue> {
     if t.is_empty() {
         Err(InvalidValue::new(field, "must not be empty"))
     } else if t.chars().count() > max {
-        Err(InvalidValue::new(field, format!("must be at most {max} characters")))
+        Err(InvalidValue::new(
+            field,
+            format!("must be at most {max} characters"),
+        ))
     } else if t.chars().any(char::is_control) {
-        Err(InvalidValue::new(field, "must not contain control characters"))
+        Err(InvalidValue::new(
+            field,
+            "must not contain control characters",
+        ))
     } else {
         Ok(t.to_owned())
     }
 }
 
-fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, InvalidValue> {
+fn optional_text(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, InvalidValue> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => text(field, t, max).map(Some),
@@ -113,7 +127,13 @@ impl AddressBody {
 
 fn parse_addresses(list: &[AddressBody], errors: &mut Errors) -> Option<Vec<Address>> {
     if list.len() > MAX_ADDRESSES {
-        errors.check::<()>("", Err(InvalidValue::new("addresses", format!("at most {MAX_ADDRESSES}"))));
+        errors.check::<()>(
+            "",
+            Err(InvalidValue::new(
+                "addresses",
+                format!("at most {MAX_ADDRESSES}"),
+            )),
+        );
         return None;
     }
     let parsed: Vec<Option<Address>> = list
@@ -186,9 +206,18 @@ impl TryFrom<ProfilePatchBody> for ProfileChange {
     fn try_from(b: ProfilePatchBody) -> Result<Self, ApiError> {
         let mut e = Errors::default();
         let email = b.email.as_deref().map(|v| e.check("", Email::parse(v)));
-        let first_name = b.first_name.as_deref().map(|v| e.check("", text("first_name", v, 100)));
-        let last_name = b.last_name.as_deref().map(|v| e.check("", text("last_name", v, 100)));
-        let phone = b.phone.as_ref().map(|v| e.check("", optional_text("phone", v.as_deref(), 40)));
+        let first_name = b
+            .first_name
+            .as_deref()
+            .map(|v| e.check("", text("first_name", v, 100)));
+        let last_name = b
+            .last_name
+            .as_deref()
+            .map(|v| e.check("", text("last_name", v, 100)));
+        let phone = b
+            .phone
+            .as_ref()
+            .map(|v| e.check("", optional_text("phone", v.as_deref(), 40)));
         let company = b
             .company
             .as_ref()
@@ -215,7 +244,9 @@ impl CreateCartBody {
     pub fn currency(&self) -> Result<Currency, ApiError> {
         self.currency
             .parse()
-            .map_err(|e: storesync_core::money::MoneyError| InvalidValue::new("currency", e.to_string()).into())
+            .map_err(|e: storesync_core::money::MoneyError| {
+                InvalidValue::new("currency", e.to_string()).into()
+            })
     }
 }
 
@@ -329,7 +360,11 @@ impl ProductView {
     pub fn new(p: Product, location: &str) -> Self {
         ProductView {
             available: p.available(location).max(0),
-            prices: p.prices.iter().map(|(c, m)| (*c, Money::new(*m, *c))).collect(),
+            prices: p
+                .prices
+                .iter()
+                .map(|(c, m)| (*c, Money::new(*m, *c)))
+                .collect(),
             sku: p.sku,
             name: p.name,
             category: p.category,
@@ -365,7 +400,9 @@ pub struct CartView {
 
 impl CartView {
     pub fn new(cart: Cart, policy: &PricingPolicy) -> Result<Self, ApiError> {
-        let totals = cart.totals(policy).map_err(storesync_core::AppError::from)?;
+        let totals = cart
+            .totals(policy)
+            .map_err(storesync_core::AppError::from)?;
         let lines = cart
             .lines
             .into_iter()
@@ -451,7 +488,8 @@ impl From<Order> for OrderView {
             discount: o.discount,
             shipping_address: o.shipping_address,
             returns: o.returns.into_iter().map(ReturnView::from).collect(),
-            needs_approval: o.approvals.discount_required && o.approvals.discount_approved_by.is_none(),
+            needs_approval: o.approvals.discount_required
+                && o.approvals.discount_approved_by.is_none(),
             created_at: o.created_at,
             updated_at: o.updated_at,
             version: o.version,

@@ -22,8 +22,8 @@ use storesync_web::json::OptionalJson;
 use storesync_web::{ApiError, CustomerIdentity, GuestIdentity, StrictJson};
 
 use crate::dto::{
-    CancelBody, CartView, CheckoutBody, CreateCartBody, DiscountBody, OrderView, ProductView, ProfilePatchBody,
-    RegisterBody, ReturnBody, SetLineBody,
+    CancelBody, CartView, CheckoutBody, CreateCartBody, DiscountBody, OrderView, ProductView,
+    ProfilePatchBody, RegisterBody, ReturnBody, SetLineBody,
 };
 
 type Shared = State<Arc<Storefront>>;
@@ -62,7 +62,9 @@ async fn method_not_allowed(method: axum::http::Method) -> Response {
 }
 
 /// A way a route family identifies its caller.
-trait AsCaller: axum::extract::FromRequestParts<Arc<Storefront>, Rejection = ApiError> + Send + 'static {
+trait AsCaller:
+    axum::extract::FromRequestParts<Arc<Storefront>, Rejection = ApiError> + Send + 'static
+{
     fn caller(self) -> Caller;
     /// Where this family's orders live, for `Location` headers.
     const ORDERS: &'static str;
@@ -85,8 +87,14 @@ impl AsCaller for GuestIdentity {
 fn cart_routes<C: AsCaller>(base: &str) -> Router<Arc<Storefront>> {
     Router::new()
         .route(&format!("{base}/{{cart_id}}"), get(cart::<C>))
-        .route(&format!("{base}/{{cart_id}}/lines/{{sku}}"), put(set_line::<C>).delete(remove_line::<C>))
-        .route(&format!("{base}/{{cart_id}}/discount"), put(apply_discount::<C>).delete(remove_discount::<C>))
+        .route(
+            &format!("{base}/{{cart_id}}/lines/{{sku}}"),
+            put(set_line::<C>).delete(remove_line::<C>),
+        )
+        .route(
+            &format!("{base}/{{cart_id}}/discount"),
+            put(apply_discount::<C>).delete(remove_discount::<C>),
+        )
         .route(&format!("{base}/{{cart_id}}/checkout"), post(checkout::<C>))
 }
 
@@ -94,7 +102,10 @@ fn order_routes<C: AsCaller>(base: &str) -> Router<Arc<Storefront>> {
     Router::new()
         .route(&format!("{base}/{{order_id}}"), get(order::<C>))
         .route(&format!("{base}/{{order_id}}/cancel"), post(cancel::<C>))
-        .route(&format!("{base}/{{order_id}}/returns"), post(request_return::<C>))
+        .route(
+            &format!("{base}/{{order_id}}/returns"),
+            post(request_return::<C>),
+        )
 }
 
 fn ok<T: serde::Serialize>(status: StatusCode, body: T) -> Response {
@@ -111,12 +122,21 @@ fn order_id(raw: &str) -> ApiResult<OrderId> {
 }
 
 fn sku(raw: &str) -> ApiResult<Sku> {
-    Sku::parse(raw).map_err(|_| storesync_core::AppError::UnknownProduct { sku: raw.to_owned() }.into())
+    Sku::parse(raw).map_err(|_| {
+        storesync_core::AppError::UnknownProduct {
+            sku: raw.to_owned(),
+        }
+        .into()
+    })
 }
 
 // --- customers ---
 
-async fn register(State(s): Shared, who: CustomerIdentity, StrictJson(body): StrictJson<RegisterBody>) -> ApiResult {
+async fn register(
+    State(s): Shared,
+    who: CustomerIdentity,
+    StrictJson(body): StrictJson<RegisterBody>,
+) -> ApiResult {
     let registration = Registration::try_from(body)?;
     let customer = s.register(who.0, registration).await?;
     Ok(ok(StatusCode::CREATED, customer))
@@ -165,7 +185,10 @@ async fn create_customer_cart(
     Ok(ok(StatusCode::CREATED, CartView::new(cart, s.policy())?))
 }
 
-async fn create_guest_cart(State(s): Shared, StrictJson(body): StrictJson<CreateCartBody>) -> ApiResult {
+async fn create_guest_cart(
+    State(s): Shared,
+    StrictJson(body): StrictJson<CreateCartBody>,
+) -> ApiResult {
     let (cart, token) = s.create_guest_cart(body.currency()?).await?;
     let mut view = CartView::new(cart, s.policy())?;
     view.cart_token = Some(token.expose().to_owned());
@@ -188,7 +211,11 @@ async fn set_line<C: AsCaller>(
     Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
 }
 
-async fn remove_line<C: AsCaller>(State(s): Shared, who: C, Path((id, raw_sku)): Path<(String, String)>) -> ApiResult {
+async fn remove_line<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path((id, raw_sku)): Path<(String, String)>,
+) -> ApiResult {
     let id = cart_id(&id)?;
     let caller = who.caller();
     let cart = match Sku::parse(&raw_sku) {
@@ -205,11 +232,17 @@ async fn apply_discount<C: AsCaller>(
     Path(id): Path<String>,
     StrictJson(body): StrictJson<DiscountBody>,
 ) -> ApiResult {
-    let cart = s.apply_discount(&who.caller(), &cart_id(&id)?, &body.code).await?;
+    let cart = s
+        .apply_discount(&who.caller(), &cart_id(&id)?, &body.code)
+        .await?;
     Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
 }
 
-async fn remove_discount<C: AsCaller>(State(s): Shared, who: C, Path(id): Path<String>) -> ApiResult {
+async fn remove_discount<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path(id): Path<String>,
+) -> ApiResult {
     let cart = s.remove_discount(&who.caller(), &cart_id(&id)?).await?;
     Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
 }
@@ -255,7 +288,12 @@ async fn checkout<C: AsCaller>(
 // --- orders ---
 
 async fn orders(State(s): Shared, who: CustomerIdentity) -> ApiResult {
-    let orders: Vec<OrderView> = s.orders(&who.0).await?.into_iter().map(OrderView::from).collect();
+    let orders: Vec<OrderView> = s
+        .orders(&who.0)
+        .await?
+        .into_iter()
+        .map(OrderView::from)
+        .collect();
     Ok(ok(StatusCode::OK, json!({ "orders": orders })))
 }
 

@@ -11,8 +11,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let aws = aws_config::load_from_env().await;
     let store = DynamoStore::new(storesync_dynamodb::client(&aws, None), config.table);
-    let storefront = Storefront::new(Arc::new(store), Arc::new(SystemClock), config.policy, config.location);
-    let app = checkout::router(Arc::new(storefront))
-        .layer(axum::middleware::from_fn(storesync_web::identity::identity_from_authorizer));
+    let storefront = Storefront::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        config.policy,
+        config.location,
+    );
+    let app = checkout::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
+        storesync_web::identity::identity_from_authorizer,
+    ));
     lambda_http::run(app).await
 }

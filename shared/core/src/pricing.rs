@@ -84,14 +84,21 @@ pub struct PricingPolicy {
 
 /// Built-in settings, used where the operator sets none.
 pub const DEFAULT_TAX_RATES: &str = "US:0,DE:1900,FR:2000,GB:2000,IN:1800";
-pub const DEFAULT_SHIPPING: &str = "USD:500:5000,EUR:500:5000,GBP:400:4000,INR:9900:99900,JPY:800:8000";
-pub const DEFAULT_DISCOUNT_CODES: &str = "WELCOME10:percent:10,VIP25:percent:25,SAVE5:amount:USD:500";
+pub const DEFAULT_SHIPPING: &str =
+    "USD:500:5000,EUR:500:5000,GBP:400:4000,INR:9900:99900,JPY:800:8000";
+pub const DEFAULT_DISCOUNT_CODES: &str =
+    "WELCOME10:percent:10,VIP25:percent:25,SAVE5:amount:USD:500";
 pub const DEFAULT_BULK_THRESHOLD: u32 = 50;
 
 impl Default for PricingPolicy {
     fn default() -> Self {
-        PricingPolicy::parse(DEFAULT_TAX_RATES, DEFAULT_SHIPPING, DEFAULT_DISCOUNT_CODES, DEFAULT_BULK_THRESHOLD)
-            .expect("the built-in pricing policy parses")
+        PricingPolicy::parse(
+            DEFAULT_TAX_RATES,
+            DEFAULT_SHIPPING,
+            DEFAULT_DISCOUNT_CODES,
+            DEFAULT_BULK_THRESHOLD,
+        )
+        .expect("the built-in pricing policy parses")
     }
 }
 

@@ -143,7 +143,9 @@ impl Storefront {
         self.store
             .product(sku)
             .await?
-            .ok_or_else(|| AppError::UnknownProduct { sku: sku.to_string() })
+            .ok_or_else(|| AppError::UnknownProduct {
+                sku: sku.to_string(),
+            })
     }
 
     // --- carts ---
@@ -319,7 +321,9 @@ impl Storefront {
                     return self.replay(&order_id, &fingerprint).await;
                 }
                 // The cart changed, or another checkout held a product: read again and retry.
-                Err(PlaceOrderError::CartChanged | PlaceOrderError::Store(StoreError::Conflict)) => continue,
+                Err(
+                    PlaceOrderError::CartChanged | PlaceOrderError::Store(StoreError::Conflict),
+                ) => continue,
                 Err(PlaceOrderError::OutOfStock { sku, available }) => {
                     return Err(AppError::OutOfStock { sku, available });
                 }

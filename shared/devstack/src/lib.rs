@@ -22,10 +22,34 @@ pub fn checkout_app(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: Pricin
 
 /// A small catalog to try the store with: (sku, name, category, USD, EUR, INR, units).
 const DEMO: &[(&str, &str, &str, i64, i64, i64, i64)] = &[
-    ("TSHIRT-BLK-M", "T-shirt, black, M", "apparel", 1999, 1899, 149900, 100),
-    ("HOODIE-GRY-L", "Hoodie, grey, L", "apparel", 4999, 4599, 399900, 40),
+    (
+        "TSHIRT-BLK-M",
+        "T-shirt, black, M",
+        "apparel",
+        1999,
+        1899,
+        149900,
+        100,
+    ),
+    (
+        "HOODIE-GRY-L",
+        "Hoodie, grey, L",
+        "apparel",
+        4999,
+        4599,
+        399900,
+        40,
+    ),
     ("MUG-WHT", "Mug, white", "home", 1200, 1100, 79900, 250),
-    ("STICKER-PACK", "Sticker pack", "accessories", 499, 449, 29900, 1000),
+    (
+        "STICKER-PACK",
+        "Sticker pack",
+        "accessories",
+        499,
+        449,
+        29900,
+        1000,
+    ),
 ];
 
 /// Adds the demo catalog and its stock; running it again leaves one catalog, restocked.
@@ -38,11 +62,21 @@ pub async fn seed_demo_catalog(store: &dyn Store) -> Result<(), StoreError> {
                 name: (*name).to_owned(),
                 category: (*category).to_owned(),
                 active: true,
-                prices: BTreeMap::from([(Currency::USD, *usd), (Currency::EUR, *eur), (Currency::INR, *inr)]),
+                prices: BTreeMap::from([
+                    (Currency::USD, *usd),
+                    (Currency::EUR, *eur),
+                    (Currency::INR, *inr),
+                ]),
             })
             .await?;
-        let on_hand = store.product(&sku).await?.map(|p| p.available(DEFAULT_LOCATION)).unwrap_or(0);
-        store.adjust_stock(&sku, DEFAULT_LOCATION, units - on_hand).await?;
+        let on_hand = store
+            .product(&sku)
+            .await?
+            .map(|p| p.available(DEFAULT_LOCATION))
+            .unwrap_or(0);
+        store
+            .adjust_stock(&sku, DEFAULT_LOCATION, units - on_hand)
+            .await?;
     }
     Ok(())
 }

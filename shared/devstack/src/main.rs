@@ -10,15 +10,22 @@ use storesync_embedded::EmbeddedStore;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     storesync_web::logging::init();
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
     let store: Arc<dyn Store> = match std::env::var("STORE").as_deref() {
         Ok("dynamodb") => {
-            let endpoint = std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:8000".into());
+            let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+                .or_else(|_| std::env::var("STORESYNC_MOTO_URL"))
+                .unwrap_or_else(|_| "http://127.0.0.1:8000".into());
             let table = std::env::var("STORESYNC_TABLE").unwrap_or_else(|_| "storesync-dev".into());
             let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .endpoint_url(&endpoint)
                 .region(aws_config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "dev"))
+                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                    "test", "test", None, None, "dev",
+                ))
                 .load()
                 .await;
             let client = storesync_dynamodb::client(&aws, None);
@@ -32,7 +39,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     storesync_devstack::seed_demo_catalog(store.as_ref()).await?;
-    let app = storesync_devstack::checkout_app(store, Arc::new(SystemClock), PricingPolicy::default());
+    let app =
+        storesync_devstack::checkout_app(store, Arc::new(SystemClock), PricingPolicy::default());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
     println!("{}", storesync_devstack::walkthrough(&base));

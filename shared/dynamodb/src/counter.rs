@@ -22,11 +22,17 @@ impl RequestCounter {
     }
 
     pub fn by_operation(&self) -> BTreeMap<String, u64> {
-        self.counts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn reset(&self) {
-        self.counts.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

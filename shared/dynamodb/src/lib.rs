@@ -12,7 +12,10 @@ pub use table::create_table;
 
 /// Builds a DynamoDB client from the shared AWS configuration, counting every request sent
 /// when a counter is given.
-pub fn client(config: &aws_config::SdkConfig, counter: Option<RequestCounter>) -> aws_sdk_dynamodb::Client {
+pub fn client(
+    config: &aws_config::SdkConfig,
+    counter: Option<RequestCounter>,
+) -> aws_sdk_dynamodb::Client {
     let mut builder = aws_sdk_dynamodb::config::Builder::from(config);
     if let Some(counter) = counter {
         builder = builder.interceptor(counter);

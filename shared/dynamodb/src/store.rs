@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, CancellationReason, Delete, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,7 +18,8 @@ use storesync_core::ids::{CartId, CustomerId, OrderId, Sku};
 use storesync_core::money::Currency;
 use storesync_core::order::Order;
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError, StoreError,
+    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError,
+    StoreError,
 };
 
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Item, n, s};
@@ -34,7 +36,8 @@ fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError
 }
 
 fn to_item<T: Serialize>(value: &T, key: Item) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut item: Item =
+        serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     item.extend(key);
     Ok(item)
 }
@@ -53,26 +56,50 @@ fn cart_status(status: CartStatus) -> &'static str {
 
 fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
     let mut key = keys::cart(cart.id.as_str());
-    key.insert(GSI1PK.into(), s(keys::carts_by_status(cart_status(cart.status))));
-    key.insert(GSI1SK.into(), s(format!("{}#{}", cart.updated_at.to_rfc3339(), cart.id)));
+    key.insert(
+        GSI1PK.into(),
+        s(keys::carts_by_status(cart_status(cart.status))),
+    );
+    key.insert(
+        GSI1SK.into(),
+        s(format!("{}#{}", cart.updated_at.to_rfc3339(), cart.id)),
+    );
     to_item(cart, key)
 }
 
 fn order_item(order: &Order) -> Result<Item, StoreError> {
     let mut key = keys::order(order.id.as_str());
-    key.insert(GSI1PK.into(), s(keys::customer_orders(&order.customer.customer_key)));
-    key.insert(GSI1SK.into(), s(format!("{}#{}", order.created_at.to_rfc3339(), order.id)));
+    key.insert(
+        GSI1PK.into(),
+        s(keys::customer_orders(&order.customer.customer_key)),
+    );
+    key.insert(
+        GSI1SK.into(),
+        s(format!("{}#{}", order.created_at.to_rfc3339(), order.id)),
+    );
     to_item(order, key)
 }
 
 fn outbox_item(event: &OutboxEvent) -> Result<Item, StoreError> {
     let mut key = keys::outbox(event.event_id.as_str());
     key.insert(GSI2PK.into(), s(keys::OUTBOX_PENDING));
-    key.insert(GSI2SK.into(), s(format!("{}#{}", event.occurred_at.to_rfc3339(), event.event_id)));
+    key.insert(
+        GSI2SK.into(),
+        s(format!(
+            "{}#{}",
+            event.occurred_at.to_rfc3339(),
+            event.event_id
+        )),
+    );
     to_item(event, key)
 }
 
-fn put(table: &str, item: Item, condition: &str, values: Option<HashMap<String, AttributeValue>>) -> TransactWriteItem {
+fn put(
+    table: &str,
+    item: Item,
+    condition: &str,
+    values: Option<HashMap<String, AttributeValue>>,
+) -> TransactWriteItem {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -92,7 +119,9 @@ fn version_is(v: u64) -> Option<HashMap<String, AttributeValue>> {
 fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<&[CancellationReason]> {
     match err {
         SdkError::ServiceError(e) => match e.err() {
-            TransactWriteItemsError::TransactionCanceledException(t) => t.cancellation_reasons.as_deref(),
+            TransactWriteItemsError::TransactionCanceledException(t) => {
+                t.cancellation_reasons.as_deref()
+            }
             _ => None,
         },
         _ => None,
@@ -105,7 +134,9 @@ fn failed_condition(reason: &CancellationReason) -> bool {
 
 /// Another transaction held one of the items: nothing was written, and trying again may succeed.
 fn lost_to_concurrent_transaction(reasons: &[CancellationReason]) -> bool {
-    reasons.iter().any(|r| r.code() == Some("TransactionConflict"))
+    reasons
+        .iter()
+        .any(|r| r.code() == Some("TransactionConflict"))
 }
 
 impl DynamoStore {
@@ -137,7 +168,12 @@ impl DynamoStore {
         out.item.map(from_item).transpose()
     }
 
-    async fn query_gsi1<T: DeserializeOwned>(&self, pk: String, newest_first: bool, limit: Option<usize>) -> Result<Vec<T>, StoreError> {
+    async fn query_gsi1<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        newest_first: bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<T>, StoreError> {
         let mut found = Vec::new();
         let mut start = None;
         loop {
@@ -170,7 +206,10 @@ impl DynamoStore {
         Ok(found)
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<TransactWriteItemsError>> {
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError>> {
         self.client
             .transact_write_items()
             .set_transact_items(Some(items))
@@ -183,7 +222,9 @@ impl DynamoStore {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::product(sku.as_str())))
-            .update_expression("SET stock.#loc = if_not_exists(stock.#loc, :zero) + :q, version = version + :one")
+            .update_expression(
+                "SET stock.#loc = if_not_exists(stock.#loc, :zero) + :q, version = version + :one",
+            )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#loc", location)
             .expression_attribute_values(":q", n(units))
@@ -195,7 +236,14 @@ impl DynamoStore {
     }
 
     /// Takes units of a line from stock, only at the cart's price and while enough are on hand.
-    fn take_stock(&self, sku: &Sku, location: &str, currency: Currency, unit_price: i64, units: u32) -> TransactWriteItem {
+    fn take_stock(
+        &self,
+        sku: &Sku,
+        location: &str,
+        currency: Currency,
+        unit_price: i64,
+        units: u32,
+    ) -> TransactWriteItem {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::product(sku.as_str())))
@@ -215,8 +263,16 @@ impl DynamoStore {
 }
 
 /// Why a product's condition failed, from the item as it was.
-fn product_refusal(sku: &Sku, old: Option<&Item>, currency: Currency, location: &str, unit_price: i64) -> PlaceOrderError {
-    let product = old.cloned().and_then(|item| from_item::<Product>(item).ok());
+fn product_refusal(
+    sku: &Sku,
+    old: Option<&Item>,
+    currency: Currency,
+    location: &str,
+    unit_price: i64,
+) -> PlaceOrderError {
+    let product = old
+        .cloned()
+        .and_then(|item| from_item::<Product>(item).ok());
     match product {
         Some(p) if !p.active => PlaceOrderError::ProductUnavailable { sku: sku.clone() },
         None => PlaceOrderError::ProductUnavailable { sku: sku.clone() },
@@ -241,7 +297,8 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn upsert_product(&self, d: &ProductDetails) -> Result<(), StoreError> {
-        let prices: Item = serde_dynamo::to_item(&d.prices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let prices: Item =
+            serde_dynamo::to_item(&d.prices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.client
             .update_item()
             .table_name(&self.table)
@@ -286,7 +343,9 @@ impl CatalogStore for DynamoStore {
         }
         match update.send().await {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Err(StoreError::Conflict),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Err(StoreError::Conflict)
+            }
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -299,13 +358,20 @@ impl CustomerStore for DynamoStore {
         let mut email_item = keys::email(&email);
         email_item.insert("customer_id".into(), s(c.id.as_str()));
         let items = vec![
-            put(&self.table, to_item(c, keys::customer(c.id.as_str()))?, "attribute_not_exists(pk)", None),
+            put(
+                &self.table,
+                to_item(c, keys::customer(c.id.as_str()))?,
+                "attribute_not_exists(pk)",
+                None,
+            ),
             put(&self.table, email_item, "attribute_not_exists(pk)", None),
         ];
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {
-                Some(r) if r.first().is_some_and(failed_condition) => Err(StoreError::AlreadyExists),
+                Some(r) if r.first().is_some_and(failed_condition) => {
+                    Err(StoreError::AlreadyExists)
+                }
                 Some(r) if r.get(1).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
                 Some(r) if lost_to_concurrent_transaction(r) => Err(StoreError::Conflict),
                 _ => Err(unavailable(e)),
@@ -317,7 +383,11 @@ impl CustomerStore for DynamoStore {
         self.get(keys::customer(id.as_str())).await
     }
 
-    async fn update_customer(&self, previous: &Customer, next: &Customer) -> Result<(), StoreError> {
+    async fn update_customer(
+        &self,
+        previous: &Customer,
+        next: &Customer,
+    ) -> Result<(), StoreError> {
         let (old, new) = (previous.email.normalized(), next.email.normalized());
         let mut items = vec![put(
             &self.table,
@@ -336,7 +406,12 @@ impl CustomerStore for DynamoStore {
             items.push(TransactWriteItem::builder().delete(delete).build());
             let mut email_item = keys::email(&new);
             email_item.insert("customer_id".into(), s(next.id.as_str()));
-            items.push(put(&self.table, email_item, "attribute_not_exists(pk)", None));
+            items.push(put(
+                &self.table,
+                email_item,
+                "attribute_not_exists(pk)",
+                None,
+            ));
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -386,7 +461,9 @@ impl CartStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Err(StoreError::Conflict),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Err(StoreError::Conflict)
+            }
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -397,9 +474,24 @@ impl OrderStore for DynamoStore {
     async fn place_order(&self, p: &PlaceOrder) -> Result<(), PlaceOrderError> {
         let order = &p.order;
         let mut items = vec![
-            put(&self.table, order_item(order)?, "attribute_not_exists(pk)", None),
-            put(&self.table, cart_item(&p.cart)?, "version = :v", version_is(p.expected_cart_version)),
-            put(&self.table, outbox_item(&p.event)?, "attribute_not_exists(pk)", None),
+            put(
+                &self.table,
+                order_item(order)?,
+                "attribute_not_exists(pk)",
+                None,
+            ),
+            put(
+                &self.table,
+                cart_item(&p.cart)?,
+                "version = :v",
+                version_is(p.expected_cart_version),
+            ),
+            put(
+                &self.table,
+                outbox_item(&p.event)?,
+                "attribute_not_exists(pk)",
+                None,
+            ),
         ];
         const FIRST_LINE: usize = 3;
         for line in &order.lines {
@@ -445,14 +537,29 @@ impl OrderStore for DynamoStore {
         self.get(keys::order(id.as_str())).await
     }
 
-    async fn orders_for_customer(&self, customer_key: &str, limit: usize) -> Result<Vec<Order>, StoreError> {
-        self.query_gsi1(keys::customer_orders(customer_key), true, Some(limit)).await
+    async fn orders_for_customer(
+        &self,
+        customer_key: &str,
+        limit: usize,
+    ) -> Result<Vec<Order>, StoreError> {
+        self.query_gsi1(keys::customer_orders(customer_key), true, Some(limit))
+            .await
     }
 
     async fn change_order(&self, c: &OrderChange) -> Result<(), StoreError> {
         let mut items = vec![
-            put(&self.table, order_item(&c.order)?, "version = :v", version_is(c.expected_version)),
-            put(&self.table, outbox_item(&c.event)?, "attribute_not_exists(pk)", None),
+            put(
+                &self.table,
+                order_item(&c.order)?,
+                "version = :v",
+                version_is(c.expected_version),
+            ),
+            put(
+                &self.table,
+                outbox_item(&c.event)?,
+                "attribute_not_exists(pk)",
+                None,
+            ),
         ];
         for (sku, units) in &c.restock {
             items.push(self.restock(sku, &c.order.location, *units));

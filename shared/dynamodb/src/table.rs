@@ -1,8 +1,8 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 
 use crate::keys::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK};
@@ -29,7 +29,11 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
             .index_name(name)
             .key_schema(key(pk, KeyType::Hash))
             .key_schema(key(sk, KeyType::Range))
-            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
             .build()
             .expect("index is complete")
     };

@@ -9,7 +9,8 @@ use storesync_core::events::OutboxEvent;
 use storesync_core::ids::{CartId, CustomerId, EventId, OrderId, Sku};
 use storesync_core::order::Order;
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError, StoreError,
+    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError,
+    StoreError,
 };
 
 #[derive(Debug, Default, Clone)]
@@ -38,7 +39,9 @@ impl EmbeddedStore {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-applied change: every method
         // checks all conditions before it writes anything.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Everything stored, as JSON, for comparing the store before and after a request.
@@ -74,15 +77,18 @@ impl CatalogStore for EmbeddedStore {
 
     async fn upsert_product(&self, d: &ProductDetails) -> Result<(), StoreError> {
         let mut state = self.state();
-        let entry = state.products.entry(d.sku.clone()).or_insert_with(|| Product {
-            sku: d.sku.clone(),
-            name: String::new(),
-            category: String::new(),
-            active: false,
-            prices: BTreeMap::new(),
-            stock: BTreeMap::new(),
-            version: 0,
-        });
+        let entry = state
+            .products
+            .entry(d.sku.clone())
+            .or_insert_with(|| Product {
+                sku: d.sku.clone(),
+                name: String::new(),
+                category: String::new(),
+                active: false,
+                prices: BTreeMap::new(),
+                stock: BTreeMap::new(),
+                version: 0,
+            });
         entry.name = d.name.clone();
         entry.category = d.category.clone();
         entry.active = d.active;
@@ -124,7 +130,11 @@ impl CustomerStore for EmbeddedStore {
         Ok(self.state().customers.get(id).cloned())
     }
 
-    async fn update_customer(&self, previous: &Customer, next: &Customer) -> Result<(), StoreError> {
+    async fn update_customer(
+        &self,
+        previous: &Customer,
+        next: &Customer,
+    ) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.customers.get(&previous.id) {
             Some(stored) if stored.version == previous.version => {}
@@ -185,10 +195,14 @@ impl OrderStore for EmbeddedStore {
         for line in &p.order.lines {
             let product = state.products.get(&line.sku);
             let Some(product) = product.filter(|p| p.active) else {
-                return Err(PlaceOrderError::ProductUnavailable { sku: line.sku.clone() });
+                return Err(PlaceOrderError::ProductUnavailable {
+                    sku: line.sku.clone(),
+                });
             };
             if product.price(p.order.currency) != Some(line.unit_price) {
-                return Err(PlaceOrderError::PriceChanged { sku: line.sku.clone() });
+                return Err(PlaceOrderError::PriceChanged {
+                    sku: line.sku.clone(),
+                });
             }
             let available = product.available(&p.order.location);
             if available < i64::from(line.quantity.get()) {
@@ -206,7 +220,9 @@ impl OrderStore for EmbeddedStore {
         }
         state.orders.insert(p.order.id.clone(), p.order.clone());
         state.carts.insert(p.cart.id.clone(), p.cart.clone());
-        state.outbox.insert(p.event.event_id.clone(), p.event.clone());
+        state
+            .outbox
+            .insert(p.event.event_id.clone(), p.event.clone());
         Ok(())
     }
 
@@ -214,7 +230,11 @@ impl OrderStore for EmbeddedStore {
         Ok(self.state().orders.get(id).cloned())
     }
 
-    async fn orders_for_customer(&self, customer_key: &str, limit: usize) -> Result<Vec<Order>, StoreError> {
+    async fn orders_for_customer(
+        &self,
+        customer_key: &str,
+        limit: usize,
+    ) -> Result<Vec<Order>, StoreError> {
         let mut orders: Vec<Order> = self
             .state()
             .orders
@@ -233,17 +253,24 @@ impl OrderStore for EmbeddedStore {
             Some(stored) if stored.version == c.expected_version => {}
             _ => return Err(StoreError::Conflict),
         }
-        if c.restock.iter().any(|(sku, _)| !state.products.contains_key(sku)) {
+        if c.restock
+            .iter()
+            .any(|(sku, _)| !state.products.contains_key(sku))
+        {
             return Err(StoreError::Conflict);
         }
         for (sku, units) in &c.restock {
             let product = state.products.get_mut(sku).expect("checked above");
             let on_hand = product.available(&c.order.location);
-            product.stock.insert(c.order.location.clone(), on_hand + i64::from(*units));
+            product
+                .stock
+                .insert(c.order.location.clone(), on_hand + i64::from(*units));
             product.version += 1;
         }
         state.orders.insert(c.order.id.clone(), c.order.clone());
-        state.outbox.insert(c.event.event_id.clone(), c.event.clone());
+        state
+            .outbox
+            .insert(c.event.event_id.clone(), c.event.clone());
         Ok(())
     }
 }

@@ -55,7 +55,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         use StatusCode as S;
         match self {
-            ApiError::MalformedJson(detail) => Problem::new(S::BAD_REQUEST, "malformed-json", "Malformed JSON", detail),
+            ApiError::MalformedJson(detail) => {
+                Problem::new(S::BAD_REQUEST, "malformed-json", "Malformed JSON", detail)
+            }
             ApiError::Invalid(errors) => Problem::new(
                 S::UNPROCESSABLE_ENTITY,
                 "invalid-request",
@@ -63,9 +65,12 @@ impl ApiError {
                 "one or more fields are invalid",
             )
             .with_errors(errors.clone()),
-            ApiError::PayloadTooLarge { .. } => {
-                Problem::new(S::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", self.to_string())
-            }
+            ApiError::PayloadTooLarge { .. } => Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                self.to_string(),
+            ),
             ApiError::UnsupportedMediaType => Problem::new(
                 S::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
@@ -78,14 +83,27 @@ impl ApiError {
                 "Idempotency-Key missing",
                 "send an Idempotency-Key header (1 to 255 visible characters) so the request can be retried safely",
             ),
-            ApiError::Unauthorized => Problem::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized", self.to_string()),
-            ApiError::RouteNotFound => Problem::new(S::NOT_FOUND, "not-found", "Not found", self.to_string()),
-            ApiError::MethodNotAllowed => {
-                Problem::new(S::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", self.to_string())
+            ApiError::Unauthorized => Problem::new(
+                S::UNAUTHORIZED,
+                "unauthorized",
+                "Unauthorized",
+                self.to_string(),
+            ),
+            ApiError::RouteNotFound => {
+                Problem::new(S::NOT_FOUND, "not-found", "Not found", self.to_string())
             }
-            ApiError::BodyUnreadable(_) => {
-                Problem::new(S::BAD_REQUEST, "malformed-body", "Unreadable body", self.to_string())
-            }
+            ApiError::MethodNotAllowed => Problem::new(
+                S::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                self.to_string(),
+            ),
+            ApiError::BodyUnreadable(_) => Problem::new(
+                S::BAD_REQUEST,
+                "malformed-body",
+                "Unreadable body",
+                self.to_string(),
+            ),
             ApiError::App(e) => app_problem(e),
         }
     }
@@ -97,15 +115,24 @@ fn app_problem(e: &AppError) -> Problem {
     match e {
         AppError::NotFound { .. } => Problem::new(S::NOT_FOUND, "not-found", "Not found", detail),
         AppError::UnknownProduct { sku } => {
-            Problem::new(S::NOT_FOUND, "unknown-product", "Unknown product", detail).with("sku", sku.as_str())
+            Problem::new(S::NOT_FOUND, "unknown-product", "Unknown product", detail)
+                .with("sku", sku.as_str())
         }
-        AppError::AlreadyRegistered => Problem::new(S::CONFLICT, "already-registered", "Already registered", detail),
+        AppError::AlreadyRegistered => Problem::new(
+            S::CONFLICT,
+            "already-registered",
+            "Already registered",
+            detail,
+        ),
         AppError::EmailTaken => Problem::new(S::CONFLICT, "email-taken", "E-mail taken", detail),
-        AppError::OutOfStock { sku, available } => Problem::new(S::CONFLICT, "out-of-stock", "Out of stock", detail)
-            .with("sku", sku.as_str())
-            .with("available", *available),
+        AppError::OutOfStock { sku, available } => {
+            Problem::new(S::CONFLICT, "out-of-stock", "Out of stock", detail)
+                .with("sku", sku.as_str())
+                .with("available", *available)
+        }
         AppError::PriceChanged { sku } => {
-            Problem::new(S::CONFLICT, "price-changed", "Price changed", detail).with("sku", sku.as_str())
+            Problem::new(S::CONFLICT, "price-changed", "Price changed", detail)
+                .with("sku", sku.as_str())
         }
         AppError::IdempotencyKeyReused => Problem::new(
             S::UNPROCESSABLE_ENTITY,
@@ -132,49 +159,89 @@ fn domain_problem(e: &DomainError) -> Problem {
     use StatusCode as S;
     let detail = e.to_string();
     match e {
-        DomainError::Invalid(values) => ApiError::Invalid(values.iter().cloned().map(field).collect()).problem(),
-        DomainError::ProductUnavailable { sku } => {
-            Problem::new(S::CONFLICT, "product-unavailable", "Product unavailable", detail).with("sku", sku.as_str())
+        DomainError::Invalid(values) => {
+            ApiError::Invalid(values.iter().cloned().map(field).collect()).problem()
         }
-        DomainError::NotSoldInCurrency { sku, currency } => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "currency-mismatch", "Currency mismatch", detail)
-                .with("sku", sku.as_str())
-                .with("currency", currency.code())
-        }
+        DomainError::ProductUnavailable { sku } => Problem::new(
+            S::CONFLICT,
+            "product-unavailable",
+            "Product unavailable",
+            detail,
+        )
+        .with("sku", sku.as_str()),
+        DomainError::NotSoldInCurrency { sku, currency } => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "currency-mismatch",
+            "Currency mismatch",
+            detail,
+        )
+        .with("sku", sku.as_str())
+        .with("currency", currency.code()),
         DomainError::Money(m) => match m {
-            storesync_core::money::MoneyError::CurrencyMismatch(..) => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "currency-mismatch", "Currency mismatch", detail)
-            }
-            _ => Problem::new(S::UNPROCESSABLE_ENTITY, "invalid-amount", "Invalid amount", detail),
+            storesync_core::money::MoneyError::CurrencyMismatch(..) => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "currency-mismatch",
+                "Currency mismatch",
+                detail,
+            ),
+            _ => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid-amount",
+                "Invalid amount",
+                detail,
+            ),
         },
-        DomainError::TooManyLines { max } => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "too-many-lines", "Too many lines", detail).with("max_lines", *max)
+        DomainError::TooManyLines { max } => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "too-many-lines",
+            "Too many lines",
+            detail,
+        )
+        .with("max_lines", *max),
+        DomainError::CartClosed { .. } => {
+            Problem::new(S::CONFLICT, "cart-closed", "Cart closed", detail)
         }
-        DomainError::CartClosed { .. } => Problem::new(S::CONFLICT, "cart-closed", "Cart closed", detail),
-        DomainError::EmptyCart => Problem::new(S::UNPROCESSABLE_ENTITY, "empty-cart", "Empty cart", detail),
+        DomainError::EmptyCart => {
+            Problem::new(S::UNPROCESSABLE_ENTITY, "empty-cart", "Empty cart", detail)
+        }
         DomainError::GuestEmailRequired => ApiError::Invalid(vec![FieldError {
             field: "email".into(),
             message: detail,
         }])
         .problem(),
-        DomainError::InvalidTransition { current, .. } => {
-            Problem::new(S::CONFLICT, "invalid-transition", "Invalid transition", detail)
-                .with("current_state", current.as_str())
-        }
-        DomainError::ApprovalRequired { .. } => {
-            Problem::new(S::CONFLICT, "approval-required", "Approval required", detail)
-        }
-        DomainError::PaymentNotCaptured { .. } => {
-            Problem::new(S::CONFLICT, "payment-not-captured", "Payment not captured", detail)
-        }
-        DomainError::ReturnExceedsOrder { sku, returnable } => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "return-exceeds-order", "Return exceeds order", detail)
-                .with("sku", sku.as_str())
-                .with("returnable", *returnable)
-        }
-        DomainError::UnknownDiscountCode { .. } => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "unknown-discount-code", "Unknown discount code", detail)
-        }
+        DomainError::InvalidTransition { current, .. } => Problem::new(
+            S::CONFLICT,
+            "invalid-transition",
+            "Invalid transition",
+            detail,
+        )
+        .with("current_state", current.as_str()),
+        DomainError::ApprovalRequired { .. } => Problem::new(
+            S::CONFLICT,
+            "approval-required",
+            "Approval required",
+            detail,
+        ),
+        DomainError::PaymentNotCaptured { .. } => Problem::new(
+            S::CONFLICT,
+            "payment-not-captured",
+            "Payment not captured",
+            detail,
+        ),
+        DomainError::ReturnExceedsOrder { sku, returnable } => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "return-exceeds-order",
+            "Return exceeds order",
+            detail,
+        )
+        .with("sku", sku.as_str())
+        .with("returnable", *returnable),
+        DomainError::UnknownDiscountCode { .. } => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "unknown-discount-code",
+            "Unknown discount code",
+            detail,
+        ),
     }
 }
 

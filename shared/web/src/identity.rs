@@ -38,7 +38,11 @@ pub async fn identity_from_authorizer(mut req: Request, next: Next) -> Response 
             .and_then(|a| a.jwt.as_ref())
             .and_then(|jwt| {
                 let subject = jwt.claims.get("sub")?.clone();
-                let groups = jwt.claims.get("cognito:groups").map(|g| parse_groups(g)).unwrap_or_default();
+                let groups = jwt
+                    .claims
+                    .get("cognito:groups")
+                    .map(|g| parse_groups(g))
+                    .unwrap_or_default();
                 Some(Identity { subject, groups })
             }),
         _ => None,
@@ -88,7 +92,10 @@ impl<S: Send + Sync> FromRequestParts<S> for CustomerIdentity {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let identity = parts.extensions.get::<Identity>().ok_or(ApiError::Unauthorized)?;
+        let identity = parts
+            .extensions
+            .get::<Identity>()
+            .ok_or(ApiError::Unauthorized)?;
         let id = CustomerId::parse(&identity.subject).map_err(|_| ApiError::Unauthorized)?;
         Ok(CustomerIdentity(id))
     }

@@ -57,16 +57,22 @@ async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
     }
     let body: Body = req.into_body();
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
-        if is_length_limit(&e) {
-            ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }
-        } else {
-            ApiError::BodyUnreadable(e)
-        }
-    })
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            if is_length_limit(&e) {
+                ApiError::PayloadTooLarge {
+                    limit: MAX_BODY_BYTES,
+                }
+            } else {
+                ApiError::BodyUnreadable(e)
+            }
+        })
 }
 
 fn is_length_limit(e: &axum::Error) -> bool {
@@ -95,7 +101,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }])
         }
     })?;
-    de.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    de.end()
+        .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     Ok(value)
 }
 
@@ -122,8 +129,14 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_malformed_json() {
-        assert!(matches!(parse::<Line>(b"{\"quantity\": "), Err(ApiError::MalformedJson(_))));
-        assert!(matches!(parse::<Line>(b"{\"quantity\": 1} x"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(
+            parse::<Line>(b"{\"quantity\": "),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse::<Line>(b"{\"quantity\": 1} x"),
+            Err(ApiError::MalformedJson(_))
+        ));
     }
 
     #[test]
@@ -133,9 +146,14 @@ mod tests {
         };
         assert_eq!(errors[0].field, "quantity");
         assert!(!errors[0].message.contains("line 1"));
-        let Err(ApiError::Invalid(errors)) = parse::<Line>(br#"{"quantity": 1, "colour": "red"}"#) else {
+        let Err(ApiError::Invalid(errors)) = parse::<Line>(br#"{"quantity": 1, "colour": "red"}"#)
+        else {
             panic!("expected a field error");
         };
-        assert!(errors[0].message.contains("colour"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("colour"),
+            "{}",
+            errors[0].message
+        );
     }
 }

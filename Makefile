@@ -1,0 +1,53 @@
+# storesync: `make run` starts the whole stack locally, `make test` runs every test.
+
+VENV     := .venv
+CARGO    ?= cargo
+STORE    ?= embedded
+PORT     ?= 3000
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: run test unit lint fmt clippy bench build venv sf-emulator deploy clean
+
+## run: the stack on 127.0.0.1:$(PORT) over the embedded store (STORE=dynamodb: over moto)
+run: venv
+ifeq ($(STORE),dynamodb)
+	$(CARGO) build -p storesync-devstack
+	tools/with-moto.sh env STORE=dynamodb PORT=$(PORT) ./target/debug/storesync-dev
+else
+	$(CARGO) run -p storesync-devstack
+endif
+
+## test: format, lints, template lint, then every test (moto server on loopback for AWS)
+test: venv lint fmt clippy
+	tools/with-moto.sh $(MAKE) --no-print-directory unit
+
+unit:
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+lint: venv
+	$(VENV)/bin/cfn-lint template.yaml
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## venv: the project's Python tools (moto server, cfn-lint), installed once
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: tools/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+build:
+	$(CARGO) build --release --workspace
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV)
