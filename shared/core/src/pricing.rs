@@ -324,4 +324,38 @@ mod tests {
         assert!(PricingPolicy::parse("", "", "X:percent:0", 50).is_err());
         assert!(PricingPolicy::parse("", "", "", 0).is_err());
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn totals_always_add_up_and_never_go_negative(
+                subtotal in 0i64..100_000_000,
+                percent in 1u32..=100,
+                amount in 0i64..10_000_000,
+                kind in 0u8..3,
+                country in prop::sample::select(vec!["US", "DE", "IN", "FR", "GB", "ZZ"]),
+                currency in prop::sample::select(Currency::ALL.to_vec()),
+            ) {
+                let policy = PricingPolicy::default();
+                let discount = match kind {
+                    0 => None,
+                    1 => Some(Discount { code: "P".into(), kind: DiscountKind::Percent(percent) }),
+                    _ => Some(Discount { code: "A".into(), kind: DiscountKind::Amount(Money::new(amount, currency)) }),
+                };
+                let country = CountryCode::parse(country).unwrap();
+                let t = policy.totals(Money::new(subtotal, currency), discount.as_ref(), Some(&country)).unwrap();
+                let m = |x: Money| x.minor_units();
+                prop_assert!(m(t.discount) >= 0 && m(t.discount) <= subtotal);
+                prop_assert!(m(t.shipping) >= 0 && m(t.tax) >= 0);
+                prop_assert_eq!(m(t.total), subtotal - m(t.discount) + m(t.shipping) + m(t.tax));
+                for x in [t.subtotal, t.discount, t.shipping, t.tax, t.total] {
+                    prop_assert_eq!(x.currency(), currency);
+                }
+            }
+        }
+    }
 }

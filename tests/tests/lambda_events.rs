@@ -1,0 +1,154 @@
+//! The sample events in `events/` (the same files `sam local invoke -e` and
+//! `cargo lambda invoke --data-file` use) go through the Lambda request conversion, the JWT
+//! authorizer identity layer and the checkout router, as they would in AWS.
+
+use std::sync::Arc;
+
+use axum::Router;
+use chrono::Utc;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use storesync_core::cart::{Cart, CartOwner};
+use storesync_core::catalog::DEFAULT_LOCATION;
+use storesync_core::ids::{CartId, CustomerId};
+use storesync_core::money::Currency;
+use storesync_core::ports::{CartStore, SystemClock};
+use storesync_core::pricing::PricingPolicy;
+use storesync_core::storefront::Storefront;
+use storesync_embedded::EmbeddedStore;
+use tower::ServiceExt;
+
+const SAMPLE_ORDER_ID: &str = "ord_9f1c2b7a4e6d4c0b8a3e5f1d2c7b9a01";
+
+async fn invoke(app: &Router, event: &str) -> (u16, Value) {
+    let request =
+        lambda_http::request::from_str(event).expect("the sample is an API Gateway event");
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn every_sample_event_is_served_by_the_lambda_router() {
+    let store = Arc::new(EmbeddedStore::new());
+    storesync_devstack::seed_demo_catalog(store.as_ref())
+        .await
+        .unwrap();
+    let storefront = Storefront::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        PricingPolicy::default(),
+        DEFAULT_LOCATION,
+    );
+    let app = checkout::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
+        storesync_web::identity::identity_from_authorizer,
+    ));
+    // The cart the cart events name, owned by the events' JWT subject.
+    let cart = Cart::new(
+        CartId::parse("cart_5b2e8c1d9a7f4e3b6c0d1a2f3e4b5c6d").unwrap(),
+        CartOwner::Customer {
+            customer_id: CustomerId::parse("cust-demo-0001").unwrap(),
+        },
+        Currency::USD,
+        Utc::now(),
+    );
+    store.create_cart(&cart).await.unwrap();
+
+    let (status, body) = invoke(
+        &app,
+        include_str!("../../events/checkout-list-products.json"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["products"].as_array().map(Vec::len), Some(4));
+
+    let (status, body) = invoke(
+        &app,
+        include_str!("../../events/checkout-register-customer.json"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["id"].as_str()),
+        (201, Some("cust-demo-0001")),
+        "{body}"
+    );
+
+    let (status, body) = invoke(&app, include_str!("../../events/checkout-create-cart.json")).await;
+    assert_eq!(status, 201, "{body}");
+
+    let (status, body) = invoke(
+        &app,
+        include_str!("../../events/checkout-guest-create-cart.json"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["cart_token"].is_string()),
+        (201, true),
+        "{body}"
+    );
+
+    let (status, body) = invoke(
+        &app,
+        include_str!("../../events/checkout-set-cart-line.json"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["lines"][0]["quantity"].as_i64()),
+        (200, Some(2)),
+        "{body}"
+    );
+
+    let (status, order) =
+        invoke(&app, include_str!("../../events/checkout-place-order.json")).await;
+    assert_eq!(status, 201, "{order}");
+    let order_id = order["id"].as_str().unwrap();
+
+    let get =
+        include_str!("../../events/checkout-get-order.json").replace(SAMPLE_ORDER_ID, order_id);
+    let (status, body) = invoke(&app, &get).await;
+    assert_eq!((status, body["id"].as_str()), (200, Some(order_id)));
+
+    let cancel =
+        include_str!("../../events/checkout-cancel-order.json").replace(SAMPLE_ORDER_ID, order_id);
+    let (status, body) = invoke(&app, &cancel).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("cancelled")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn without_authorizer_claims_a_customer_route_is_unauthorized() {
+    let store = Arc::new(EmbeddedStore::new());
+    let storefront = Storefront::new(
+        store,
+        Arc::new(SystemClock),
+        PricingPolicy::default(),
+        DEFAULT_LOCATION,
+    );
+    let app = checkout::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
+        storesync_web::identity::identity_from_authorizer,
+    ));
+    let mut event: Value =
+        serde_json::from_str(include_str!("../../events/checkout-create-cart.json")).unwrap();
+    event["requestContext"]["authorizer"] = Value::Null;
+    let (status, body) = invoke(&app, &event.to_string()).await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (401, Some("/problems/unauthorized"))
+    );
+}
