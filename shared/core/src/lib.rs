@@ -11,6 +11,7 @@ pub mod money;
 pub mod order;
 pub mod ports;
 pub mod pricing;
+pub mod queue;
 pub mod storefront;
 
 pub use error::{AppError, DomainError};

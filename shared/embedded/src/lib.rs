@@ -5,3 +5,7 @@
 mod store;
 
 pub use store::EmbeddedStore;
+
+mod queue;
+
+pub use queue::LocalQueue;

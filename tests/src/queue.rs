@@ -1,0 +1,1 @@
+//! Queue backends for the queue contract suite (being written).
