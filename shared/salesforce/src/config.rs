@@ -1,0 +1,152 @@
+//! Client configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+/// How the integration authenticates against `/services/oauth2/token`.
+#[derive(Clone)]
+pub enum Auth {
+    /// OAuth 2.0 client credentials flow (the connected app runs as its configured user).
+    ClientCredentials {
+        client_id: String,
+        client_secret: String,
+    },
+    /// OAuth 2.0 JWT bearer flow: an RS256 assertion signed with the connected app's
+    /// certificate key.
+    JwtBearer {
+        client_id: String,
+        username: String,
+        /// PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM.
+        private_key_pem: String,
+        /// `https://login.salesforce.com`, or `https://test.salesforce.com` for sandboxes.
+        audience: String,
+    },
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ClientCredentials { client_id, .. } => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", &"<redacted>")
+                .finish(),
+            Self::JwtBearer {
+                client_id,
+                audience,
+                ..
+            } => f
+                .debug_struct("JwtBearer")
+                .field("client_id", client_id)
+                .field("username", &"<redacted>")
+                .field("private_key_pem", &"<redacted>")
+                .field("audience", audience)
+                .finish(),
+        }
+    }
+}
+
+/// Retries of retryable failures: exponential backoff with full jitter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = never retry).
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The ceiling of the delay before attempt `attempt + 1` (`attempt` counts from 1):
+    /// `min(max_delay, base_delay * 2^(attempt-1))`. The actual delay is uniform in `[0, ceiling]`.
+    pub fn ceiling(&self, attempt: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.base_delay
+            .checked_mul(factor)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay)
+    }
+}
+
+/// Default REST API version.
+pub const DEFAULT_API_VERSION: &str = "v62.0";
+
+/// Everything the client needs to reach one org.
+#[derive(Debug, Clone)]
+pub struct SalesforceConfig {
+    /// `https://login.salesforce.com`, a My Domain URL, or the emulator's base URL.
+    pub login_url: String,
+    pub auth: Auth,
+    /// `vXX.X`.
+    pub api_version: String,
+    /// Whole-request timeout, applied to every call.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Share of the daily API limit (0.0..=1.0) past which deferrable work is refused.
+    pub budget_share: f64,
+}
+
+impl SalesforceConfig {
+    /// A configuration with defaults: v62.0, 30 s request and 5 s connect timeouts,
+    /// 4 attempts, deferrable work refused past 80 % of the daily limit.
+    pub fn new(login_url: impl Into<String>, auth: Auth) -> Self {
+        Self {
+            login_url: login_url.into().trim_end_matches('/').to_string(),
+            auth,
+            api_version: DEFAULT_API_VERSION.to_string(),
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            budget_share: 0.8,
+        }
+    }
+
+    /// Reads `SF_LOGIN_URL`, `SF_CLIENT_ID`, and either `SF_CLIENT_SECRET` (client credentials)
+    /// or `SF_USERNAME` + `SF_PRIVATE_KEY_PEM` (+ optional `SF_JWT_AUDIENCE`) for the JWT
+    /// bearer flow; optional `SF_API_VERSION` and `SF_BUDGET_SHARE`. The error names the
+    /// missing or invalid variable.
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let require = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
+        let login_url = require("SF_LOGIN_URL")?;
+        let client_id = require("SF_CLIENT_ID")?;
+        let auth = match var("SF_CLIENT_SECRET") {
+            Some(client_secret) => Auth::ClientCredentials {
+                client_id,
+                client_secret,
+            },
+            None => Auth::JwtBearer {
+                client_id,
+                username: require("SF_USERNAME")
+                    .map_err(|e| format!("{e} (and SF_CLIENT_SECRET is not set either)"))?,
+                private_key_pem: require("SF_PRIVATE_KEY_PEM")?,
+                audience: var("SF_JWT_AUDIENCE")
+                    .unwrap_or_else(|| "https://login.salesforce.com".to_string()),
+            },
+        };
+        let mut config = Self::new(login_url, auth);
+        if let Some(v) = var("SF_API_VERSION") {
+            config.api_version = v;
+        }
+        if let Some(v) = var("SF_BUDGET_SHARE") {
+            config.budget_share = v
+                .parse()
+                .ok()
+                .filter(|s: &f64| (0.0..=1.0).contains(s))
+                .ok_or_else(|| format!("SF_BUDGET_SHARE must be between 0 and 1, got {v}"))?;
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,234 @@
+mod support;
+
+use serde_json::{Value, json};
+use storesync_salesforce::{CollectionOptions, Priority, SalesforceError, sobject};
+use support::*;
+
+fn customers(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({
+                "Storesync_Customer_Id__c": format!("cus_{i:04}"),
+                "LastName": format!("Customer {i}"),
+                "Email": format!("customer{i}@example.com"),
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn four_hundred_fifty_records_are_upserted_by_collections_in_exactly_three_calls() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+
+    let results = client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &customers(450),
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(client.api_calls(), 3);
+    assert_eq!(emulator.api_calls(), 3);
+    assert_eq!(results.len(), 450);
+    assert!(results.iter().all(|r| r.success && r.created == Some(true)));
+    assert_eq!(emulator.records("Contact").len(), 450);
+}
+
+#[tokio::test]
+async fn chunks_are_filled_to_the_200_record_maximum() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    let records = customers(401);
+
+    client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &records[..400],
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap();
+    let after_400 = client.api_calls();
+    client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &records,
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(after_400, 2);
+    assert_eq!(client.api_calls() - after_400, 3);
+}
+
+#[tokio::test]
+async fn upserting_the_same_batch_again_updates_the_same_ids() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    let records = customers(250);
+
+    let first = client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &records,
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap();
+    let second = client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &records,
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap();
+
+    assert!(second.iter().all(|r| r.success && r.created == Some(false)));
+    let first_ids: Vec<_> = first.iter().map(|r| r.id.clone()).collect();
+    let second_ids: Vec<_> = second.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(first_ids, second_ids);
+    assert_eq!(emulator.records("Contact").len(), 250);
+}
+
+#[tokio::test]
+async fn per_record_failures_are_reported_per_record() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    let mut records = customers(5);
+    records[1]["LastName"] = Value::Null;
+    records[3]["Email"] = json!("customer0@example.com");
+
+    let results = client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &records,
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap();
+
+    let ok: Vec<bool> = results.iter().map(|r| r.success).collect();
+    assert_eq!(ok, [true, false, true, false, true]);
+    assert_eq!(results[1].errors[0].error_code, "REQUIRED_FIELD_MISSING");
+    assert_eq!(results[1].errors[0].fields, ["LastName"]);
+    assert_eq!(results[3].errors[0].error_code, "DUPLICATES_DETECTED");
+    assert_eq!(emulator.records("Contact").len(), 3);
+}
+
+#[tokio::test]
+async fn all_or_none_rolls_the_whole_chunk_back_when_one_record_fails() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    let records = vec![
+        sobject("Account", json!({ "Name": "Good One" })),
+        sobject("Account", json!({ "Industry": "No Name" })),
+    ];
+
+    let results = client
+        .create_collection(
+            &records,
+            CollectionOptions {
+                all_or_none: true,
+                priority: Priority::Urgent,
+            },
+        )
+        .await
+        .unwrap();
+
+    assert!(!results[0].success);
+    assert_eq!(
+        results[0].errors[0].error_code,
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert_eq!(results[1].errors[0].error_code, "REQUIRED_FIELD_MISSING");
+    assert!(emulator.records("Account").is_empty());
+}
+
+#[tokio::test]
+async fn collections_update_changes_records_by_id() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    let created = client
+        .create_collection(
+            &[
+                sobject("Account", json!({ "Name": "A" })),
+                sobject("Account", json!({ "Name": "B" })),
+            ],
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap();
+    let updates: Vec<Value> = created
+        .iter()
+        .map(|r| sobject("Account", json!({ "Id": r.id, "Industry": "Retail" })))
+        .collect();
+
+    let results = client
+        .update_collection(&updates, CollectionOptions::default())
+        .await
+        .unwrap();
+
+    assert!(results.iter().all(|r| r.success));
+    assert!(
+        emulator
+            .records("Account")
+            .iter()
+            .all(|a| a["Industry"] == "Retail")
+    );
+}
+
+#[tokio::test]
+async fn deferrable_bulk_work_stops_when_usage_passes_the_budget_share() {
+    let emulator = emulator().await;
+    let mut config = config_for(&emulator);
+    config.budget_share = 0.5;
+    let client = storesync_salesforce::SalesforceClient::new(config).unwrap();
+    emulator.set_daily_limit(100);
+    emulator.set_api_usage(49);
+    let options = CollectionOptions {
+        all_or_none: false,
+        priority: Priority::Deferrable,
+    };
+
+    // The first chunk takes usage to 50/100: the second chunk must wait.
+    let error = client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &customers(450),
+            options,
+        )
+        .await
+        .unwrap_err();
+
+    match error {
+        SalesforceError::BudgetExceeded { usage, completed } => {
+            assert_eq!((usage.used, usage.limit), (50, 100));
+            assert_eq!(completed.len(), 200);
+        }
+        other => panic!("expected BudgetExceeded, got {other:?}"),
+    }
+    assert_eq!(client.api_calls(), 1);
+    assert_eq!(emulator.records("Contact").len(), 200);
+    // Urgent work still goes through.
+    client
+        .upsert(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            "cus_live",
+            &json!({ "LastName": "Live" }),
+        )
+        .await
+        .unwrap();
+}

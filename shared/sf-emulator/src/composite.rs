@@ -1,0 +1,468 @@
+//! sObject Collections, Composite and Composite Graph, with `@{ref.field}` references and
+//! `allOrNone` rollback.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::org::{Org, Record, SfError};
+use crate::server::{Reply, SubRequest, dispatch};
+
+/// Most records an sObject Collections request takes.
+pub const COLLECTION_LIMIT: usize = 200;
+/// Most subrequests a Composite request takes.
+pub const COMPOSITE_LIMIT: usize = 25;
+/// Most nodes in one Composite Graph.
+pub const GRAPH_NODE_LIMIT: usize = 500;
+/// Most graphs in one Composite Graph payload.
+pub const GRAPH_LIMIT: usize = 75;
+
+fn rolled_back() -> Value {
+    json!([{
+        "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+        "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
+        "fields": [],
+    }])
+}
+
+fn processing_halted() -> Value {
+    json!([{
+        "errorCode": "PROCESSING_HALTED",
+        "message": "The transaction was rolled back since another operation in the same transaction failed.",
+    }])
+}
+
+struct CollectionBody {
+    all_or_none: bool,
+    records: Vec<Record>,
+}
+
+fn collection_body(req: &SubRequest) -> Result<CollectionBody, SfError> {
+    let body = req
+        .body
+        .as_ref()
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            SfError::new(
+                400,
+                "JSON_PARSER_ERROR",
+                "The request body must be a JSON object",
+                &[],
+            )
+        })?;
+    let records: Vec<Record> = body
+        .get("records")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|r| r.as_object().cloned()).collect())
+        .unwrap_or_default();
+    if records.len() > COLLECTION_LIMIT {
+        return Err(SfError::new(
+            400,
+            "EXCEEDED_ID_LIMIT",
+            "record limit reached. cannot submit more than 200 records into this call",
+            &[],
+        ));
+    }
+    Ok(CollectionBody {
+        all_or_none: body
+            .get("allOrNone")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        records,
+    })
+}
+
+fn record_type(record: &Record) -> Result<String, SfError> {
+    record
+        .get("attributes")
+        .and_then(|a| a.get("type"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            SfError::new(
+                400,
+                "INVALID_TYPE",
+                "Must specify a type in the attributes of each record",
+                &[],
+            )
+        })
+}
+
+/// Runs one write per record; with `allOrNone`, any failure rolls every record back.
+fn run_collection(
+    org: &mut Org,
+    all_or_none: bool,
+    records: Vec<Record>,
+    mut write: impl FnMut(&mut Org, Record) -> Result<(String, Option<bool>), SfError>,
+) -> Reply {
+    let snapshot = all_or_none.then(|| org.data.clone());
+    let outcomes: Vec<Result<(String, Option<bool>), SfError>> =
+        records.into_iter().map(|r| write(org, r)).collect();
+    let failed = outcomes.iter().any(Result::is_err);
+    if let (true, Some(snapshot)) = (failed, snapshot) {
+        org.data = snapshot;
+    }
+    let results: Vec<Value> = outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok((id, created)) if !(failed && all_or_none) => {
+                let mut v = json!({ "id": id, "success": true, "errors": [] });
+                if let Some(created) = created {
+                    v["created"] = json!(created);
+                }
+                v
+            }
+            Ok((_, created)) => {
+                let mut v = json!({ "id": null, "success": false, "errors": rolled_back() });
+                if created.is_some() {
+                    v["created"] = json!(false);
+                }
+                v
+            }
+            Err(e) => json!({ "id": null, "success": false, "errors": e.as_record_errors() }),
+        })
+        .collect();
+    Reply {
+        status: 200,
+        body: Some(Value::Array(results)),
+        location: None,
+    }
+}
+
+/// `POST /composite/sobjects`.
+pub(crate) fn collection_create(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+    let body = collection_body(req)?;
+    let options = req.options;
+    Ok(run_collection(
+        org,
+        body.all_or_none,
+        body.records,
+        |org, record| {
+            let ty = record_type(&record)?;
+            org.create(&ty, record, options).map(|id| (id, None))
+        },
+    ))
+}
+
+/// `PATCH /composite/sobjects`.
+pub(crate) fn collection_update(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+    let body = collection_body(req)?;
+    let options = req.options;
+    Ok(run_collection(
+        org,
+        body.all_or_none,
+        body.records,
+        |org, mut record| {
+            let ty = record_type(&record)?;
+            let id = record
+                .remove("Id")
+                .or_else(|| record.remove("id"))
+                .and_then(|v| v.as_str().map(str::to_string))
+                .ok_or_else(|| {
+                    SfError::new(
+                        400,
+                        "MISSING_ARGUMENT",
+                        "Id not specified in an update call",
+                        &["Id"],
+                    )
+                })?;
+            org.update(&ty, &id, record, options)
+                .map(|()| (crate::ids::normalise(&id).unwrap_or(id), None))
+        },
+    ))
+}
+
+/// `PATCH /composite/sobjects/{Type}/{ExtField}`.
+pub(crate) fn collection_upsert(
+    org: &mut Org,
+    req: &SubRequest,
+    ty: &str,
+    ext: &str,
+) -> Result<Reply, SfError> {
+    let body = collection_body(req)?;
+    let options = req.options;
+    Ok(run_collection(
+        org,
+        body.all_or_none,
+        body.records,
+        |org, mut record| {
+            let record_ty = record_type(&record)?;
+            if !record_ty.eq_ignore_ascii_case(ty) {
+                return Err(SfError::new(
+                    400,
+                    "INVALID_FIELD",
+                    format!("Record type {record_ty} does not match the URL type {ty}"),
+                    &[],
+                ));
+            }
+            let key = record.keys().find(|k| k.eq_ignore_ascii_case(ext)).cloned();
+            let value = key
+                .and_then(|k| record.remove(&k))
+                .and_then(|v| match v {
+                    Value::String(s) => Some(s),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    SfError::new(
+                        400,
+                        "MISSING_ARGUMENT",
+                        format!("{ext} not specified"),
+                        &[ext],
+                    )
+                })?;
+            org.upsert(ty, ext, &value, record, false, options)
+                .map(|(id, created)| (id, Some(created)))
+        },
+    ))
+}
+
+/// Replaces every `@{ref.path}` in `text` with the value at `path` in the body `ref` returned.
+fn substitute(text: &str, results: &HashMap<String, Value>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("@{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("Invalid reference specified: {after}"))?;
+        let reference = &after[..end];
+        out.push_str(&resolve(reference, results)?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn resolve(reference: &str, results: &HashMap<String, Value>) -> Result<String, String> {
+    let missing = || {
+        format!(
+            "Invalid reference specified. No value for {reference} found. Provided referenceId ({reference}) must be a previous subrequest's referenceId and its response must have that field."
+        )
+    };
+    let mut parts = reference.split('.');
+    let name = parts.next().unwrap_or("");
+    let mut value = results.get(name).ok_or_else(missing)?;
+    for part in parts {
+        let (key, index) = match part.split_once('[') {
+            Some((k, i)) => (k, i.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        value = value.get(key).ok_or_else(missing)?;
+        if let Some(i) = index {
+            value = value.get(i).ok_or_else(missing)?;
+        }
+    }
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Null => Err(missing()),
+        other => Ok(other.to_string()),
+    }
+}
+
+fn substitute_value(value: &Value, results: &HashMap<String, Value>) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => Value::String(substitute(s, results)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| substitute_value(v, results))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), substitute_value(v, results)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+fn halted_response(reference_id: &Value) -> Value {
+    json!({
+        "body": processing_halted(),
+        "httpHeaders": {},
+        "httpStatusCode": 400,
+        "referenceId": reference_id,
+    })
+}
+
+/// Runs subrequests in order; returns the responses and whether all succeeded.
+fn run_subrequests(
+    org: &mut Org,
+    parent: &SubRequest,
+    subrequests: &[Value],
+    all_or_none: bool,
+) -> (Vec<Value>, bool) {
+    let snapshot = all_or_none.then(|| org.data.clone());
+    let mut results: HashMap<String, Value> = HashMap::new();
+    let mut responses = Vec::with_capacity(subrequests.len());
+    let mut failed_at = None;
+    for (index, sub) in subrequests.iter().enumerate() {
+        let reference_id = sub.get("referenceId").cloned().unwrap_or(Value::Null);
+        let reply = match build_subrequest(parent, sub, &results) {
+            Ok(request) => dispatch(org, &request),
+            Err(message) => Reply {
+                status: 400,
+                body: Some(json!([{ "errorCode": "PROCESSING_HALTED", "message": message }])),
+                location: None,
+            },
+        };
+        let mut headers = Map::new();
+        if let Some(location) = &reply.location {
+            headers.insert("Location".into(), json!(location));
+        }
+        let body = reply.body.clone().unwrap_or(Value::Null);
+        if reply.status < 300
+            && let Some(name) = reference_id.as_str()
+        {
+            results.insert(name.to_string(), body.clone());
+        }
+        responses.push(json!({
+            "body": body,
+            "httpHeaders": headers,
+            "httpStatusCode": reply.status,
+            "referenceId": reference_id,
+        }));
+        if reply.status >= 300 && failed_at.is_none() {
+            failed_at = Some(index);
+            if all_or_none {
+                break;
+            }
+        }
+    }
+    let Some(failed_index) = failed_at else {
+        return (responses, true);
+    };
+    if let Some(snapshot) = snapshot {
+        org.data = snapshot;
+        let mut halted: Vec<Value> = subrequests
+            .iter()
+            .map(|s| halted_response(&s.get("referenceId").cloned().unwrap_or(Value::Null)))
+            .collect();
+        halted[failed_index] = responses[failed_index].clone();
+        return (halted, false);
+    }
+    (responses, false)
+}
+
+fn build_subrequest(
+    parent: &SubRequest,
+    sub: &Value,
+    results: &HashMap<String, Value>,
+) -> Result<SubRequest, String> {
+    let method = sub
+        .get("method")
+        .and_then(Value::as_str)
+        .ok_or("A subrequest needs a method")?
+        .to_ascii_uppercase();
+    let url = substitute(
+        sub.get("url")
+            .and_then(Value::as_str)
+            .ok_or("A subrequest needs a url")?,
+        results,
+    )?;
+    let body = sub
+        .get("body")
+        .map(|b| substitute_value(b, results))
+        .transpose()?;
+    let url = url.trim_start_matches("/services/data/");
+    let (version, rest) = url
+        .split_once('/')
+        .ok_or("The url must be /services/data/vXX.X/...")?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    Ok(SubRequest {
+        method,
+        path: path.to_string(),
+        query: query.to_string(),
+        body,
+        version: version.to_string(),
+        options: parent.options,
+        batch_size: parent.batch_size,
+    })
+}
+
+/// `POST /composite`.
+pub(crate) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+    let body = req.body.as_ref().ok_or_else(|| {
+        SfError::new(
+            400,
+            "JSON_PARSER_ERROR",
+            "The request body must be a JSON object",
+            &[],
+        )
+    })?;
+    let subrequests = body
+        .get("compositeRequest")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if subrequests.is_empty() || subrequests.len() > COMPOSITE_LIMIT {
+        return Err(SfError::new(
+            400,
+            "INVALID_BATCH_REQUEST",
+            format!("The number of subrequests must be between 1 and {COMPOSITE_LIMIT}"),
+            &[],
+        ));
+    }
+    let all_or_none = body
+        .get("allOrNone")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let (responses, _) = run_subrequests(org, req, &subrequests, all_or_none);
+    Ok(Reply {
+        status: 200,
+        body: Some(json!({ "compositeResponse": responses })),
+        location: None,
+    })
+}
+
+/// `POST /composite/graph`: each graph is all-or-nothing.
+pub(crate) fn graph(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+    let graphs = req
+        .body
+        .as_ref()
+        .and_then(|b| b.get("graphs"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if graphs.is_empty() || graphs.len() > GRAPH_LIMIT {
+        return Err(SfError::new(
+            400,
+            "INVALID_INPUT",
+            format!("A payload holds between 1 and {GRAPH_LIMIT} graphs"),
+            &[],
+        ));
+    }
+    let mut out = Vec::with_capacity(graphs.len());
+    for graph in &graphs {
+        let nodes = graph
+            .get("compositeRequest")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if nodes.len() > GRAPH_NODE_LIMIT {
+            return Err(SfError::new(
+                400,
+                "INVALID_INPUT",
+                format!("A graph holds at most {GRAPH_NODE_LIMIT} nodes"),
+                &[],
+            ));
+        }
+        let (responses, ok) = run_subrequests(org, req, &nodes, true);
+        out.push(json!({
+            "graphId": graph.get("graphId").cloned().unwrap_or(Value::Null),
+            "graphResponse": { "compositeResponse": responses },
+            "isSuccessful": ok,
+        }));
+    }
+    Ok(Reply {
+        status: 200,
+        body: Some(json!({ "graphs": out })),
+        location: None,
+    })
+}

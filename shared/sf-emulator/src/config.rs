@@ -1,0 +1,55 @@
+//! How an emulator instance is set up.
+
+use std::net::SocketAddr;
+
+/// The demo connected app's client id (printed by the binary, used by tests).
+pub const DEMO_CLIENT_ID: &str = "3MVG9storesyncEmulatorDemoClientId";
+/// The demo connected app's client secret.
+pub const DEMO_CLIENT_SECRET: &str = "storesync-emulator-demo-secret";
+/// The integration user's username (`sub` of JWT bearer assertions).
+pub const INTEGRATION_USERNAME: &str = "storesync.integration@example.com";
+
+/// Emulator settings. `Default` binds a free loopback port with the demo credentials.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub bind: SocketAddr,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Usernames a JWT bearer assertion may name as `sub`.
+    pub jwt_usernames: Vec<String>,
+    /// When set, JWT bearer assertions must carry a valid RS256 signature by this key;
+    /// otherwise only their structure, `alg`, `iss`, `aud`, `sub` and `exp` are checked.
+    pub jwt_public_key: Option<rsa::RsaPublicKey>,
+    /// The org's 24-hour API request limit (`DailyApiRequests.Max`).
+    pub daily_api_limit: u64,
+    /// Records per query batch.
+    pub query_batch_size: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client_id: DEMO_CLIENT_ID.to_string(),
+            client_secret: DEMO_CLIENT_SECRET.to_string(),
+            jwt_usernames: vec![INTEGRATION_USERNAME.to_string()],
+            jwt_public_key: None,
+            daily_api_limit: 100_000,
+            query_batch_size: 2000,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Requires JWT assertions to be signed by the key in this SPKI (`BEGIN PUBLIC KEY`) or
+    /// PKCS#1 (`BEGIN RSA PUBLIC KEY`) PEM.
+    pub fn with_jwt_public_key_pem(mut self, pem: &str) -> Result<Self, String> {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        use rsa::pkcs8::DecodePublicKey;
+        let key = rsa::RsaPublicKey::from_public_key_pem(pem)
+            .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem))
+            .map_err(|e| format!("invalid RSA public key PEM: {e}"))?;
+        self.jwt_public_key = Some(key);
+        Ok(self)
+    }
+}

@@ -1,0 +1,190 @@
+//! A local Salesforce org for tests and the dev stack, in the spirit of stripe-mock.
+//!
+//! It speaks the REST wire format storesync uses (OAuth token endpoint, sObject CRUD and
+//! upsert by external id, a SOQL subset with paging, sObject Collections, Composite and
+//! Composite Graph, `/limits`, `Sforce-Limit-Info`) over real HTTP on loopback, validates
+//! records as Salesforce does (required fields, duplicate rules, references), counts calls
+//! and injects faults. See `docs/salesforce.md` for where it differs from a real org.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let emulator = storesync_sf_emulator::Emulator::start().await?;
+//! println!("token endpoint: {}/services/oauth2/token", emulator.base_url());
+//! # Ok(()) }
+//! ```
+
+mod composite;
+mod config;
+pub mod ids;
+mod org;
+pub mod schema;
+mod server;
+pub mod soql;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+pub use config::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, INTEGRATION_USERNAME};
+pub use org::{Record, SfError, WriteOptions};
+pub use server::Fault;
+
+use server::Shared;
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Emulator {
+    /// Starts an emulator with the demo credentials on a free loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(EmulatorConfig::default()).await
+    }
+
+    /// Starts an emulator with the given settings.
+    pub async fn start_with(config: EmulatorConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(config));
+        let app = server::router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "salesforce emulator stopped");
+            }
+        });
+        Ok(Self {
+            shared,
+            addr,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// Stops serving once in-flight requests finish (dropping the handle does the same).
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`: the login URL and the `instance_url` tokens name.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.shared.config.client_id
+    }
+
+    pub fn client_secret(&self) -> &str {
+        &self.shared.config.client_secret
+    }
+
+    /// All stored records of a type, oldest first.
+    pub fn records(&self, type_name: &str) -> Vec<Record> {
+        self.shared.org().records(type_name)
+    }
+
+    /// One record by 15- or 18-character id.
+    pub fn record(&self, id: &str) -> Option<Record> {
+        self.shared.org().record(id).cloned()
+    }
+
+    /// Platform events published so far, oldest first.
+    pub fn published_events(&self) -> Vec<Record> {
+        self.shared.org().data.published_events.clone()
+    }
+
+    /// Creates a record directly (no API call counted), with the same validation as the API.
+    pub fn insert(&self, type_name: &str, fields: serde_json::Value) -> Result<String, SfError> {
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        self.shared
+            .org()
+            .create(type_name, fields, WriteOptions::default())
+    }
+
+    /// The integration user's id (default `OwnerId`).
+    pub fn integration_user_id(&self) -> String {
+        self.shared.org().integration_user_id.clone()
+    }
+
+    /// The standard price book's id.
+    pub fn standard_pricebook_id(&self) -> String {
+        self.shared.org().standard_pricebook_id.clone()
+    }
+
+    /// HTTP requests received by the data API (`/services/data/...`), faulted ones included.
+    pub fn api_calls(&self) -> u64 {
+        self.shared.control().api_calls
+    }
+
+    /// Requests received by the token endpoint (Salesforce does not count these as API calls).
+    pub fn token_requests(&self) -> u64 {
+        self.shared.control().token_requests
+    }
+
+    /// Zeroes the call counters (not the daily usage).
+    pub fn reset_calls(&self) {
+        let mut control = self.shared.control();
+        control.api_calls = 0;
+        control.token_requests = 0;
+    }
+
+    /// Requests counted toward the daily limit: the `N` of `api-usage=N/M`.
+    pub fn api_usage(&self) -> u64 {
+        self.shared.control().usage
+    }
+
+    /// Sets the `N` of `api-usage=N/M`, e.g. to start a test near the limit.
+    pub fn set_api_usage(&self, used: u64) {
+        self.shared.control().usage = used;
+    }
+
+    /// Lowers (or raises) the daily API limit, the `M` of `api-usage=N/M`.
+    pub fn set_daily_limit(&self, limit: u64) {
+        self.shared.control().daily_limit = limit;
+    }
+
+    /// Delays every data API response by this much.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.control().latency = latency;
+    }
+
+    /// Records per query batch (default 2000), so tests can page small batches.
+    pub fn set_query_batch_size(&self, size: usize) {
+        self.shared.org().query_batch_size = size.max(1);
+    }
+
+    /// The next `times` data API calls answer with `fault`.
+    pub fn inject(&self, fault: Fault, times: usize) {
+        let mut control = self.shared.control();
+        control.faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Expires every issued session: the next call with an old token answers 401
+    /// `INVALID_SESSION_ID`, as after a session timeout or a revoked token.
+    pub fn expire_sessions(&self) {
+        self.shared.control().tokens.clear();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
