@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, OrderId};
 use crate::order::Order;
+use crate::payments::Payment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OrderEventType {
@@ -14,6 +15,19 @@ pub enum OrderEventType {
     OrderCancelled,
     #[serde(rename = "order.return_requested")]
     ReturnRequested,
+    #[serde(rename = "order.paid")]
+    OrderPaid,
+    #[serde(rename = "order.payment_failed")]
+    PaymentFailed,
+    #[serde(rename = "order.refunded")]
+    OrderRefunded,
+    /// The payment changed without moving the order (authorised, partly refunded, disputed).
+    #[serde(rename = "payment.updated")]
+    PaymentUpdated,
+    /// A payment that an operator must look at: amount mismatch, unknown order, money taken
+    /// for a cancelled order.
+    #[serde(rename = "payment.needs_review")]
+    PaymentNeedsReview,
 }
 
 /// One state change of an order, written in the same transaction as the change.
@@ -29,6 +43,9 @@ pub struct OutboxEvent {
     pub occurred_at: DateTime<Utc>,
     /// The order as it is after the change.
     pub order: Order,
+    /// The payment the change is about, for payment events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 impl OutboxEvent {
@@ -41,6 +58,14 @@ impl OutboxEvent {
             customer_key: order.customer.customer_key.clone(),
             occurred_at: now,
             order: order.clone(),
+            payment: None,
+        }
+    }
+
+    pub fn for_payment(event_type: OrderEventType, order: &Order, payment: &Payment, now: DateTime<Utc>) -> OutboxEvent {
+        OutboxEvent {
+            payment: Some(payment.clone()),
+            ..OutboxEvent::for_order(event_type, order, now)
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod events;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod outbox;
+pub mod payments;
 pub mod ports;
 pub mod pricing;
 pub mod queue;

@@ -80,10 +80,12 @@ pub enum OrderEvent {
     RequestReturn,
     ReceiveReturn,
     Refund,
+    /// The gateway reports the payment refunded in full.
+    PaymentRefunded,
 }
 
 impl OrderEvent {
-    pub const ALL: [OrderEvent; 9] = [
+    pub const ALL: [OrderEvent; 10] = [
         OrderEvent::PaymentCaptured,
         OrderEvent::Cancel,
         OrderEvent::StartFulfilment,
@@ -93,6 +95,7 @@ impl OrderEvent {
         OrderEvent::RequestReturn,
         OrderEvent::ReceiveReturn,
         OrderEvent::Refund,
+        OrderEvent::PaymentRefunded,
     ];
 }
 
@@ -113,6 +116,12 @@ pub const TRANSITIONS: &[(OrderStatus, OrderEvent, OrderStatus)] = {
         (S::Returned, E::Refund, S::Refunded),
         // A partial return leaves items with the customer, who may return more of them later.
         (S::Refunded, E::RequestReturn, S::ReturnRequested),
+        // The gateway refunded the whole payment: before fulfilment, or for returned goods.
+        (S::PendingPayment, E::PaymentRefunded, S::Refunded),
+        (S::Paid, E::PaymentRefunded, S::Refunded),
+        (S::Delivered, E::PaymentRefunded, S::Refunded),
+        (S::ReturnRequested, E::PaymentRefunded, S::Refunded),
+        (S::Returned, E::PaymentRefunded, S::Refunded),
     ]
 };
 
@@ -342,6 +351,7 @@ impl Order {
         next.version += 1;
         match event {
             OrderEvent::PaymentCaptured => next.payment_status = PaymentStatus::Captured,
+            OrderEvent::PaymentRefunded => next.payment_status = PaymentStatus::Refunded,
             OrderEvent::ReceiveReturn => {
                 mark_returns(&mut next, ReturnStatus::Requested, ReturnStatus::Received)
             }

@@ -8,8 +8,9 @@ use crate::cart::Cart;
 use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
 use crate::events::OutboxEvent;
-use crate::ids::{CartId, CustomerId, OrderId, Sku};
+use crate::ids::{CartId, CustomerId, EventId, OrderId, Sku};
 use crate::order::Order;
+use crate::payments::{Payment, PaymentEvent};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -115,6 +116,53 @@ pub trait OrderStore: Send + Sync {
 pub trait Store: CatalogStore + CustomerStore + CartStore + OrderStore {}
 
 impl<T: CatalogStore + CustomerStore + CartStore + OrderStore> Store for T {}
+
+/// Everything one payment report writes, all or nothing, and only once per report.
+#[derive(Debug, Clone)]
+pub struct PaymentChange {
+    /// Recorded (with an expiry) so that the same report is never applied twice.
+    pub webhook_event_id: String,
+    /// The order is checked at this version even when unchanged: reports for one order are
+    /// applied one after another.
+    pub expected_order_version: u64,
+    pub order: Option<Order>,
+    /// `None` when the payment is new.
+    pub expected_payment_version: Option<u64>,
+    pub payment: Payment,
+    pub restock: Vec<(Sku, u32)>,
+    pub event: OutboxEvent,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Error)]
+pub enum PaymentRecordError {
+    #[error("this report was applied before")]
+    AlreadyProcessed,
+    #[error("the order or payment changed concurrently")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How long a processed report id is remembered (gateways retry for up to three days).
+pub const WEBHOOK_MEMORY_DAYS: i64 = 30;
+
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// The order and one of its payments, read together.
+    async fn order_and_payment(&self, order: &OrderId, payment_ref: &str) -> Result<(Option<Order>, Option<Payment>), StoreError>;
+    async fn record_payment(&self, change: &PaymentChange) -> Result<(), PaymentRecordError>;
+    /// Keeps a report that names no known order; `false` if it was kept before.
+    async fn record_unmatched(&self, event: &PaymentEvent, received_at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn payments_for_order(&self, order: &OrderId) -> Result<Vec<Payment>, StoreError>;
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Events not yet sent, oldest first.
+    async fn unsent_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError>;
+    async fn mark_sent(&self, event_id: &EventId) -> Result<(), StoreError>;
+}
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;

@@ -13,6 +13,7 @@ use crate::events::{OrderEventType, OutboxEvent};
 use crate::ids::{CartId, CustomerId, Email, GuestToken, OrderId, Quantity, Sku};
 use crate::money::Currency;
 use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, ReturnLine};
+use crate::outbox::OutboxRelay;
 use crate::ports::{Clock, OrderChange, PlaceOrder, PlaceOrderError, Store, StoreError};
 use crate::pricing::PricingPolicy;
 
@@ -72,6 +73,7 @@ pub struct Storefront {
     clock: Arc<dyn Clock>,
     policy: PricingPolicy,
     location: String,
+    relay: Option<Arc<OutboxRelay>>,
 }
 
 impl Storefront {
@@ -86,6 +88,19 @@ impl Storefront {
             clock,
             policy,
             location: location.into(),
+            relay: None,
+        }
+    }
+
+    /// Sends each change's event to the queue once it is committed (else the sweep does).
+    pub fn with_relay(mut self, relay: Arc<OutboxRelay>) -> Self {
+        self.relay = Some(relay);
+        self
+    }
+
+    async fn publish(&self, event: &OutboxEvent) {
+        if let Some(relay) = &self.relay {
+            relay.publish(std::slice::from_ref(event)).await;
         }
     }
 
@@ -312,6 +327,7 @@ impl Storefront {
             match self.store.place_order(&request).await {
                 Ok(()) => {
                     tracing::info!(order_id = %request.order.id, cart_id = %cart_id, "order placed");
+                    self.publish(&request.event).await;
                     return Ok(CheckoutOutcome {
                         order: request.order,
                         replayed: false,
@@ -407,7 +423,10 @@ impl Storefront {
                 order,
             };
             match self.store.change_order(&request).await {
-                Ok(()) => return Ok(request.order),
+                Ok(()) => {
+                    self.publish(&request.event).await;
+                    return Ok(request.order);
+                }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -62,3 +62,18 @@ pub fn customer_orders(customer_key: &str) -> String {
 pub fn carts_by_status(status: &str) -> String {
     format!("CARTS#{status}")
 }
+
+pub fn payment(order_id: &str, payment_ref: &str) -> Item {
+    key(format!("ORDER#{order_id}"), &format!("PAYMENT#{payment_ref}"))
+}
+
+pub fn webhook(event_id: &str) -> Item {
+    key(format!("WEBHOOK#{event_id}"), "WEBHOOK")
+}
+
+pub fn unmatched_payment(event_id: &str) -> Item {
+    key(format!("UNMATCHED#{event_id}"), "PAYMENT_REPORT")
+}
+
+/// The attribute DynamoDB's time-to-live deletes items by (epoch seconds).
+pub const EXPIRES_AT: &str = "expires_at";

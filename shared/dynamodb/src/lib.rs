@@ -3,6 +3,7 @@
 
 mod counter;
 mod keys;
+mod payments;
 mod store;
 mod table;
 

@@ -31,18 +31,18 @@ pub struct DynamoStore {
     table: String,
 }
 
-fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
+pub(crate) fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
     StoreError::Unavailable(Box::new(e))
 }
 
-fn to_item<T: Serialize>(value: &T, key: Item) -> Result<Item, StoreError> {
+pub(crate) fn to_item<T: Serialize>(value: &T, key: Item) -> Result<Item, StoreError> {
     let mut item: Item =
         serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     item.extend(key);
     Ok(item)
 }
 
-fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -67,7 +67,7 @@ fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
     to_item(cart, key)
 }
 
-fn order_item(order: &Order) -> Result<Item, StoreError> {
+pub(crate) fn order_item(order: &Order) -> Result<Item, StoreError> {
     let mut key = keys::order(order.id.as_str());
     key.insert(
         GSI1PK.into(),
@@ -80,7 +80,7 @@ fn order_item(order: &Order) -> Result<Item, StoreError> {
     to_item(order, key)
 }
 
-fn outbox_item(event: &OutboxEvent) -> Result<Item, StoreError> {
+pub(crate) fn outbox_item(event: &OutboxEvent) -> Result<Item, StoreError> {
     let mut key = keys::outbox(event.event_id.as_str());
     key.insert(GSI2PK.into(), s(keys::OUTBOX_PENDING));
     key.insert(
@@ -94,7 +94,7 @@ fn outbox_item(event: &OutboxEvent) -> Result<Item, StoreError> {
     to_item(event, key)
 }
 
-fn put(
+pub(crate) fn put(
     table: &str,
     item: Item,
     condition: &str,
@@ -111,12 +111,12 @@ fn put(
     TransactWriteItem::builder().put(put).build()
 }
 
-fn version_is(v: u64) -> Option<HashMap<String, AttributeValue>> {
+pub(crate) fn version_is(v: u64) -> Option<HashMap<String, AttributeValue>> {
     Some(HashMap::from([(":v".to_owned(), n(v))]))
 }
 
 /// The reasons a transaction was cancelled, one per action, when that is why it failed.
-fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<&[CancellationReason]> {
+pub(crate) fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<&[CancellationReason]> {
     match err {
         SdkError::ServiceError(e) => match e.err() {
             TransactWriteItemsError::TransactionCanceledException(t) => {
@@ -128,7 +128,7 @@ fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<&[Can
     }
 }
 
-fn failed_condition(reason: &CancellationReason) -> bool {
+pub(crate) fn failed_condition(reason: &CancellationReason) -> bool {
     reason.code() == Some("ConditionalCheckFailed")
 }
 
@@ -206,7 +206,7 @@ impl DynamoStore {
         Ok(found)
     }
 
-    async fn transact(
+    pub(crate) async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
     ) -> Result<(), SdkError<TransactWriteItemsError>> {
@@ -218,7 +218,7 @@ impl DynamoStore {
             .map(|_| ())
     }
 
-    fn restock(&self, sku: &Sku, location: &str, units: u32) -> TransactWriteItem {
+    pub(crate) fn restock(&self, sku: &Sku, location: &str, units: u32) -> TransactWriteItem {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::product(sku.as_str())))

@@ -2,15 +2,17 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use storesync_core::cart::Cart;
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
 use storesync_core::ids::{CartId, CustomerId, EventId, OrderId, Sku};
 use storesync_core::order::Order;
+use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError,
-    StoreError,
+    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, OutboxStore, PaymentChange,
+    PaymentRecordError, PaymentStore, PlaceOrder, PlaceOrderError, StoreError,
 };
 
 #[derive(Debug, Default, Clone)]
@@ -21,7 +23,40 @@ struct State {
     emails: BTreeMap<String, CustomerId>,
     carts: BTreeMap<CartId, Cart>,
     orders: BTreeMap<OrderId, Order>,
-    outbox: BTreeMap<EventId, OutboxEvent>,
+    outbox: BTreeMap<EventId, OutboxEntry>,
+    payments: BTreeMap<(OrderId, String), Payment>,
+    /// Payment reports applied, by the gateway's event id.
+    webhooks: BTreeMap<String, DateTime<Utc>>,
+    unmatched: BTreeMap<String, PaymentEvent>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct OutboxEntry {
+    event: OutboxEvent,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl State {
+    fn record_event(&mut self, event: &OutboxEvent) {
+        let entry = OutboxEntry {
+            event: event.clone(),
+            sent_at: None,
+        };
+        self.outbox.insert(event.event_id.clone(), entry);
+    }
+
+    fn restock(&mut self, location: &str, restock: &[(Sku, u32)]) -> Result<(), StoreError> {
+        if restock.iter().any(|(sku, _)| !self.products.contains_key(sku)) {
+            return Err(StoreError::Conflict);
+        }
+        for (sku, units) in restock {
+            let product = self.products.get_mut(sku).expect("checked above");
+            let on_hand = product.available(location);
+            product.stock.insert(location.to_owned(), on_hand + i64::from(*units));
+            product.version += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The whole store in memory, behind one lock: every operation is atomic, as a DynamoDB
@@ -54,12 +89,15 @@ impl EmbeddedStore {
             "carts": s.carts.values().collect::<Vec<_>>(),
             "orders": s.orders.values().collect::<Vec<_>>(),
             "outbox": s.outbox.values().collect::<Vec<_>>(),
+            "payments": s.payments.values().collect::<Vec<_>>(),
+            "webhooks": s.webhooks,
+            "unmatched": s.unmatched,
         })
     }
 
     /// The outbox events recorded so far, oldest first.
     pub fn outbox_events(&self) -> Vec<OutboxEvent> {
-        let mut events: Vec<_> = self.state().outbox.values().cloned().collect();
+        let mut events: Vec<_> = self.state().outbox.values().map(|e| e.event.clone()).collect();
         events.sort_by_key(|e| e.occurred_at);
         events
     }
@@ -220,9 +258,7 @@ impl OrderStore for EmbeddedStore {
         }
         state.orders.insert(p.order.id.clone(), p.order.clone());
         state.carts.insert(p.cart.id.clone(), p.cart.clone());
-        state
-            .outbox
-            .insert(p.event.event_id.clone(), p.event.clone());
+        state.record_event(&p.event);
         Ok(())
     }
 
@@ -253,24 +289,103 @@ impl OrderStore for EmbeddedStore {
             Some(stored) if stored.version == c.expected_version => {}
             _ => return Err(StoreError::Conflict),
         }
-        if c.restock
-            .iter()
-            .any(|(sku, _)| !state.products.contains_key(sku))
-        {
-            return Err(StoreError::Conflict);
-        }
-        for (sku, units) in &c.restock {
-            let product = state.products.get_mut(sku).expect("checked above");
-            let on_hand = product.available(&c.order.location);
-            product
-                .stock
-                .insert(c.order.location.clone(), on_hand + i64::from(*units));
-            product.version += 1;
-        }
+        state.restock(&c.order.location, &c.restock)?;
         state.orders.insert(c.order.id.clone(), c.order.clone());
+        state.record_event(&c.event);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PaymentStore for EmbeddedStore {
+    async fn order_and_payment(
+        &self,
+        order: &OrderId,
+        payment_ref: &str,
+    ) -> Result<(Option<Order>, Option<Payment>), StoreError> {
+        let state = self.state();
+        let payment = state
+            .payments
+            .get(&(order.clone(), payment_ref.to_owned()))
+            .cloned();
+        Ok((state.orders.get(order).cloned(), payment))
+    }
+
+    async fn record_payment(&self, c: &PaymentChange) -> Result<(), PaymentRecordError> {
+        let mut state = self.state();
+        if state.webhooks.contains_key(&c.webhook_event_id) {
+            return Err(PaymentRecordError::AlreadyProcessed);
+        }
+        let order_id = &c.payment.order_id;
+        let order_version = state.orders.get(order_id).map(|o| o.version);
+        let payment_version = state
+            .payments
+            .get(&(order_id.clone(), c.payment.payment_ref.clone()))
+            .map(|p| p.version);
+        if order_version != Some(c.expected_order_version)
+            || payment_version != c.expected_payment_version
+        {
+            return Err(PaymentRecordError::Conflict);
+        }
+        let location = state.orders[order_id].location.clone();
+        state.restock(&location, &c.restock)?;
+        if let Some(order) = &c.order {
+            state.orders.insert(order.id.clone(), order.clone());
+        }
+        state.payments.insert(
+            (order_id.clone(), c.payment.payment_ref.clone()),
+            c.payment.clone(),
+        );
         state
+            .webhooks
+            .insert(c.webhook_event_id.clone(), c.received_at);
+        state.record_event(&c.event);
+        Ok(())
+    }
+
+    async fn record_unmatched(
+        &self,
+        event: &PaymentEvent,
+        _received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        if state.unmatched.contains_key(&event.event_id) {
+            return Ok(false);
+        }
+        state.unmatched.insert(event.event_id.clone(), event.clone());
+        Ok(true)
+    }
+
+    async fn payments_for_order(&self, order: &OrderId) -> Result<Vec<Payment>, StoreError> {
+        Ok(self
+            .state()
+            .payments
+            .iter()
+            .filter(|((o, _), _)| o == order)
+            .map(|(_, p)| p.clone())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for EmbeddedStore {
+    async fn unsent_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
+        let mut events: Vec<OutboxEvent> = self
+            .state()
             .outbox
-            .insert(c.event.event_id.clone(), c.event.clone());
+            .values()
+            .filter(|e| e.sent_at.is_none())
+            .map(|e| e.event.clone())
+            .collect();
+        events.sort_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)));
+        events.truncate(limit);
+        Ok(events)
+    }
+
+    async fn mark_sent(&self, event_id: &EventId) -> Result<(), StoreError> {
+        if let Some(entry) = self.state().outbox.get_mut(event_id) {
+            entry.sent_at.get_or_insert_with(Utc::now);
+        }
         Ok(())
     }
 }
