@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use storesync_core::ports::SystemClock;
-use storesync_core::pricing::PricingPolicy;
+use std::time::Duration;
+
+use storesync_devstack::LocalStack;
+use storesync_embedded::LocalQueue;
 
 use crate::Backend;
 
@@ -64,16 +66,20 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
-    /// Serves the checkout API over `backend`, seeded with the demo catalog.
+    /// Serves the HTTP functions over `backend` and an in-process queue, seeded with the
+    /// demo catalog.
     pub async fn spawn(backend: Backend) -> TestApp {
+        let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), 5));
+        let stack = LocalStack::new(backend.store(), queue);
+        Self::spawn_stack(backend, stack).await
+    }
+
+    /// Serves the HTTP functions as `stack` wires them; `backend` must be the stack's store.
+    pub async fn spawn_stack(backend: Backend, stack: LocalStack) -> TestApp {
         storesync_devstack::seed_demo_catalog(backend.store().as_ref())
             .await
             .expect("the demo catalog is seeded");
-        let app = storesync_devstack::checkout_app(
-            backend.store(),
-            Arc::new(SystemClock),
-            PricingPolicy::default(),
-        );
+        let app = stack.app();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback port");

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backend;
 pub mod moto;
+pub mod payments;
 pub mod queue;
 
 pub use app::{Auth, TestApp};

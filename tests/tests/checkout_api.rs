@@ -781,9 +781,10 @@ against_both_stores!(
     a_return_is_requested_only_for_a_delivered_order,
 );
 
-/// The cost of a checkout on DynamoDB: one read of the cart and one transaction.
+/// The cost of a checkout on DynamoDB: one read of the cart and one transaction place the
+/// order; handing its event to the queue marks the outbox item sent with one more write.
 #[tokio::test]
-async fn a_checkout_costs_two_dynamodb_requests() {
+async fn a_checkout_costs_two_dynamodb_requests_plus_one_to_hand_off_its_event() {
     let app = TestApp::spawn(Backend::dynamodb().await).await;
     let counter = app
         .backend
@@ -805,7 +806,16 @@ async fn a_checkout_costs_two_dynamodb_requests() {
         .await;
     assert_eq!(placed.status, StatusCode::CREATED);
     let by_operation = counter.by_operation();
-    assert_eq!(counter.total(), 2, "{by_operation:?}");
-    assert_eq!(by_operation.get("GetItem"), Some(&1));
-    assert_eq!(by_operation.get("TransactWriteItems"), Some(&1));
+    assert_eq!(by_operation.get("GetItem"), Some(&1), "{by_operation:?}");
+    assert_eq!(
+        by_operation.get("TransactWriteItems"),
+        Some(&1),
+        "{by_operation:?}"
+    );
+    assert_eq!(
+        by_operation.get("UpdateItem"),
+        Some(&1),
+        "outbox hand-off: {by_operation:?}"
+    );
+    assert_eq!(counter.total(), 3, "{by_operation:?}");
 }

@@ -152,3 +152,50 @@ async fn without_authorizer_claims_a_customer_route_is_unauthorized() {
         (401, Some("/problems/unauthorized"))
     );
 }
+
+struct FixedClock(chrono::DateTime<Utc>);
+
+impl storesync_core::ports::Clock for FixedClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.0
+    }
+}
+
+/// The signed sample webhook verifies with the documented local test secret at its own time,
+/// and only within the tolerance.
+#[tokio::test]
+async fn the_sample_webhook_verifies_with_the_documented_test_secret() {
+    let event = include_str!("../../events/payment-webhook-stripe-succeeded.json");
+    let signed_at = chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+    let webhook_at = |now| {
+        let store = Arc::new(EmbeddedStore::new());
+        let clock: Arc<dyn storesync_core::ports::Clock> = Arc::new(FixedClock(now));
+        let processor = storesync_core::payments::PaymentProcessor::new(store, clock.clone(), None);
+        let stripe = payment_webhook::stripe::StripeGateway::new(
+            [storesync_devstack::DEV_STRIPE_SECRET.to_owned()],
+            payment_webhook::stripe::DEFAULT_TOLERANCE_SECS,
+        );
+        let webhook = payment_webhook::Webhook::new(vec![Arc::new(stripe)], processor, clock);
+        payment_webhook::router(Arc::new(webhook))
+    };
+    let (status, body) = invoke(
+        &webhook_at(signed_at + chrono::Duration::seconds(60)),
+        event,
+    )
+    .await;
+    // No such order in an empty store: verified, acknowledged and kept for an operator.
+    assert_eq!(
+        (status, body["outcome"].as_str()),
+        (200, Some("unmatched")),
+        "{body}"
+    );
+    let (status, body) = invoke(
+        &webhook_at(signed_at + chrono::Duration::seconds(301)),
+        event,
+    )
+    .await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (400, Some("/problems/signature-expired"))
+    );
+}

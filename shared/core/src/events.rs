@@ -62,7 +62,12 @@ impl OutboxEvent {
         }
     }
 
-    pub fn for_payment(event_type: OrderEventType, order: &Order, payment: &Payment, now: DateTime<Utc>) -> OutboxEvent {
+    pub fn for_payment(
+        event_type: OrderEventType,
+        order: &Order,
+        payment: &Payment,
+        now: DateTime<Utc>,
+    ) -> OutboxEvent {
         OutboxEvent {
             payment: Some(payment.clone()),
             ..OutboxEvent::for_order(event_type, order, now)

@@ -48,7 +48,10 @@ impl OutboxRelay {
         report
     }
 
-    async fn send(&self, event: &OutboxEvent) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    async fn send(
+        &self,
+        event: &OutboxEvent,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         self.queue.send(&queue_message(event)).await?;
         self.outbox.mark_sent(&event.event_id).await?;
         Ok(())

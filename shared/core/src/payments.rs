@@ -20,10 +20,14 @@ use crate::ports::{Clock, PaymentChange, PaymentRecordError, PaymentStore};
 pub enum PaymentEventKind {
     Authorized,
     Captured,
-    Failed { reason: Option<String> },
+    Failed {
+        reason: Option<String>,
+    },
     Canceled,
     /// `refunded` is the total refunded so far, not this refund alone.
-    Refunded { refunded: Money },
+    Refunded {
+        refunded: Money,
+    },
     Disputed,
 }
 
@@ -114,7 +118,12 @@ pub struct PaymentDecision {
 
 /// Applies a report: the payment record always learns of it; the order moves only as the life
 /// cycle allows, so a late or repeated report never undoes a later state.
-pub fn decide(order: &Order, payment: Option<&Payment>, event: &PaymentEvent, now: DateTime<Utc>) -> PaymentDecision {
+pub fn decide(
+    order: &Order,
+    payment: Option<&Payment>,
+    event: &PaymentEvent,
+    now: DateTime<Utc>,
+) -> PaymentDecision {
     let mut record = payment.cloned().unwrap_or_else(|| Payment {
         order_id: order.id.clone(),
         payment_ref: event.payment_ref.clone(),
@@ -154,7 +163,9 @@ pub fn decide(order: &Order, payment: Option<&Payment>, event: &PaymentEvent, no
     let expected = order.totals.total;
     let settled = matches!(
         record.status,
-        PaymentRecordStatus::Refunded | PaymentRecordStatus::PartiallyRefunded | PaymentRecordStatus::Disputed
+        PaymentRecordStatus::Refunded
+            | PaymentRecordStatus::PartiallyRefunded
+            | PaymentRecordStatus::Disputed
     );
     let mut next = order.clone();
     let mut restock = Vec::new();
@@ -164,14 +175,22 @@ pub fn decide(order: &Order, payment: Option<&Payment>, event: &PaymentEvent, no
         PaymentEventKind::Authorized | PaymentEventKind::Captured if event.amount != expected => {
             return review(
                 record,
-                format!("the gateway reports {} but the order total is {}", event.amount, expected),
+                format!(
+                    "the gateway reports {} but the order total is {}",
+                    event.amount, expected
+                ),
             );
         }
         PaymentEventKind::Authorized => {
-            if record.status == PaymentRecordStatus::Authorized || record.status == PaymentRecordStatus::Failed {
+            if record.status == PaymentRecordStatus::Authorized
+                || record.status == PaymentRecordStatus::Failed
+            {
                 record.status = PaymentRecordStatus::Authorized;
             }
-            if matches!(next.payment_status, PaymentStatus::Pending | PaymentStatus::Failed) {
+            if matches!(
+                next.payment_status,
+                PaymentStatus::Pending | PaymentStatus::Failed
+            ) {
                 next.payment_status = PaymentStatus::Authorized;
             }
         }
@@ -181,27 +200,41 @@ pub fn decide(order: &Order, payment: Option<&Payment>, event: &PaymentEvent, no
             }
             match order.status {
                 OrderStatus::PendingPayment if !settled => {
-                    next = order.apply(OrderEvent::PaymentCaptured, now).unwrap_or(next);
+                    next = order
+                        .apply(OrderEvent::PaymentCaptured, now)
+                        .unwrap_or(next);
                     event_type = OrderEventType::OrderPaid;
                 }
                 OrderStatus::Cancelled => {
-                    return review(record, "money was captured for a cancelled order; refund it".into());
+                    return review(
+                        record,
+                        "money was captured for a cancelled order; refund it".into(),
+                    );
                 }
                 _ => {}
             }
         }
         PaymentEventKind::Failed { .. } => {
-            if matches!(record.status, PaymentRecordStatus::Authorized | PaymentRecordStatus::Failed) {
+            if matches!(
+                record.status,
+                PaymentRecordStatus::Authorized | PaymentRecordStatus::Failed
+            ) {
                 record.status = PaymentRecordStatus::Failed;
             }
             // A failure after a capture is history; it never un-pays the order.
-            if matches!(next.payment_status, PaymentStatus::Pending | PaymentStatus::Authorized) {
+            if matches!(
+                next.payment_status,
+                PaymentStatus::Pending | PaymentStatus::Authorized
+            ) {
                 next.payment_status = PaymentStatus::Failed;
                 event_type = OrderEventType::PaymentFailed;
             }
         }
         PaymentEventKind::Canceled => {
-            if matches!(record.status, PaymentRecordStatus::Authorized | PaymentRecordStatus::Failed) {
+            if matches!(
+                record.status,
+                PaymentRecordStatus::Authorized | PaymentRecordStatus::Failed
+            ) {
                 record.status = PaymentRecordStatus::Canceled;
             }
             if order.status == OrderStatus::PendingPayment
@@ -214,8 +247,13 @@ pub fn decide(order: &Order, payment: Option<&Payment>, event: &PaymentEvent, no
             }
         }
         PaymentEventKind::Refunded { refunded } => {
-            if refunded.currency() != expected.currency() || refunded.minor_units() > expected.minor_units() {
-                return review(record, format!("the gateway refunded {refunded} of an order of {expected}"));
+            if refunded.currency() != expected.currency()
+                || refunded.minor_units() > expected.minor_units()
+            {
+                return review(
+                    record,
+                    format!("the gateway refunded {refunded} of an order of {expected}"),
+                );
             }
             // Totals only grow; an older report with a smaller total changes nothing.
             if refunded.minor_units() >= record.refunded.minor_units() {
@@ -230,8 +268,15 @@ pub fn decide(order: &Order, payment: Option<&Payment>, event: &PaymentEvent, no
             if full {
                 next.payment_status = PaymentStatus::Refunded;
                 if let Ok(refunded_order) = order.apply(OrderEvent::PaymentRefunded, now) {
-                    if matches!(order.status, OrderStatus::PendingPayment | OrderStatus::Paid) {
-                        restock = order.lines.iter().map(|l| (l.sku.clone(), l.quantity.get())).collect();
+                    if matches!(
+                        order.status,
+                        OrderStatus::PendingPayment | OrderStatus::Paid
+                    ) {
+                        restock = order
+                            .lines
+                            .iter()
+                            .map(|l| (l.sku.clone(), l.quantity.get()))
+                            .collect();
                     }
                     next = refunded_order;
                     event_type = OrderEventType::OrderRefunded;
@@ -282,17 +327,31 @@ pub struct PaymentProcessor {
 }
 
 impl PaymentProcessor {
-    pub fn new(store: Arc<dyn PaymentStore>, clock: Arc<dyn Clock>, relay: Option<Arc<OutboxRelay>>) -> Self {
-        PaymentProcessor { store, clock, relay }
+    pub fn new(
+        store: Arc<dyn PaymentStore>,
+        clock: Arc<dyn Clock>,
+        relay: Option<Arc<OutboxRelay>>,
+    ) -> Self {
+        PaymentProcessor {
+            store,
+            clock,
+            relay,
+        }
     }
 
     pub async fn handle(&self, event: &PaymentEvent) -> Result<PaymentOutcome, AppError> {
-        let order_id = event.order_id.as_deref().and_then(|raw| OrderId::parse(raw).ok());
+        let order_id = match event.order_id.as_deref() {
+            Some(raw) => OrderId::parse(raw).ok(),
+            None => self.store.order_for_payment(&event.payment_ref).await?,
+        };
         let Some(order_id) = order_id else {
             return self.unmatched(event).await;
         };
         for _ in 0..CONFLICT_RETRIES {
-            let (order, payment) = self.store.order_and_payment(&order_id, &event.payment_ref).await?;
+            let (order, payment) = self
+                .store
+                .order_and_payment(&order_id, &event.payment_ref)
+                .await?;
             let Some(order) = order else {
                 return self.unmatched(event).await;
             };
@@ -305,7 +364,8 @@ impl PaymentProcessor {
             let now = self.clock.now();
             let decision = decide(&order, payment.as_ref(), event, now);
             let after = decision.order.as_ref().unwrap_or(&order);
-            let outbox = OutboxEvent::for_payment(decision.event_type, after, &decision.payment, now);
+            let outbox =
+                OutboxEvent::for_payment(decision.event_type, after, &decision.payment, now);
             let change = PaymentChange {
                 webhook_event_id: event.event_id.clone(),
                 expected_order_version: order.version,
@@ -328,11 +388,13 @@ impl PaymentProcessor {
                     if let Some(relay) = &self.relay {
                         relay.publish(std::slice::from_ref(&outbox)).await;
                     }
-                    return Ok(if decision.event_type == OrderEventType::PaymentNeedsReview {
-                        PaymentOutcome::NeedsReview
-                    } else {
-                        PaymentOutcome::Applied
-                    });
+                    return Ok(
+                        if decision.event_type == OrderEventType::PaymentNeedsReview {
+                            PaymentOutcome::NeedsReview
+                        } else {
+                            PaymentOutcome::Applied
+                        },
+                    );
                 }
                 Err(PaymentRecordError::AlreadyProcessed) => return Ok(PaymentOutcome::Replayed),
                 Err(PaymentRecordError::Conflict) => continue,

@@ -112,10 +112,16 @@ pub trait OrderStore: Send + Sync {
     async fn change_order(&self, change: &OrderChange) -> Result<(), StoreError>;
 }
 
-/// Everything the storefront keeps.
-pub trait Store: CatalogStore + CustomerStore + CartStore + OrderStore {}
+/// Everything the store keeps, behind one table.
+pub trait Store:
+    CatalogStore + CustomerStore + CartStore + OrderStore + PaymentStore + OutboxStore
+{
+}
 
-impl<T: CatalogStore + CustomerStore + CartStore + OrderStore> Store for T {}
+impl<T> Store for T where
+    T: CatalogStore + CustomerStore + CartStore + OrderStore + PaymentStore + OutboxStore
+{
+}
 
 /// Everything one payment report writes, all or nothing, and only once per report.
 #[derive(Debug, Clone)]
@@ -150,11 +156,21 @@ pub const WEBHOOK_MEMORY_DAYS: i64 = 30;
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
     /// The order and one of its payments, read together.
-    async fn order_and_payment(&self, order: &OrderId, payment_ref: &str) -> Result<(Option<Order>, Option<Payment>), StoreError>;
+    async fn order_and_payment(
+        &self,
+        order: &OrderId,
+        payment_ref: &str,
+    ) -> Result<(Option<Order>, Option<Payment>), StoreError>;
     async fn record_payment(&self, change: &PaymentChange) -> Result<(), PaymentRecordError>;
     /// Keeps a report that names no known order; `false` if it was kept before.
-    async fn record_unmatched(&self, event: &PaymentEvent, received_at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn record_unmatched(
+        &self,
+        event: &PaymentEvent,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     async fn payments_for_order(&self, order: &OrderId) -> Result<Vec<Payment>, StoreError>;
+    /// The order a known payment belongs to (reports such as disputes name only the payment).
+    async fn order_for_payment(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError>;
 }
 
 #[async_trait]

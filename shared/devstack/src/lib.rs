@@ -5,19 +5,68 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
+use payment_webhook::Webhook;
+use payment_webhook::stripe::{DEFAULT_TOLERANCE_SECS, StripeGateway};
 use storesync_core::catalog::{DEFAULT_LOCATION, ProductDetails};
 use storesync_core::ids::Sku;
 use storesync_core::money::Currency;
-use storesync_core::ports::{Clock, Store, StoreError};
+use storesync_core::outbox::OutboxRelay;
+use storesync_core::payments::PaymentProcessor;
+use storesync_core::ports::{Clock, Store, StoreError, SystemClock};
 use storesync_core::pricing::PricingPolicy;
+use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
 
-/// The checkout API as served locally: the Lambda router with the dev-token identity layer.
-pub fn checkout_app(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: PricingPolicy) -> Router {
-    let storefront = Storefront::new(store, clock, policy, DEFAULT_LOCATION);
-    checkout::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
-        storesync_web::identity::identity_from_dev_token,
-    ))
+/// The Stripe endpoint secret the local stack accepts (never use it anywhere else).
+pub const DEV_STRIPE_SECRET: &str = "whsec_storesync_local_test_secret";
+
+/// The functions wired as in AWS, over the given store and queue.
+pub struct LocalStack {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn EventQueue>,
+    pub clock: Arc<dyn Clock>,
+    pub policy: PricingPolicy,
+    pub stripe_secrets: Vec<String>,
+    pub webhook_tolerance_secs: i64,
+}
+
+impl LocalStack {
+    pub fn new(store: Arc<dyn Store>, queue: Arc<dyn EventQueue>) -> Self {
+        LocalStack {
+            store,
+            queue,
+            clock: Arc::new(SystemClock),
+            policy: PricingPolicy::default(),
+            stripe_secrets: vec![DEV_STRIPE_SECRET.to_owned()],
+            webhook_tolerance_secs: DEFAULT_TOLERANCE_SECS,
+        }
+    }
+
+    /// The outbox relay every function sends its events through.
+    pub fn relay(&self) -> Arc<OutboxRelay> {
+        Arc::new(OutboxRelay::new(self.store.clone(), self.queue.clone()))
+    }
+
+    /// The HTTP functions (checkout and payment-webhook) on one router, with the dev-token
+    /// identity layer in place of API Gateway's JWT authorizer.
+    pub fn app(&self) -> Router {
+        let relay = self.relay();
+        let storefront = Storefront::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.policy.clone(),
+            DEFAULT_LOCATION,
+        )
+        .with_relay(relay.clone());
+        let processor = PaymentProcessor::new(self.store.clone(), self.clock.clone(), Some(relay));
+        let stripe = StripeGateway::new(self.stripe_secrets.clone(), self.webhook_tolerance_secs);
+        let webhook = Webhook::new(vec![Arc::new(stripe)], processor, self.clock.clone());
+        checkout::router(Arc::new(storefront))
+            .merge(payment_webhook::router(Arc::new(webhook)))
+            .layer(axum::middleware::from_fn(
+                storesync_web::identity::identity_from_dev_token,
+            ))
+    }
 }
 
 /// A small catalog to try the store with: (sku, name, category, USD, EUR, INR, units).

@@ -1,19 +1,30 @@
 //! `make run`: the whole stack on loopback.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use storesync_core::ports::{Store, SystemClock};
-use storesync_core::pricing::PricingPolicy;
+use storesync_core::ports::Store;
+use storesync_devstack::LocalStack;
 use storesync_dynamodb::DynamoStore;
-use storesync_embedded::EmbeddedStore;
+use storesync_embedded::{EmbeddedStore, LocalQueue};
+use storesync_sf_emulator::{Emulator, EmulatorConfig};
+
+/// How often the local scheduler runs the outbox sweep.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
+fn env_port(name: &str, default: u16) -> Result<u16, String> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("{name}={v:?} is not a port number")),
+        Err(_) => Ok(default),
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     storesync_web::logging::init();
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let port = env_port("PORT", 3000)?;
     let store: Arc<dyn Store> = match std::env::var("STORE").as_deref() {
         Ok("dynamodb") => {
             let endpoint = std::env::var("DYNAMODB_ENDPOINT")
@@ -39,12 +50,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     storesync_devstack::seed_demo_catalog(store.as_ref()).await?;
-    let app =
-        storesync_devstack::checkout_app(store, Arc::new(SystemClock), PricingPolicy::default());
+
+    let salesforce = Emulator::start_with(EmulatorConfig {
+        bind: ([127, 0, 0, 1], env_port("SF_EMULATOR_PORT", 4000)?).into(),
+        ..EmulatorConfig::default()
+    })
+    .await?;
+
+    let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), 5));
+    let stack = LocalStack::new(store, queue);
+    let relay = stack.relay();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tick.tick().await;
+            match relay.sweep(100).await {
+                Ok(report) if report.sent + report.failed > 0 => {
+                    tracing::info!(sent = report.sent, failed = report.failed, "outbox sweep")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "outbox sweep failed"),
+            }
+        }
+    });
+
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
     println!("{}", storesync_devstack::walkthrough(&base));
-    axum::serve(listener, app)
+    println!(
+        "Salesforce emulator: {} (client id {}, secret {})",
+        salesforce.base_url(),
+        salesforce.client_id(),
+        salesforce.client_secret()
+    );
+    axum::serve(listener, stack.app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

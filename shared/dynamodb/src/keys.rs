@@ -64,7 +64,10 @@ pub fn carts_by_status(status: &str) -> String {
 }
 
 pub fn payment(order_id: &str, payment_ref: &str) -> Item {
-    key(format!("ORDER#{order_id}"), &format!("PAYMENT#{payment_ref}"))
+    key(
+        format!("ORDER#{order_id}"),
+        &format!("PAYMENT#{payment_ref}"),
+    )
 }
 
 pub fn webhook(event_id: &str) -> Item {
@@ -77,3 +80,7 @@ pub fn unmatched_payment(event_id: &str) -> Item {
 
 /// The attribute DynamoDB's time-to-live deletes items by (epoch seconds).
 pub const EXPIRES_AT: &str = "expires_at";
+
+pub fn payment_ref(payment_ref: &str) -> String {
+    format!("PAYMENTREF#{payment_ref}")
+}

@@ -12,7 +12,7 @@ use storesync_core::ports::{
 };
 
 use crate::DynamoStore;
-use crate::keys::{self, EXPIRES_AT, GSI2, GSI2PK, Item, n, s};
+use crate::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, Item, n, s};
 use crate::store::{
     cancellation_reasons, failed_condition, from_item, order_item, outbox_item, put, to_item,
     unavailable, version_is,
@@ -24,7 +24,9 @@ fn expiry(received_at: DateTime<Utc>) -> AttributeValue {
 
 impl DynamoStore {
     async fn order_items(&self, order: &OrderId) -> Result<Vec<Item>, StoreError> {
-        let pk = keys::order(order.as_str()).remove(keys::PK).expect("keys have a pk");
+        let pk = keys::order(order.as_str())
+            .remove(keys::PK)
+            .expect("keys have a pk");
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -81,7 +83,12 @@ impl PaymentStore for DynamoStore {
         marker.insert(EXPIRES_AT.into(), expiry(c.received_at));
         marker.insert("received_at".into(), s(c.received_at.to_rfc3339()));
         let order_action = match &c.order {
-            Some(order) => put(table, order_item(order)?, "version = :v", version_is(c.expected_order_version)),
+            Some(order) => put(
+                table,
+                order_item(order)?,
+                "version = :v",
+                version_is(c.expected_order_version),
+            ),
             None => {
                 let check = ConditionCheck::builder()
                     .table_name(table)
@@ -93,7 +100,10 @@ impl PaymentStore for DynamoStore {
                 TransactWriteItem::builder().condition_check(check).build()
             }
         };
-        let payment_item = to_item(&c.payment, keys::payment(order_id, &c.payment.payment_ref))?;
+        let mut payment_key = keys::payment(order_id, &c.payment.payment_ref);
+        payment_key.insert(GSI1PK.into(), s(keys::payment_ref(&c.payment.payment_ref)));
+        payment_key.insert(GSI1SK.into(), s(order_id));
+        let payment_item = to_item(&c.payment, payment_key)?;
         let payment_action = match c.expected_payment_version {
             Some(v) => put(table, payment_item, "version = :v", version_is(v)),
             None => put(table, payment_item, "attribute_not_exists(pk)", None),
@@ -102,23 +112,38 @@ impl PaymentStore for DynamoStore {
             put(table, marker, "attribute_not_exists(pk)", None),
             order_action,
             payment_action,
-            put(table, outbox_item(&c.event)?, "attribute_not_exists(pk)", None),
+            put(
+                table,
+                outbox_item(&c.event)?,
+                "attribute_not_exists(pk)",
+                None,
+            ),
         ];
-        let location = c.order.as_ref().map(|o| o.location.as_str()).unwrap_or("main");
+        let location = c
+            .order
+            .as_ref()
+            .map(|o| o.location.as_str())
+            .unwrap_or("main");
         for (sku, units) in &c.restock {
             items.push(self.restock(sku, location, *units));
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {
-                Some(r) if r.first().is_some_and(failed_condition) => Err(PaymentRecordError::AlreadyProcessed),
+                Some(r) if r.first().is_some_and(failed_condition) => {
+                    Err(PaymentRecordError::AlreadyProcessed)
+                }
                 Some(_) => Err(PaymentRecordError::Conflict),
                 None => Err(PaymentRecordError::Store(unavailable(e))),
             },
         }
     }
 
-    async fn record_unmatched(&self, event: &PaymentEvent, received_at: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn record_unmatched(
+        &self,
+        event: &PaymentEvent,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut item = to_item(event, keys::unmatched_payment(&event.event_id))?;
         item.insert("received_at".into(), s(received_at.to_rfc3339()));
         let result = self
@@ -148,6 +173,25 @@ impl PaymentStore for DynamoStore {
             .map(from_item)
             .collect()
     }
+
+    async fn order_for_payment(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError> {
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_values(":pk", s(keys::payment_ref(payment_ref)))
+            .limit(1)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let item = out.items.unwrap_or_default().into_iter().next();
+        Ok(item
+            .and_then(|i| i.get(GSI1SK).and_then(|v| v.as_s().ok()).cloned())
+            .and_then(|raw| OrderId::parse(&raw).ok()))
+    }
 }
 
 #[async_trait]
@@ -165,7 +209,11 @@ impl OutboxStore for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        out.items.unwrap_or_default().into_iter().map(from_item).collect()
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn mark_sent(&self, event_id: &EventId) -> Result<(), StoreError> {

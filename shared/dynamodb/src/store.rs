@@ -116,7 +116,9 @@ pub(crate) fn version_is(v: u64) -> Option<HashMap<String, AttributeValue>> {
 }
 
 /// The reasons a transaction was cancelled, one per action, when that is why it failed.
-pub(crate) fn cancellation_reasons(err: &SdkError<TransactWriteItemsError>) -> Option<&[CancellationReason]> {
+pub(crate) fn cancellation_reasons(
+    err: &SdkError<TransactWriteItemsError>,
+) -> Option<&[CancellationReason]> {
     match err {
         SdkError::ServiceError(e) => match e.err() {
             TransactWriteItemsError::TransactionCanceledException(t) => {

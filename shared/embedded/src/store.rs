@@ -46,13 +46,18 @@ impl State {
     }
 
     fn restock(&mut self, location: &str, restock: &[(Sku, u32)]) -> Result<(), StoreError> {
-        if restock.iter().any(|(sku, _)| !self.products.contains_key(sku)) {
+        if restock
+            .iter()
+            .any(|(sku, _)| !self.products.contains_key(sku))
+        {
             return Err(StoreError::Conflict);
         }
         for (sku, units) in restock {
             let product = self.products.get_mut(sku).expect("checked above");
             let on_hand = product.available(location);
-            product.stock.insert(location.to_owned(), on_hand + i64::from(*units));
+            product
+                .stock
+                .insert(location.to_owned(), on_hand + i64::from(*units));
             product.version += 1;
         }
         Ok(())
@@ -97,7 +102,12 @@ impl EmbeddedStore {
 
     /// The outbox events recorded so far, oldest first.
     pub fn outbox_events(&self) -> Vec<OutboxEvent> {
-        let mut events: Vec<_> = self.state().outbox.values().map(|e| e.event.clone()).collect();
+        let mut events: Vec<_> = self
+            .state()
+            .outbox
+            .values()
+            .map(|e| e.event.clone())
+            .collect();
         events.sort_by_key(|e| e.occurred_at);
         events
     }
@@ -352,7 +362,9 @@ impl PaymentStore for EmbeddedStore {
         if state.unmatched.contains_key(&event.event_id) {
             return Ok(false);
         }
-        state.unmatched.insert(event.event_id.clone(), event.clone());
+        state
+            .unmatched
+            .insert(event.event_id.clone(), event.clone());
         Ok(true)
     }
 
@@ -364,6 +376,15 @@ impl PaymentStore for EmbeddedStore {
             .filter(|((o, _), _)| o == order)
             .map(|(_, p)| p.clone())
             .collect())
+    }
+
+    async fn order_for_payment(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError> {
+        Ok(self
+            .state()
+            .payments
+            .keys()
+            .find(|(_, r)| r == payment_ref)
+            .map(|(o, _)| o.clone()))
     }
 }
 

@@ -22,7 +22,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for StrictJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_body(req).await?;
+        let bytes = read_json_body(req).await?;
         parse(&bytes).map(StrictJson)
     }
 }
@@ -31,7 +31,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_body(req).await?;
+        let bytes = read_json_body(req).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
@@ -39,7 +39,20 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
     }
 }
 
-async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
+/// The raw bytes of a body of any type, size-limited: for signed payloads that must be
+/// verified exactly as sent.
+#[derive(Debug, Clone)]
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        read_body(req).await.map(RawBody)
+    }
+}
+
+async fn read_json_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
     if let Some(content_type) = req.headers().get(header::CONTENT_TYPE) {
         let json = content_type
             .to_str()
@@ -51,6 +64,10 @@ async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
             return Err(ApiError::UnsupportedMediaType);
         }
     }
+    read_body(req).await
+}
+
+async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
