@@ -6,7 +6,7 @@ STORE    ?= embedded
 PORT     ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test unit lint fmt clippy bench build venv sf-emulator deploy clean
+.PHONY: run test unit lint fmt clippy bench build venv sf-emulator clean
 
 ## run: the stack on 127.0.0.1:$(PORT) over the embedded store (STORE=dynamodb: over moto)
 run: venv
@@ -44,6 +44,11 @@ $(VENV)/.installed: tools/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
+
+## sf-emulator: the Salesforce emulator alone on 127.0.0.1:$(SF_EMULATOR_PORT)
+SF_EMULATOR_PORT ?= 4000
+sf-emulator:
+	SF_EMULATOR_PORT=$(SF_EMULATOR_PORT) $(CARGO) run -p storesync-sf-emulator --bin sf-emulator
 
 build:
 	$(CARGO) build --release --workspace

@@ -21,6 +21,8 @@ pub struct Config {
     pub table: String,
     pub location: String,
     pub policy: PricingPolicy,
+    /// The order-events queue; without it events wait in the outbox for the sweep.
+    pub queue_url: Option<String>,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
         Ok(Config {
             table,
             location: get("STORESYNC_LOCATION").unwrap_or_else(|| DEFAULT_LOCATION.into()),
+            queue_url: get("STORESYNC_QUEUE_URL").filter(|url| !url.is_empty()),
             policy,
         })
     }

@@ -132,6 +132,7 @@ pub async fn seed_demo_catalog(store: &dyn Store) -> Result<(), StoreError> {
 
 /// Copy-paste commands that walk through the store against a running stack.
 pub fn walkthrough(base: &str) -> String {
+    let port = base.rsplit(':').next().unwrap_or("3000");
     format!(
         r#"storesync is running at {base}
 
@@ -143,17 +144,22 @@ pub fn walkthrough(base: &str) -> String {
        -d '{{"email":"alice@example.com","first_name":"Alice","last_name":"Ng"}}'
   # 3. a cart in USD; keep its id
   CART=$(curl -s -X POST {base}/v1/carts -H 'Authorization: Bearer dev:alice' \
-       -H 'Content-Type: application/json' -d '{{"currency":"USD"}}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+       -H 'Content-Type: application/json' -d '{{"currency":"USD"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   # 4. two T-shirts and a discount code
   curl -s -X PUT {base}/v1/carts/$CART/lines/TSHIRT-BLK-M -H 'Authorization: Bearer dev:alice' \
        -H 'Content-Type: application/json' -d '{{"quantity":2}}'
   curl -s -X PUT {base}/v1/carts/$CART/discount -H 'Authorization: Bearer dev:alice' \
        -H 'Content-Type: application/json' -d '{{"code":"WELCOME10"}}'
-  # 5. check out (safe to repeat with the same Idempotency-Key)
-  curl -s -X POST {base}/v1/carts/$CART/checkout -H 'Authorization: Bearer dev:alice' \
+  # 5. check out (safe to repeat with the same Idempotency-Key); keep the order id and total
+  ORDER=$(curl -s -X POST {base}/v1/carts/$CART/checkout -H 'Authorization: Bearer dev:alice' \
        -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' \
-       -d '{{"shipping_address":{{"line1":"1 Main St","city":"Springfield","postal_code":"12345","country":"US"}}}}'
-  # 6. the orders
+       -d '{{"shipping_address":{{"line1":"1 Main St","city":"Springfield","postal_code":"12345","country":"US"}}}}')
+  echo "$ORDER"
+  ORDER_ID=$(echo "$ORDER" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  TOTAL=$(echo "$ORDER" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["total"]["minor_units"])')
+  # 6. the payment gateway reports the payment (a Stripe-signed webhook; send it twice: one change)
+  PORT={port} tools/send-test-webhook.sh $ORDER_ID $TOTAL
+  # 7. the orders: paid
   curl -s {base}/v1/orders -H 'Authorization: Bearer dev:alice'
 "#
     )

@@ -1,0 +1,80 @@
+//! `make run` answers its own walk-through: start the real binary, run the printed commands
+//! with bash, and find the order paid.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_printed_walkthrough_runs_against_the_local_stack_and_ends_with_a_paid_order() {
+    let port = free_port();
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_storesync-dev"))
+            .env("PORT", port.to_string())
+            .env("SF_EMULATOR_PORT", free_port().to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the dev stack starts"),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut script = String::new();
+    let mut in_script = false;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line.trim_start().starts_with("# 1.") {
+            in_script = true;
+        }
+        if in_script {
+            if line.trim().is_empty() {
+                break;
+            }
+            script.push_str(line.trim_start());
+            script.push('\n');
+        }
+    }
+    assert!(
+        script.contains("/checkout"),
+        "the walk-through was printed: {script}"
+    );
+
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -e\n{script}"))
+        .current_dir(root)
+        .output()
+        .expect("bash runs");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let last = out.lines().last().unwrap_or_default();
+    let orders: serde_json::Value =
+        serde_json::from_str(last).expect("the last step lists the orders");
+    assert_eq!(orders["orders"][0]["status"], "paid", "{last}");
+    assert!(
+        out.contains(r#""outcome":"applied""#),
+        "the webhook was applied: {out}"
+    );
+}
