@@ -6,15 +6,7 @@ use storesync_core::pricing::{
     PolicyError, PricingPolicy,
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {0} is required")]
-    Missing(&'static str),
-    #[error("environment variable {name} is invalid: {message}")]
-    Invalid { name: &'static str, message: String },
-    #[error(transparent)]
-    Policy(#[from] PolicyError),
-}
+pub use storesync_web::config::ConfigError;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -45,6 +37,17 @@ impl Config {
             &get("STORESYNC_SHIPPING_RATES").unwrap_or_else(|| DEFAULT_SHIPPING.into()),
             &get("STORESYNC_DISCOUNT_CODES").unwrap_or_else(|| DEFAULT_DISCOUNT_CODES.into()),
             bulk,
+        )
+        .map_err(
+            |PolicyError::Invalid { setting, message }| ConfigError::Invalid {
+                name: match setting {
+                    "tax rates" => "STORESYNC_TAX_RATES",
+                    "shipping" => "STORESYNC_SHIPPING_RATES",
+                    "discount codes" => "STORESYNC_DISCOUNT_CODES",
+                    _ => "STORESYNC_BULK_THRESHOLD",
+                },
+                message,
+            },
         )?;
         Ok(Config {
             table,
@@ -83,6 +86,6 @@ mod tests {
             _ => None,
         })
         .unwrap_err();
-        assert!(err.to_string().contains("tax rates"));
+        assert!(err.to_string().contains("STORESYNC_TAX_RATES"), "{err}");
     }
 }

@@ -433,27 +433,6 @@ impl CartView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ReturnView {
-    pub id: String,
-    pub lines: Vec<ReturnLine>,
-    pub reason: String,
-    pub status: storesync_core::order::ReturnStatus,
-    pub requested_at: DateTime<Utc>,
-}
-
-impl From<ReturnRequest> for ReturnView {
-    fn from(r: ReturnRequest) -> Self {
-        ReturnView {
-            id: r.id,
-            lines: r.lines,
-            reason: r.reason,
-            status: r.status,
-            requested_at: r.requested_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
 pub struct OrderView {
     pub id: String,
     pub number: String,
@@ -466,7 +445,7 @@ pub struct OrderView {
     pub totals: Totals,
     pub discount: Option<Discount>,
     pub shipping_address: Address,
-    pub returns: Vec<ReturnView>,
+    pub returns: Vec<ReturnRequest>,
     pub needs_approval: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -487,7 +466,7 @@ impl From<Order> for OrderView {
             totals: o.totals,
             discount: o.discount,
             shipping_address: o.shipping_address,
-            returns: o.returns.into_iter().map(ReturnView::from).collect(),
+            returns: o.returns,
             needs_approval: o.approvals.discount_required
                 && o.approvals.discount_approved_by.is_none(),
             created_at: o.created_at,

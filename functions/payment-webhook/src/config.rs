@@ -2,13 +2,7 @@
 
 use crate::stripe::DEFAULT_TOLERANCE_SECS;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {0} is required")]
-    Missing(&'static str),
-    #[error("environment variable {name} is invalid: {message}")]
-    Invalid { name: &'static str, message: String },
-}
+pub use storesync_web::config::ConfigError;
 
 /// Where the Stripe endpoint secrets come from: an SSM SecureString parameter in AWS, the
 /// environment locally. Several comma-separated secrets are all accepted (rotation).

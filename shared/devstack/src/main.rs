@@ -76,13 +76,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
-    println!("{}", storesync_devstack::walkthrough(&base));
     println!(
         "Salesforce emulator: {} (client id {}, secret {})",
         salesforce.base_url(),
         salesforce.client_id(),
         salesforce.client_secret()
     );
+    println!("{}", storesync_devstack::walkthrough(&base));
     axum::serve(listener, stack.app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -36,9 +36,10 @@ fn the_printed_walkthrough_runs_against_the_local_stack_and_ends_with_a_paid_ord
             .expect("the dev stack starts"),
     );
     let stdout = child.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
     let mut script = String::new();
     let mut in_script = false;
-    for line in BufReader::new(stdout).lines() {
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if line.trim_start().starts_with("# 1.") {
             in_script = true;
