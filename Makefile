@@ -56,3 +56,7 @@ build:
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV)
+
+## bench: cost (DynamoDB requests) and latency per operation; writes benchmarks/REPORT.md
+bench: venv
+	tools/with-moto.sh $(CARGO) run --release -p storesync-tests --bin storesync-bench -- benchmarks/REPORT.md
