@@ -9,8 +9,9 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: run test unit lint fmt clippy bench build venv sf-emulator clean
 
 ## run: the stack on 127.0.0.1:$(PORT) over the embedded store (STORE=dynamodb: over moto)
-run: venv
+run:
 ifeq ($(STORE),dynamodb)
+	$(MAKE) --no-print-directory venv
 	$(CARGO) build -p storesync-devstack
 	tools/with-moto.sh env STORE=dynamodb PORT=$(PORT) ./target/debug/storesync-dev
 else
