@@ -4,6 +4,7 @@ VENV     := .venv
 CARGO    ?= cargo
 STORE    ?= embedded
 PORT     ?= 3000
+export PORT
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: run test unit lint fmt clippy bench build venv sf-emulator clean
