@@ -199,3 +199,100 @@ async fn the_sample_webhook_verifies_with_the_documented_test_secret() {
         (400, Some("/problems/signature-expired"))
     );
 }
+
+/// The schedule's sample input runs the outbox sweep: events a queue outage left behind are
+/// sent once; with the queue still down the run fails, so the outage shows in the metrics.
+#[tokio::test]
+async fn the_scheduled_outbox_sweep_sends_what_an_outage_left_behind() {
+    use storesync_core::queue::EventQueue;
+    use storesync_tests::payments::{SwitchableQueue, drain};
+
+    let store = Arc::new(EmbeddedStore::new());
+    storesync_devstack::seed_demo_catalog(store.as_ref())
+        .await
+        .unwrap();
+    let queue = Arc::new(SwitchableQueue::new(Arc::new(
+        storesync_embedded::LocalQueue::new(std::time::Duration::from_secs(30), 5),
+    )));
+    let relay = Arc::new(storesync_core::outbox::OutboxRelay::new(
+        store.clone(),
+        queue.clone(),
+    ));
+    let storefront = Storefront::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        PricingPolicy::default(),
+        DEFAULT_LOCATION,
+    )
+    .with_relay(relay.clone());
+    let customer =
+        storesync_core::storefront::Caller::Customer(CustomerId::parse("sweep-1").unwrap());
+    let cart = storefront
+        .create_customer_cart(CustomerId::parse("sweep-1").unwrap(), Currency::USD)
+        .await
+        .unwrap();
+    let sku = storesync_core::ids::Sku::parse("MUG-WHT").unwrap();
+    storefront
+        .set_line(
+            &customer,
+            &cart.id,
+            &sku,
+            storesync_core::ids::Quantity::parse(1).unwrap(),
+        )
+        .await
+        .unwrap();
+    queue.set_down(true);
+    let input = storesync_core::storefront::CheckoutInput {
+        shipping_address: storesync_core::customer::Address {
+            line1: "1 Main St".into(),
+            line2: None,
+            city: "Springfield".into(),
+            region: None,
+            postal_code: "12345".into(),
+            country: storesync_core::customer::CountryCode::parse("US").unwrap(),
+        },
+        guest_email: None,
+    };
+    storefront
+        .checkout(&customer, &cart.id, "k", input)
+        .await
+        .unwrap();
+
+    let scheduler = scheduled_sync::Scheduler::new(relay);
+    let event = || {
+        let payload = serde_json::from_str(include_str!(
+            "../../events/scheduled-sync-outbox-sweep.json"
+        ))
+        .unwrap();
+        lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default())
+    };
+    let still_down = scheduled_sync::function_handler(&scheduler, event()).await;
+    assert!(matches!(
+        still_down,
+        Err(scheduled_sync::JobError::QueueUnavailable { failed: 1, .. })
+    ));
+    queue.set_down(false);
+    let summary = scheduled_sync::function_handler(&scheduler, event())
+        .await
+        .unwrap();
+    assert_eq!(summary.sent, 1);
+    assert_eq!(
+        scheduled_sync::function_handler(&scheduler, event())
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    let messages = drain(queue.as_ref() as &dyn EventQueue).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].group, "sweep-1");
+
+    let unknown = lambda_runtime::LambdaEvent::new(
+        serde_json::json!({"job": "make-coffee"}),
+        lambda_runtime::Context::default(),
+    );
+    assert!(matches!(
+        scheduled_sync::function_handler(&scheduler, unknown).await,
+        Err(scheduled_sync::JobError::UnknownJob(_))
+    ));
+}

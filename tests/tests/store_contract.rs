@@ -379,7 +379,49 @@ async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
     );
 }
 
+async fn unsent_events_come_oldest_first_until_marked_sent(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 10).await;
+    let mut events = Vec::new();
+    for i in 0..3 {
+        let cart = open_cart(store.as_ref(), "c1", &[("A-1", 1, 100)]).await;
+        let mut request = place(&cart, &format!("k{i}"));
+        request.event.occurred_at = Utc::now() + Duration::seconds(10 - i);
+        store.place_order(&request).await.unwrap();
+        events.push(request.event);
+    }
+    let ids = |list: &[OutboxEvent]| list.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>();
+    let unsent = store.unsent_events(10).await.unwrap();
+    assert_eq!(
+        ids(&unsent),
+        vec![
+            events[2].event_id.clone(),
+            events[1].event_id.clone(),
+            events[0].event_id.clone()
+        ]
+    );
+    assert_eq!(unsent[0], events[2], "stored whole");
+    assert_eq!(store.unsent_events(2).await.unwrap().len(), 2);
+    store.mark_sent(&events[1].event_id).await.unwrap();
+    store.mark_sent(&events[1].event_id).await.unwrap();
+    assert_eq!(
+        ids(&store.unsent_events(10).await.unwrap()),
+        vec![events[2].event_id.clone(), events[0].event_id.clone()]
+    );
+    let unknown = storesync_core::ids::EventId::random();
+    assert!(matches!(
+        store.mark_sent(&unknown).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert_eq!(
+        store.unsent_events(10).await.unwrap().len(),
+        2,
+        "nothing appears"
+    );
+}
+
 against_both_stores!(
+    unsent_events_come_oldest_first_until_marked_sent,
     products_are_listed_by_sku_and_upserts_keep_stock,
     stock_never_goes_below_zero,
     an_email_belongs_to_one_customer_whatever_its_case,

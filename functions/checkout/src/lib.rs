@@ -49,17 +49,7 @@ pub fn router(storefront: Arc<Storefront>) -> Router {
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(storefront)
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            // A bug must not take the connection down silently: answer 500 and log it.
-            tracing::error!("handler panicked");
-            storesync_web::Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                "the request failed; it is safe to retry",
-            )
-            .into_response()
-        }))
+        .layer(storesync_web::catch_panic())
 }
 
 /// Browser preflights reach the function on routes without an authorizer; API Gateway adds

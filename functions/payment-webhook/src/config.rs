@@ -40,7 +40,15 @@ impl Config {
             get("STRIPE_WEBHOOK_SECRETS"),
         ) {
             (Some(name), _) => SecretSource::Parameter(name),
-            (None, Some(raw)) => SecretSource::Inline(split_secrets(&raw)),
+            (None, Some(raw)) => match split_secrets(&raw) {
+                secrets if secrets.is_empty() => {
+                    return Err(ConfigError::Invalid {
+                        name: "STRIPE_WEBHOOK_SECRETS",
+                        message: "holds no secret".into(),
+                    });
+                }
+                secrets => SecretSource::Inline(secrets),
+            },
             (None, None) => return Err(ConfigError::Missing("STRIPE_WEBHOOK_SECRETS_PARAMETER")),
         };
         let tolerance_secs = match get("STRIPE_WEBHOOK_TOLERANCE_SECS") {

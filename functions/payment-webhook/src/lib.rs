@@ -49,6 +49,7 @@ pub fn router(webhook: Arc<Webhook>) -> Router {
     Router::new()
         .route("/v1/webhooks/{gateway}", post(receive))
         .with_state(webhook)
+        .layer(storesync_web::catch_panic())
 }
 
 fn problem(e: &WebhookError) -> Response {

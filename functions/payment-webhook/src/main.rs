@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use payment_webhook::config::{Config, SecretSource, split_secrets};
+use payment_webhook::config::{Config, ConfigError, SecretSource, split_secrets};
 use payment_webhook::stripe::StripeGateway;
 use payment_webhook::{Webhook, router};
 use storesync_core::outbox::OutboxRelay;
@@ -31,6 +31,14 @@ async fn main() -> Result<(), lambda_http::Error> {
             )
         }
     };
+    if secrets.is_empty() {
+        // Every webhook would be refused: better not to start.
+        return Err(ConfigError::Invalid {
+            name: "STRIPE_WEBHOOK_SECRETS_PARAMETER",
+            message: "the parameter holds no secret".into(),
+        }
+        .into());
+    }
     let store = Arc::new(DynamoStore::new(
         storesync_dynamodb::client(&aws, None),
         config.table,

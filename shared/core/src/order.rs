@@ -224,6 +224,10 @@ pub struct Order {
     pub approvals: Approvals,
     pub checkout: CheckoutRequestRecord,
     pub cancel_reason: Option<String>,
+    /// The gateway payment that paid the order; refunds and disputes of any other payment
+    /// of the order do not move it.
+    #[serde(default)]
+    pub paid_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -319,6 +323,7 @@ impl Order {
             },
             checkout: details.request,
             cancel_reason: None,
+            paid_by: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -446,7 +451,7 @@ fn mark_returns(order: &mut Order, from: ReturnStatus, to: ReturnStatus) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::HashSet;
 
     use super::*;
@@ -489,6 +494,10 @@ mod tests {
                 fingerprint: "f".into(),
             },
         }
+    }
+
+    pub(crate) fn sample_order() -> Order {
+        order()
     }
 
     fn order() -> Order {

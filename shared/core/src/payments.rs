@@ -167,6 +167,11 @@ pub fn decide(
             | PaymentRecordStatus::PartiallyRefunded
             | PaymentRecordStatus::Disputed
     );
+    // Before any capture, every report may be about the payment that will pay the order.
+    let pays_this_order = order
+        .paid_by
+        .as_ref()
+        .is_none_or(|paying| *paying == event.payment_ref);
     let mut next = order.clone();
     let mut restock = Vec::new();
     let mut event_type = OrderEventType::PaymentUpdated;
@@ -187,22 +192,39 @@ pub fn decide(
             {
                 record.status = PaymentRecordStatus::Authorized;
             }
-            if matches!(
-                next.payment_status,
-                PaymentStatus::Pending | PaymentStatus::Failed
-            ) {
+            if order.status == OrderStatus::PendingPayment
+                && matches!(
+                    next.payment_status,
+                    PaymentStatus::Pending | PaymentStatus::Failed
+                )
+            {
                 next.payment_status = PaymentStatus::Authorized;
             }
         }
         PaymentEventKind::Captured => {
+            if !pays_this_order {
+                return review(
+                    record,
+                    "a second payment was captured for an order already paid; refund one".into(),
+                );
+            }
             if !settled {
                 record.status = PaymentRecordStatus::Captured;
             }
             match order.status {
-                OrderStatus::PendingPayment if !settled => {
+                OrderStatus::PendingPayment => {
+                    // A refund or dispute may have been reported first: keep what is known.
+                    let known = order.payment_status;
                     next = order
                         .apply(OrderEvent::PaymentCaptured, now)
                         .unwrap_or(next);
+                    if matches!(
+                        known,
+                        PaymentStatus::PartiallyRefunded | PaymentStatus::Disputed
+                    ) {
+                        next.payment_status = known;
+                    }
+                    next.paid_by = Some(event.payment_ref.clone());
                     event_type = OrderEventType::OrderPaid;
                 }
                 OrderStatus::Cancelled => {
@@ -265,7 +287,9 @@ pub fn decide(
             } else {
                 PaymentRecordStatus::PartiallyRefunded
             };
-            if full {
+            if !pays_this_order {
+                // A refund of a duplicate payment: the order keeps the payment that paid it.
+            } else if full {
                 next.payment_status = PaymentStatus::Refunded;
                 if let Ok(refunded_order) = order.apply(OrderEvent::PaymentRefunded, now) {
                     if matches!(
@@ -287,7 +311,9 @@ pub fn decide(
         }
         PaymentEventKind::Disputed => {
             record.status = PaymentRecordStatus::Disputed;
-            next.payment_status = PaymentStatus::Disputed;
+            if pays_this_order {
+                next.payment_status = PaymentStatus::Disputed;
+            }
         }
     }
 
@@ -412,5 +438,142 @@ impl PaymentProcessor {
         } else {
             Ok(PaymentOutcome::Replayed)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::order::tests::sample_order;
+
+    fn report(id: &str, payment_ref: &str, kind: PaymentEventKind, amount: Money) -> PaymentEvent {
+        PaymentEvent {
+            event_id: id.into(),
+            gateway: "stripe".into(),
+            kind,
+            order_id: None,
+            payment_ref: payment_ref.into(),
+            amount,
+            card: None,
+            occurred_at: Utc::now(),
+        }
+    }
+
+    /// Applies reports in turn, keeping each payment's record as a store would.
+    fn apply_all(order: &Order, reports: &[PaymentEvent]) -> (Order, Vec<PaymentDecision>) {
+        let mut order = order.clone();
+        let mut records: Vec<Payment> = Vec::new();
+        let mut decisions = Vec::new();
+        for r in reports {
+            let known = records.iter().find(|p| p.payment_ref == r.payment_ref);
+            let d = decide(&order, known, r, Utc::now());
+            records.retain(|p| p.payment_ref != r.payment_ref);
+            records.push(d.payment.clone());
+            if let Some(o) = &d.order {
+                order = o.clone();
+            }
+            decisions.push(d);
+        }
+        (order, decisions)
+    }
+
+    #[test]
+    fn a_second_capture_for_a_paid_order_is_flagged_and_its_refund_leaves_the_order_paid() {
+        let order = sample_order();
+        let total = order.totals.total;
+        let (after, decisions) = apply_all(
+            &order,
+            &[
+                report("e1", "pi_1", PaymentEventKind::Captured, total),
+                report("e2", "pi_2", PaymentEventKind::Captured, total),
+                report(
+                    "e3",
+                    "pi_2",
+                    PaymentEventKind::Refunded { refunded: total },
+                    total,
+                ),
+            ],
+        );
+        assert_eq!(decisions[1].event_type, OrderEventType::PaymentNeedsReview);
+        assert_eq!(
+            decisions[1].payment.status,
+            PaymentRecordStatus::NeedsReview
+        );
+        assert_eq!(decisions[2].payment.status, PaymentRecordStatus::Refunded);
+        assert!(decisions[2].restock.is_empty());
+        assert_eq!(
+            (after.status, after.payment_status),
+            (OrderStatus::Paid, PaymentStatus::Captured)
+        );
+        assert_eq!(after.paid_by.as_deref(), Some("pi_1"));
+    }
+
+    #[test]
+    fn a_capture_after_a_partial_refund_still_pays_the_order() {
+        let order = sample_order();
+        let total = order.totals.total;
+        let part = Money::new(100, total.currency());
+        let (after, _) = apply_all(
+            &order,
+            &[
+                report(
+                    "e1",
+                    "pi_1",
+                    PaymentEventKind::Refunded { refunded: part },
+                    total,
+                ),
+                report("e2", "pi_1", PaymentEventKind::Captured, total),
+            ],
+        );
+        assert_eq!(
+            (after.status, after.payment_status),
+            (OrderStatus::Paid, PaymentStatus::PartiallyRefunded)
+        );
+    }
+
+    #[test]
+    fn a_late_authorisation_leaves_a_cancelled_order_alone() {
+        let order = sample_order();
+        let total = order.totals.total;
+        let (after, decisions) = apply_all(
+            &order,
+            &[
+                report("e1", "pi_1", PaymentEventKind::Canceled, total),
+                report("e2", "pi_1", PaymentEventKind::Authorized, total),
+            ],
+        );
+        assert_eq!(after.status, OrderStatus::Cancelled);
+        assert_eq!(after.payment_status, PaymentStatus::Failed);
+        assert!(decisions[1].order.is_none());
+    }
+
+    #[test]
+    fn a_full_refund_before_the_capture_ends_refunded_and_restocks() {
+        let order = sample_order();
+        let total = order.totals.total;
+        let (after, decisions) = apply_all(
+            &order,
+            &[
+                report(
+                    "e1",
+                    "pi_1",
+                    PaymentEventKind::Refunded { refunded: total },
+                    total,
+                ),
+                report("e2", "pi_1", PaymentEventKind::Captured, total),
+            ],
+        );
+        assert_eq!(
+            (after.status, after.payment_status),
+            (OrderStatus::Refunded, PaymentStatus::Refunded)
+        );
+        assert_eq!(decisions[0].restock.len(), 1);
+        assert!(
+            decisions[1].order.is_none(),
+            "the late capture changes nothing"
+        );
+        assert_eq!(decisions[1].payment.history.len(), 2);
     }
 }

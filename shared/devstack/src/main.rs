@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use scheduled_sync::{Job, Scheduler};
 use storesync_core::ports::Store;
 use storesync_devstack::LocalStack;
 use storesync_dynamodb::DynamoStore;
@@ -59,17 +60,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), 5));
     let stack = LocalStack::new(store, queue);
-    let relay = stack.relay();
+    let scheduler = Scheduler::new(stack.relay());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);
         loop {
             tick.tick().await;
-            match relay.sweep(100).await {
-                Ok(report) if report.sent + report.failed > 0 => {
-                    tracing::info!(sent = report.sent, failed = report.failed, "outbox sweep")
+            match scheduler.run(&Job::OutboxSweep).await {
+                Ok(summary) if summary.sent > 0 => {
+                    tracing::info!(sent = summary.sent, "outbox sweep")
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "outbox sweep failed"),
+                Err(error) => tracing::warn!(%error, "outbox sweep"),
             }
         }
     });

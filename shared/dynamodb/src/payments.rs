@@ -119,11 +119,7 @@ impl PaymentStore for DynamoStore {
                 None,
             ),
         ];
-        let location = c
-            .order
-            .as_ref()
-            .map(|o| o.location.as_str())
-            .unwrap_or("main");
+        let location = &c.event.order.location;
         for (sku, units) in &c.restock {
             items.push(self.restock(sku, location, *units));
         }
@@ -217,16 +213,25 @@ impl OutboxStore for DynamoStore {
     }
 
     async fn mark_sent(&self, event_id: &EventId) -> Result<(), StoreError> {
-        self.client()
+        let result = self
+            .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(keys::outbox(event_id.as_str())))
-            .update_expression("SET sent_at = :now REMOVE gsi2pk, gsi2sk")
+            .update_expression("SET sent_at = if_not_exists(sent_at, :now) REMOVE gsi2pk, gsi2sk")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":now", s(Utc::now().to_rfc3339()))
             .send()
-            .await
-            .map_err(unavailable)?;
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+                if e.err().is_conditional_check_failed_exception() =>
+            {
+                return Err(StoreError::Corrupt(format!("no outbox event {event_id}")));
+            }
+            Err(e) => return Err(unavailable(e)),
+        }
         Ok(())
     }
 }

@@ -35,6 +35,11 @@ pub(crate) fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) ->
     StoreError::Unavailable(Box::new(e))
 }
 
+/// Times in sort keys have a fixed width, so that their text order is their time order.
+fn sort_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
 pub(crate) fn to_item<T: Serialize>(value: &T, key: Item) -> Result<Item, StoreError> {
     let mut item: Item =
         serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -62,7 +67,7 @@ fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
     );
     key.insert(
         GSI1SK.into(),
-        s(format!("{}#{}", cart.updated_at.to_rfc3339(), cart.id)),
+        s(format!("{}#{}", sort_time(cart.updated_at), cart.id)),
     );
     to_item(cart, key)
 }
@@ -75,7 +80,7 @@ pub(crate) fn order_item(order: &Order) -> Result<Item, StoreError> {
     );
     key.insert(
         GSI1SK.into(),
-        s(format!("{}#{}", order.created_at.to_rfc3339(), order.id)),
+        s(format!("{}#{}", sort_time(order.created_at), order.id)),
     );
     to_item(order, key)
 }
@@ -87,7 +92,7 @@ pub(crate) fn outbox_item(event: &OutboxEvent) -> Result<Item, StoreError> {
         GSI2SK.into(),
         s(format!(
             "{}#{}",
-            event.occurred_at.to_rfc3339(),
+            sort_time(event.occurred_at),
             event.event_id
         )),
     );

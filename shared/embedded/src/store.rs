@@ -190,6 +190,10 @@ impl CustomerStore for EmbeddedStore {
         }
         let (old, new) = (previous.email.normalized(), next.email.normalized());
         if old != new {
+            // As the DynamoDB delete's condition: the old claim must still be this customer's.
+            if state.emails.get(&old) != Some(&previous.id) {
+                return Err(StoreError::Conflict);
+            }
             if state.emails.contains_key(&new) {
                 return Err(StoreError::EmailTaken);
             }
@@ -404,9 +408,12 @@ impl OutboxStore for EmbeddedStore {
     }
 
     async fn mark_sent(&self, event_id: &EventId) -> Result<(), StoreError> {
-        if let Some(entry) = self.state().outbox.get_mut(event_id) {
-            entry.sent_at.get_or_insert_with(Utc::now);
+        match self.state().outbox.get_mut(event_id) {
+            Some(entry) => {
+                entry.sent_at.get_or_insert_with(Utc::now);
+                Ok(())
+            }
+            None => Err(StoreError::Corrupt(format!("no outbox event {event_id}"))),
         }
-        Ok(())
     }
 }

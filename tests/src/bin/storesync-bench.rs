@@ -45,7 +45,7 @@ impl Step {
 }
 
 fn fmt_ratio(n: u64, runs: u64) -> String {
-    if n % runs == 0 {
+    if n.is_multiple_of(runs) {
         format!("{}", n / runs)
     } else {
         format!("{:.2}", n as f64 / runs as f64)
