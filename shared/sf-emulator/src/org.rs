@@ -662,19 +662,7 @@ impl Org {
             let id = ids::normalise(value).ok_or_else(SfError::not_found)?;
             return Ok((id, false));
         }
-        let Some(ext) = def
-            .external_ids()
-            .find(|f| f.eq_ignore_ascii_case(external_field))
-        else {
-            return Err(SfError::new(
-                404,
-                "NOT_FOUND",
-                format!(
-                    "Provided external ID field does not exist or is not accessible: {external_field}"
-                ),
-                &[],
-            ));
-        };
+        let ext = external_id_field(def, external_field)?;
         let matches: Vec<String> = self
             .data
             .records
@@ -746,19 +734,7 @@ impl Org {
         version: &str,
     ) -> Result<Value, SfError> {
         let def = Self::def(type_name)?;
-        let Some(ext) = def
-            .external_ids()
-            .find(|f| f.eq_ignore_ascii_case(external_field))
-        else {
-            return Err(SfError::new(
-                404,
-                "NOT_FOUND",
-                format!(
-                    "Provided external ID field does not exist or is not accessible: {external_field}"
-                ),
-                &[],
-            ));
-        };
+        let ext = external_id_field(def, external_field)?;
         let id = self
             .data
             .records
@@ -1083,4 +1059,18 @@ fn compare(actual: Option<&Value>, op: Op, literal: &Literal) -> bool {
         Op::Gt => ordering == Ordering::Greater,
         Op::Ge => ordering != Ordering::Less,
     }
+}
+
+/// The external id field of an object by name, compared case-insensitively as Salesforce does.
+fn external_id_field(def: &crate::schema::ObjectDef, name: &str) -> Result<&'static str, SfError> {
+    def.external_ids()
+        .find(|f| f.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            SfError::new(
+                404,
+                "NOT_FOUND",
+                format!("Provided external ID field does not exist or is not accessible: {name}"),
+                &[],
+            )
+        })
 }
