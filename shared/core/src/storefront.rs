@@ -376,8 +376,15 @@ impl Storefront {
         }
     }
 
+    /// Brings the cart's line prices up to the catalog's, reading only its own products.
     async fn reprice_cart(&self, caller: &Caller, cart_id: &CartId) -> Result<Cart, AppError> {
-        let products = self.store.products().await?;
+        let cart = self.cart(caller, cart_id).await?;
+        let mut products = Vec::with_capacity(cart.lines.len());
+        for line in &cart.lines {
+            if let Some(product) = self.store.product(&line.sku).await? {
+                products.push(product);
+            }
+        }
         let now = self.clock.now();
         self.change_cart(caller, cart_id, |cart| {
             Ok(cart.status == CartStatus::Open && cart.reprice(&products, now))
