@@ -20,12 +20,6 @@ pub struct Identity {
     pub groups: Vec<String>,
 }
 
-impl Identity {
-    pub fn is_admin(&self) -> bool {
-        self.groups.iter().any(|g| g == "admin")
-    }
-}
-
 /// The prefix of the local development bearer token.
 pub const DEV_TOKEN_PREFIX: &str = "dev:";
 
