@@ -52,7 +52,6 @@ pub struct SalesforceClient {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
     config: SalesforceConfig,
@@ -61,6 +60,18 @@ struct Inner {
     api_calls: AtomicU64,
     token_requests: AtomicU64,
     usage: Mutex<Option<ApiUsage>>,
+}
+
+// By hand: the private key's own `Debug` prints the key.
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("config", &self.config)
+            .field("jwt_key", &self.jwt_key.as_ref().map(|_| "<redacted>"))
+            .field("api_calls", &self.api_calls)
+            .field("token_requests", &self.token_requests)
+            .finish_non_exhaustive()
+    }
 }
 
 struct Call<'a> {
@@ -94,6 +105,7 @@ impl SalesforceClient {
             )));
         }
         require_https_unless_loopback(&config.login_url)?;
+        check_api_version(&config.api_version)?;
         if config.retry.max_attempts == 0 {
             return Err(SalesforceError::Config(
                 "retry.max_attempts must be at least 1".into(),
@@ -294,7 +306,10 @@ impl SalesforceClient {
             let may_resend = match &error {
                 SalesforceError::Transport(e) => call.idempotent || e.is_connect(),
                 SalesforceError::Timeout(_) => call.idempotent,
-                other => other.is_retryable(),
+                // A create answered 500/502/504 may have landed: resending could duplicate it.
+                other => {
+                    other.is_retryable() && (call.idempotent || other.proves_nothing_written())
+                }
             };
             if may_resend && attempt < policy.max_attempts {
                 let delay = self.backoff(attempt);
@@ -433,13 +448,14 @@ impl SalesforceClient {
         value: &str,
         fields: &Value,
     ) -> Result<UpsertResult, SalesforceError> {
+        let body = crate::collections::without_field(fields.clone(), external_field);
         self.call_json(Call {
             method: Method::PATCH,
             path: format!(
                 "sobjects/{object}/{external_field}/{}",
                 encode_segment(value)
             ),
-            body: Some(fields),
+            body: Some(&body),
             idempotent: true,
         })
         .await
@@ -528,14 +544,24 @@ impl SalesforceClient {
                 });
             }
             let body = json!({ "allOrNone": options.all_or_none, "records": chunk });
-            let mut chunk_results: Vec<RecordResult> = self
+            let answer = self
                 .call_json(Call {
                     method: method.clone(),
                     path: path.clone(),
                     body: Some(&body),
                     idempotent,
                 })
-                .await?;
+                .await;
+            let mut chunk_results: Vec<RecordResult> = match answer {
+                Ok(r) => r,
+                Err(e) if results.is_empty() => return Err(e),
+                Err(e) => {
+                    return Err(SalesforceError::Partial {
+                        completed: results,
+                        source: Box::new(e),
+                    });
+                }
+            };
             if chunk_results.len() != chunk.len() {
                 return Err(SalesforceError::Protocol {
                     status: 200,
@@ -796,6 +822,22 @@ fn error_from(answer: Answer) -> SalesforceError {
             status,
             detail: format!("unreadable error body: {e}"),
         },
+    }
+}
+
+/// `vNN.N`, and at least v46.0: from there an upsert that updates answers 200 with the id
+/// (before, 204 and no body, which this client does not read).
+fn check_api_version(version: &str) -> Result<(), SalesforceError> {
+    let major = version
+        .strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .filter(|(_, minor)| minor.chars().all(|c| c.is_ascii_digit()) && !minor.is_empty())
+        .and_then(|(major, _)| major.parse::<u32>().ok());
+    match major {
+        Some(m) if m >= 46 => Ok(()),
+        _ => Err(SalesforceError::Config(format!(
+            "api_version must look like v62.0 and be v46.0 or later, got {version:?}"
+        ))),
     }
 }
 

@@ -49,3 +49,29 @@ pub fn sobject(object: &str, fields: Value) -> Value {
     map.insert("attributes".into(), serde_json::json!({ "type": object }));
     Value::Object(map)
 }
+
+/// The body without the external id field (any case): Salesforce refuses an upsert whose body
+/// repeats the field its URL names.
+pub(crate) fn without_field(mut body: Value, field: &str) -> Value {
+    if let Value::Object(map) = &mut body {
+        map.retain(|key, _| !key.eq_ignore_ascii_case(field));
+    }
+    body
+}
+
+#[cfg(test)]
+mod without_field_tests {
+    use serde_json::json;
+
+    use super::without_field;
+
+    #[test]
+    fn the_external_id_field_is_dropped_whatever_its_case() {
+        let body = json!({ "storesync_customer_id__c": "c1", "LastName": "Ng" });
+        assert_eq!(
+            without_field(body, "Storesync_Customer_Id__c"),
+            json!({ "LastName": "Ng" })
+        );
+        assert_eq!(without_field(json!([1]), "X"), json!([1]));
+    }
+}

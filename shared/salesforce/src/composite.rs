@@ -102,7 +102,7 @@ impl Subrequests {
                 encode_segment(value)
             ),
             reference_id,
-            Some(body),
+            Some(crate::collections::without_field(body, external_field)),
         )
     }
 

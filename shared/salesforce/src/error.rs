@@ -73,6 +73,14 @@ pub enum SalesforceError {
         usage: ApiUsage,
         completed: Vec<RecordResult>,
     },
+    /// A Collections call failed after earlier chunks were committed: `completed` holds
+    /// their results, so a caller resends only the rest.
+    #[error("{} records were written before Salesforce failed: {source}", .completed.len())]
+    Partial {
+        completed: Vec<RecordResult>,
+        #[source]
+        source: Box<SalesforceError>,
+    },
     /// Salesforce answered something this client cannot read.
     #[error("unexpected response from Salesforce ({status}): {detail}")]
     Protocol { status: u16, detail: String },
@@ -121,6 +129,24 @@ impl SalesforceError {
             Self::Api { errors, .. } => errors.first().map(|e| e.error_code.as_str()),
             Self::Duplicate { .. } => Some("DUPLICATES_DETECTED"),
             _ => None,
+        }
+    }
+
+    /// Whether the error proves the request changed nothing, so even a create may be resent:
+    /// 503, or a limit or lock error. Other 5xx may come after the write was committed.
+    pub(crate) fn proves_nothing_written(&self) -> bool {
+        match self {
+            Self::Api { status, errors } => {
+                *status == 503
+                    || errors.iter().any(|e| {
+                        e.is_retryable()
+                            && matches!(
+                                e.error_code.as_str(),
+                                "REQUEST_LIMIT_EXCEEDED" | "UNABLE_TO_LOCK_ROW"
+                            )
+                    })
+            }
+            _ => false,
         }
     }
 

@@ -173,3 +173,35 @@ fn debug_output_never_shows_the_secret() {
     };
     assert!(!format!("{auth:?}").contains("s3cret"));
 }
+
+#[tokio::test]
+async fn a_jwt_clients_debug_output_never_shows_the_private_key() {
+    let emulator = emulator_with_jwt_key().await;
+    let client = SalesforceClient::new(jwt_config(&emulator, TEST_PRIVATE_KEY)).unwrap();
+    let shown = format!("{client:?}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+    for secret_part in ["primes", "BEGIN", "PRIVATE KEY"] {
+        assert!(!shown.contains(secret_part), "{secret_part} in {shown}");
+    }
+}
+
+#[test]
+fn an_api_version_before_v46_or_malformed_is_a_configuration_error() {
+    for bad in ["v45.0", "62.0", "v62", "vX.0", ""] {
+        let mut config = SalesforceConfig::new(
+            "http://127.0.0.1:1",
+            Auth::ClientCredentials {
+                client_id: "id".into(),
+                client_secret: "s".into(),
+            },
+        );
+        config.api_version = bad.into();
+        assert!(
+            matches!(
+                SalesforceClient::new(config),
+                Err(SalesforceError::Config(_))
+            ),
+            "{bad:?} accepted"
+        );
+    }
+}

@@ -232,3 +232,33 @@ async fn deferrable_bulk_work_stops_when_usage_passes_the_budget_share() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_failure_after_the_first_chunk_returns_what_was_already_written() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    client.limits().await.unwrap();
+    // The org's daily limit runs out after one more call: the second chunk is refused.
+    emulator.set_daily_limit(100);
+    emulator.set_api_usage(99);
+
+    let error = client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            &customers(450),
+            CollectionOptions::default(),
+        )
+        .await
+        .unwrap_err();
+
+    match error {
+        SalesforceError::Partial { completed, source } => {
+            assert_eq!(completed.len(), 200);
+            assert!(completed.iter().all(|r| r.success));
+            assert_eq!(source.error_code(), Some("REQUEST_LIMIT_EXCEEDED"));
+        }
+        other => panic!("expected Partial, got {other:?}"),
+    }
+    assert_eq!(emulator.records("Contact").len(), 200);
+}

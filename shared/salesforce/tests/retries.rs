@@ -191,3 +191,35 @@ async fn an_upsert_cut_off_by_a_connection_reset_is_resent_safely() {
     assert_eq!(client.api_calls(), 2);
     assert_eq!(emulator.records("Account").len(), 1);
 }
+
+#[tokio::test]
+async fn a_create_answered_500_is_not_resent_because_it_may_have_landed() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    client.limits().await.unwrap();
+    let before = client.api_calls();
+    emulator.inject(Fault::InternalError, 1);
+
+    let error = client
+        .create("Account", &json!({ "Name": "Maybe Written Ltd" }))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, SalesforceError::Api { status: 500, .. }),
+        "{error:?}"
+    );
+    assert_eq!(client.api_calls() - before, 1, "one try only");
+    // A 503 proves nothing was written, so a create is resent then.
+    emulator.inject(Fault::ServiceUnavailable, 1);
+    client
+        .create("Account", &json!({ "Name": "Written Once Ltd" }))
+        .await
+        .unwrap();
+    let written: Vec<_> = emulator
+        .records("Account")
+        .into_iter()
+        .filter(|a| a["Name"] == "Written Once Ltd")
+        .collect();
+    assert_eq!(written.len(), 1);
+}
