@@ -527,6 +527,15 @@ async fn every_bad_request_gets_a_problem_and_changes_nothing(b: Backend) {
             reply.body
         );
         assert_eq!(reply.body["status"], case.status.as_u16(), "{}", case.what);
+        if matches!(case.problem, "payload-too-large" | "unsupported-media-type") {
+            // The body was not read: the connection must not carry another request.
+            assert_eq!(
+                reply.headers.get("connection").map(|v| v.as_bytes()),
+                Some(&b"close"[..]),
+                "{}",
+                case.what
+            );
+        }
         assert!(
             reply.body["title"].is_string() && reply.body["detail"].is_string(),
             "{}",

@@ -99,18 +99,6 @@ impl EmbeddedStore {
             "unmatched": s.unmatched,
         })
     }
-
-    /// The outbox events recorded so far, oldest first.
-    pub fn outbox_events(&self) -> Vec<OutboxEvent> {
-        let mut events: Vec<_> = self
-            .state()
-            .outbox
-            .values()
-            .map(|e| e.event.clone())
-            .collect();
-        events.sort_by_key(|e| e.occurred_at);
-        events
-    }
 }
 
 #[async_trait]

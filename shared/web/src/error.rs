@@ -250,6 +250,21 @@ impl IntoResponse for ApiError {
         if let ApiError::BodyUnreadable(source) = &self {
             tracing::warn!(error = %source, "request body unreadable");
         }
-        self.problem().into_response()
+        let body_left_unread = matches!(
+            self,
+            ApiError::PayloadTooLarge { .. }
+                | ApiError::UnsupportedMediaType
+                | ApiError::BodyUnreadable(_)
+        );
+        let mut response = self.problem().into_response();
+        if body_left_unread {
+            // The rest of the body is still on the wire: the connection cannot carry another
+            // request, so say so rather than let a client reuse it.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }
