@@ -386,6 +386,28 @@ fn build_subrequest(
     })
 }
 
+/// The array at `key` of `body` (missing counts as empty), refused with `code` and `message`
+/// unless it holds `min` to `max` entries.
+fn bounded_list(
+    body: Option<&Value>,
+    key: &str,
+    min: usize,
+    max: usize,
+    code: &str,
+    message: String,
+) -> Result<Vec<Value>, SfError> {
+    let list = body
+        .and_then(|b| b.get(key))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if (min..=max).contains(&list.len()) {
+        Ok(list)
+    } else {
+        Err(SfError::new(400, code, message, &[]))
+    }
+}
+
 /// `POST /composite`.
 pub(crate) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
     let body = req.body.as_ref().ok_or_else(|| {
@@ -396,19 +418,14 @@ pub(crate) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfErro
             &[],
         )
     })?;
-    let subrequests = body
-        .get("compositeRequest")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if subrequests.is_empty() || subrequests.len() > COMPOSITE_LIMIT {
-        return Err(SfError::new(
-            400,
-            "INVALID_BATCH_REQUEST",
-            format!("The number of subrequests must be between 1 and {COMPOSITE_LIMIT}"),
-            &[],
-        ));
-    }
+    let subrequests = bounded_list(
+        Some(body),
+        "compositeRequest",
+        1,
+        COMPOSITE_LIMIT,
+        "INVALID_BATCH_REQUEST",
+        format!("The number of subrequests must be between 1 and {COMPOSITE_LIMIT}"),
+    )?;
     let all_or_none = body
         .get("allOrNone")
         .and_then(Value::as_bool)
@@ -423,36 +440,24 @@ pub(crate) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfErro
 
 /// `POST /composite/graph`: each graph is all-or-nothing.
 pub(crate) fn graph(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
-    let graphs = req
-        .body
-        .as_ref()
-        .and_then(|b| b.get("graphs"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if graphs.is_empty() || graphs.len() > GRAPH_LIMIT {
-        return Err(SfError::new(
-            400,
-            "INVALID_INPUT",
-            format!("A payload holds between 1 and {GRAPH_LIMIT} graphs"),
-            &[],
-        ));
-    }
+    let graphs = bounded_list(
+        req.body.as_ref(),
+        "graphs",
+        1,
+        GRAPH_LIMIT,
+        "INVALID_INPUT",
+        format!("A payload holds between 1 and {GRAPH_LIMIT} graphs"),
+    )?;
     let mut out = Vec::with_capacity(graphs.len());
     for graph in &graphs {
-        let nodes = graph
-            .get("compositeRequest")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if nodes.len() > GRAPH_NODE_LIMIT {
-            return Err(SfError::new(
-                400,
-                "INVALID_INPUT",
-                format!("A graph holds at most {GRAPH_NODE_LIMIT} nodes"),
-                &[],
-            ));
-        }
+        let nodes = bounded_list(
+            Some(graph),
+            "compositeRequest",
+            0,
+            GRAPH_NODE_LIMIT,
+            "INVALID_INPUT",
+            format!("A graph holds at most {GRAPH_NODE_LIMIT} nodes"),
+        )?;
         let (responses, ok) = run_subrequests(org, req, &nodes, true);
         out.push(json!({
             "graphId": graph.get("graphId").cloned().unwrap_or(Value::Null),

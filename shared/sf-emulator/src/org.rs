@@ -155,6 +155,25 @@ impl Default for Org {
 }
 
 impl Org {
+    /// Ids of the records of `object` whose external id field `ext` holds `value`, compared
+    /// case-insensitively as Salesforce does.
+    fn ids_with_external_id<'a>(
+        &'a self,
+        object: &str,
+        ext: &'a str,
+        value: &'a str,
+    ) -> impl Iterator<Item = &'a String> + 'a {
+        self.data
+            .records
+            .get(object)
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter(move |(_, r)| {
+                text(field(r, ext)).is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
+            .map(|(id, _)| id)
+    }
+
     /// A fresh org with an integration user and the standard price book.
     pub fn new() -> Self {
         let mut org = Self {
@@ -470,16 +489,9 @@ impl Org {
                 continue;
             };
             let clash = self
-                .data
-                .records
-                .get(def.name)
-                .into_iter()
-                .flat_map(|m| m.iter())
-                .find(|(id, r)| {
-                    Some(id.as_str()) != own_id
-                        && text(field(r, ext)).is_some_and(|v| v.eq_ignore_ascii_case(&value))
-                });
-            if let Some((id, _)) = clash {
+                .ids_with_external_id(def.name, ext, &value)
+                .find(|id| Some(id.as_str()) != own_id);
+            if let Some(id) = clash {
                 return Err(SfError::new(
                     400,
                     "DUPLICATE_VALUE",
@@ -664,13 +676,8 @@ impl Org {
         }
         let ext = external_id_field(def, external_field)?;
         let matches: Vec<String> = self
-            .data
-            .records
-            .get(def.name)
-            .into_iter()
-            .flat_map(|m| m.iter())
-            .filter(|(_, r)| text(field(r, ext)).is_some_and(|v| v.eq_ignore_ascii_case(value)))
-            .map(|(id, _)| id.clone())
+            .ids_with_external_id(def.name, ext, value)
+            .cloned()
             .collect();
         body.retain(|k, _| !k.eq_ignore_ascii_case(ext));
         match matches.as_slice() {
@@ -736,13 +743,9 @@ impl Org {
         let def = Self::def(type_name)?;
         let ext = external_id_field(def, external_field)?;
         let id = self
-            .data
-            .records
-            .get(def.name)
-            .into_iter()
-            .flat_map(|m| m.iter())
-            .find(|(_, r)| text(field(r, ext)).is_some_and(|v| v.eq_ignore_ascii_case(value)))
-            .map(|(id, _)| id.clone())
+            .ids_with_external_id(def.name, ext, value)
+            .next()
+            .cloned()
             .ok_or_else(SfError::not_found)?;
         self.get(def.name, &id, None, version)
     }
