@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::org::{Org, Record, SfError};
+use crate::error::SfError;
+use crate::org::{Org, Record};
 use crate::server::{Reply, SubRequest, dispatch};
 
 /// Most records an sObject Collections request takes.
@@ -42,14 +43,7 @@ fn collection_body(req: &SubRequest) -> Result<CollectionBody, SfError> {
         .body
         .as_ref()
         .and_then(Value::as_object)
-        .ok_or_else(|| {
-            SfError::new(
-                400,
-                "JSON_PARSER_ERROR",
-                "The request body must be a JSON object",
-                &[],
-            )
-        })?;
+        .ok_or_else(SfError::body_not_an_object)?;
     let records: Vec<Record> = body
         .get("records")
         .and_then(Value::as_array)
@@ -410,14 +404,7 @@ fn bounded_list(
 
 /// `POST /composite`.
 pub(crate) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
-    let body = req.body.as_ref().ok_or_else(|| {
-        SfError::new(
-            400,
-            "JSON_PARSER_ERROR",
-            "The request body must be a JSON object",
-            &[],
-        )
-    })?;
+    let body = req.body.as_ref().ok_or_else(SfError::body_not_an_object)?;
     let subrequests = bounded_list(
         Some(body),
         "compositeRequest",

@@ -15,6 +15,7 @@
 
 mod composite;
 mod config;
+mod error;
 pub mod ids;
 mod org;
 pub mod schema;
@@ -28,7 +29,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub use config::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, INTEGRATION_USERNAME};
-pub use org::{Record, SfError, WriteOptions};
+pub use error::SfError;
+pub use org::{Record, WriteOptions};
 pub use server::Fault;
 
 use server::Shared;

@@ -225,8 +225,9 @@ pub fn object_for_id(id: &str) -> Option<&'static ObjectDef> {
     OBJECTS.iter().find(|o| o.key_prefix == prefix)
 }
 
-/// Lookup fields and the object their id must point at; `None` means any object (polymorphic).
-pub fn reference_target(object: &str, field: &str) -> Option<Option<&'static str>> {
+/// Lookup fields and the object their id must point at; `None` means any object (a Task's
+/// polymorphic `WhoId` and `WhatId`). The same field names the same object on every object.
+pub fn reference_target(field: &str) -> Option<Option<&'static str>> {
     let target = match field.to_ascii_lowercase().as_str() {
         "accountid" => Some("Account"),
         "contactid" => Some("Contact"),
@@ -242,8 +243,6 @@ pub fn reference_target(object: &str, field: &str) -> Option<Option<&'static str
         "convertedopportunityid" => Some("Opportunity"),
         _ => return None,
     };
-    // A Task's WhoId/WhatId are polymorphic; everything else names one object.
-    let _ = object;
     Some(target)
 }
 

@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::config::EmulatorConfig;
-use crate::org::{Org, Record, SfError, WriteOptions};
+use crate::error::SfError;
+use crate::org::{Org, Record, WriteOptions};
 
 /// A fault the next calls of the data API answer with instead of doing their work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -541,12 +542,7 @@ fn percent_decode(s: &str) -> String {
 fn body_object(body: &Option<Value>) -> Result<Record, SfError> {
     match body {
         Some(Value::Object(m)) => Ok(m.clone()),
-        _ => Err(SfError::new(
-            400,
-            "JSON_PARSER_ERROR",
-            "The request body must be a JSON object",
-            &[],
-        )),
+        _ => Err(SfError::body_not_an_object()),
     }
 }
 

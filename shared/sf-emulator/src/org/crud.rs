@@ -1,0 +1,188 @@
+//! The sObject REST operations on one record: create, read, update, upsert and delete, by
+//! id or by external id. Each write runs the checks in Salesforce's order (see `org`).
+
+use serde_json::{Map, Value, json};
+
+use super::fields::{check_required, field, set_field};
+use super::rules::Write;
+use super::storage::now_datetime;
+use super::{Org, Record, WriteOptions, attributes, record_url};
+use crate::error::SfError;
+use crate::ids;
+use crate::schema::{self, ObjectDef};
+
+impl Org {
+    /// `POST /sobjects/{Type}`: validates like Salesforce and returns the new 18-character id.
+    pub fn create(
+        &mut self,
+        type_name: &str,
+        body: Record,
+        options: WriteOptions,
+    ) -> Result<String, SfError> {
+        let def = object(type_name)?;
+        let mut record = self.clean_body(def, body)?;
+        if def.owned && field(&record, "OwnerId").is_none() {
+            record.insert("OwnerId".into(), json!(self.integration_user_id));
+        }
+        check_required(def, &record)?;
+        self.apply_rules(def, &mut record, Write::Create)?;
+        self.check_unique(def, &record, None)?;
+        self.check_duplicates(def, &record, None, options)?;
+        if def.platform_event {
+            let id = self.data.next_id(def);
+            record.insert("Id".into(), json!(id));
+            record.insert("CreatedDate".into(), json!(now_datetime()));
+            self.data.published_events.push(record);
+            return Ok(id);
+        }
+        Ok(self.insert_unchecked(def.name, record))
+    }
+
+    /// `PATCH /sobjects/{Type}/{id}`.
+    pub fn update(
+        &mut self,
+        type_name: &str,
+        id: &str,
+        body: Record,
+        options: WriteOptions,
+    ) -> Result<(), SfError> {
+        let def = object(type_name)?;
+        let (id, before) = self.existing(def, id)?;
+        let changes = self.clean_body(def, body)?;
+        let mut after = before;
+        for (name, value) in changes.iter() {
+            set_field(&mut after, name, value.clone());
+        }
+        check_required(def, &after)?;
+        self.apply_rules(def, &mut after, Write::Update)?;
+        self.check_unique(def, &after, Some(&id))?;
+        // Salesforce runs a duplicate rule on update only when its field changes.
+        if let Some(rule) = def.duplicate_rule
+            && changes.keys().any(|k| k.eq_ignore_ascii_case(rule.field))
+        {
+            self.check_duplicates(def, &after, Some(&id), options)?;
+        }
+        let now = now_datetime();
+        after.insert("LastModifiedDate".into(), json!(now));
+        after.insert("SystemModstamp".into(), json!(now));
+        self.data.put(def, id, after);
+        Ok(())
+    }
+
+    /// `PATCH /sobjects/{Type}/{ExtField}/{value}`: `Ok((id, created))`; several matches answer
+    /// 300 with the matching record URLs.
+    pub fn upsert(
+        &mut self,
+        type_name: &str,
+        external_field: &str,
+        value: &str,
+        mut body: Record,
+        update_only: bool,
+        options: WriteOptions,
+    ) -> Result<(String, bool), SfError> {
+        let def = object(type_name)?;
+        if external_field.eq_ignore_ascii_case("Id") {
+            self.update(def.name, value, body, options)?;
+            let id = ids::normalise(value).ok_or_else(SfError::not_found)?;
+            return Ok((id, false));
+        }
+        let ext = external_id_field(def, external_field)?;
+        let matches: Vec<String> = self
+            .ids_with_external_id(def, ext, value)
+            .cloned()
+            .collect();
+        body.retain(|k, _| !k.eq_ignore_ascii_case(ext));
+        match matches.as_slice() {
+            [] if update_only => Err(SfError::not_found()),
+            [] => {
+                body.insert(ext.to_string(), json!(value));
+                let id = self.create(def.name, body, options)?;
+                Ok((id, true))
+            }
+            [id] => {
+                let id = id.clone();
+                self.update(def.name, &id, body, options)?;
+                Ok((id, false))
+            }
+            many => Err(SfError {
+                status: 300,
+                body: Value::Array(
+                    many.iter()
+                        .map(|id| json!(record_url(def, id, "v62.0")))
+                        .collect(),
+                ),
+            }),
+        }
+    }
+
+    /// `GET /sobjects/{Type}/{id}[?fields=a,b]`.
+    pub fn get(
+        &self,
+        type_name: &str,
+        id: &str,
+        fields: Option<&[String]>,
+        version: &str,
+    ) -> Result<Value, SfError> {
+        let def = object(type_name)?;
+        let (id, record) = self.existing(def, id)?;
+        let mut out = Map::new();
+        out.insert("attributes".into(), attributes(def, &id, version));
+        match fields {
+            Some(names) => {
+                for name in names {
+                    out.insert(
+                        name.clone(),
+                        field(&record, name).cloned().unwrap_or(Value::Null),
+                    );
+                }
+            }
+            None => out.extend(record),
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// `GET /sobjects/{Type}/{ExtField}/{value}`: the one record with that external id.
+    pub fn get_by_external_id(
+        &self,
+        type_name: &str,
+        external_field: &str,
+        value: &str,
+        version: &str,
+    ) -> Result<Value, SfError> {
+        let def = object(type_name)?;
+        let ext = external_id_field(def, external_field)?;
+        let id = self
+            .ids_with_external_id(def, ext, value)
+            .next()
+            .cloned()
+            .ok_or_else(SfError::not_found)?;
+        self.get(def.name, &id, None, version)
+    }
+
+    /// `DELETE /sobjects/{Type}/{id}`.
+    pub fn delete(&mut self, type_name: &str, id: &str) -> Result<(), SfError> {
+        let def = object(type_name)?;
+        let (id, _) = self.existing(def, id)?;
+        self.data.remove(def, id);
+        Ok(())
+    }
+}
+
+/// The object named in a URL; an unknown one is `NOT_FOUND`, as for any unknown resource.
+fn object(type_name: &str) -> Result<&'static ObjectDef, SfError> {
+    schema::object(type_name).ok_or_else(SfError::not_found)
+}
+
+/// The external id field of an object by name, compared case-insensitively as Salesforce does.
+fn external_id_field(def: &ObjectDef, name: &str) -> Result<&'static str, SfError> {
+    def.external_ids()
+        .find(|f| f.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            SfError::new(
+                404,
+                "NOT_FOUND",
+                format!("Provided external ID field does not exist or is not accessible: {name}"),
+                &[],
+            )
+        })
+}

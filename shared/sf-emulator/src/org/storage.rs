@@ -1,0 +1,120 @@
+//! Where records live: by object and id, with deleted ids remembered, system fields
+//! stamped on insert, and lookups by id and by external id.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use super::fields::{field, text};
+use super::{Org, Record};
+use crate::error::SfError;
+use crate::ids;
+use crate::schema::{self, ObjectDef};
+
+/// The part of the org that Composite and Collections roll back with `allOrNone`.
+#[derive(Debug, Clone, Default)]
+pub struct OrgData {
+    records: BTreeMap<&'static str, BTreeMap<String, Record>>,
+    /// Deleted ids answer `ENTITY_IS_DELETED`, not `NOT_FOUND`.
+    deleted: BTreeSet<String>,
+    sequence: u64,
+    /// Platform events published, oldest first.
+    pub published_events: Vec<Record>,
+}
+
+impl OrgData {
+    /// A new 18-character id for a record of `def`.
+    pub(super) fn next_id(&mut self, def: &ObjectDef) -> String {
+        self.sequence += 1;
+        ids::make_id(def.key_prefix, self.sequence)
+    }
+
+    /// The records of one object with their ids, oldest first.
+    pub(super) fn of<'a>(
+        &'a self,
+        def: &ObjectDef,
+    ) -> impl Iterator<Item = (&'a String, &'a Record)> + use<'a> {
+        self.records.get(def.name).into_iter().flatten()
+    }
+
+    /// A stored record of `def` by its 18-character id.
+    pub(super) fn get(&self, def: &ObjectDef, id18: &str) -> Option<&Record> {
+        self.records.get(def.name)?.get(id18)
+    }
+
+    /// Stores a record under its 18-character id, replacing any earlier version.
+    pub(super) fn put(&mut self, def: &'static ObjectDef, id18: String, record: Record) {
+        self.records
+            .entry(def.name)
+            .or_default()
+            .insert(id18, record);
+    }
+
+    /// Removes a record and remembers that it was deleted.
+    pub(super) fn remove(&mut self, def: &ObjectDef, id18: String) {
+        if let Some(records) = self.records.get_mut(def.name) {
+            records.remove(&id18);
+        }
+        self.deleted.insert(id18);
+    }
+}
+
+/// The Salesforce datetime format: `2026-11-22T10:00:00.000+0000`.
+pub(super) fn now_datetime() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string()
+}
+
+impl Org {
+    /// Stores a record with its system fields, skipping validation (for the org's own setup
+    /// and for checked creates).
+    pub(super) fn insert_unchecked(&mut self, type_name: &str, mut record: Record) -> String {
+        let def = schema::object(type_name).expect("known object");
+        let id = self.data.next_id(def);
+        let now = now_datetime();
+        record.insert("Id".into(), json!(id));
+        record.insert("CreatedDate".into(), json!(now));
+        record.insert("LastModifiedDate".into(), json!(now));
+        record.insert("SystemModstamp".into(), json!(now));
+        record.insert("IsDeleted".into(), json!(false));
+        // The org's own integration user is created before there is anyone to credit.
+        if !self.integration_user_id.is_empty() {
+            record.insert("CreatedById".into(), json!(self.integration_user_id));
+            record.insert("LastModifiedById".into(), json!(self.integration_user_id));
+        }
+        self.data.put(def, id.clone(), record);
+        id
+    }
+
+    /// A live record of `def` by 15- or 18-character id, with its 18-character id.
+    pub(super) fn existing(&self, def: &ObjectDef, id: &str) -> Result<(String, Record), SfError> {
+        let id18 = ids::normalise(id).ok_or_else(SfError::not_found)?;
+        if self.data.deleted.contains(&id18) {
+            return Err(SfError::new(
+                404,
+                "ENTITY_IS_DELETED",
+                "entity is deleted",
+                &[],
+            ));
+        }
+        let record = self.data.get(def, &id18).ok_or_else(SfError::not_found)?;
+        Ok((id18, record.clone()))
+    }
+
+    /// Ids of the records of `def` whose external id field `ext` holds `value`, compared
+    /// case-insensitively as Salesforce does.
+    pub(super) fn ids_with_external_id<'a>(
+        &'a self,
+        def: &ObjectDef,
+        ext: &'a str,
+        value: &'a str,
+    ) -> impl Iterator<Item = &'a String> + use<'a> {
+        self.data
+            .of(def)
+            .filter(move |(_, r)| {
+                text(field(r, ext)).is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
+            .map(|(id, _)| id)
+    }
+}
