@@ -12,8 +12,12 @@ pub const INTEGRATION_USERNAME: &str = "storesync.integration@example.com";
 /// Emulator settings. `Default` binds a free loopback port with the demo credentials.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
+    /// Where to listen; port 0 picks a free one.
     pub bind: SocketAddr,
+    /// The connected app's consumer key: `iss` of JWT assertions, `client_id` of the client
+    /// credentials flow.
     pub client_id: String,
+    /// The connected app's consumer secret for the client credentials flow.
     pub client_secret: String,
     /// Usernames a JWT bearer assertion may name as `sub`.
     pub jwt_usernames: Vec<String>,

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! A local Salesforce org for tests and the dev stack, in the spirit of stripe-mock.
 //!
 //! It speaks the REST wire format storesync uses (OAuth token endpoint, sObject CRUD and
@@ -13,7 +14,6 @@
 //! # Ok(()) }
 //! ```
 
-mod composite;
 mod config;
 mod error;
 pub mod ids;
@@ -85,14 +85,17 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    /// The loopback address the emulator listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// The connected app's client id the emulator accepts.
     pub fn client_id(&self) -> &str {
         &self.shared.config.client_id
     }
 
+    /// The connected app's client secret the emulator accepts.
     pub fn client_secret(&self) -> &str {
         &self.shared.config.client_secret
     }

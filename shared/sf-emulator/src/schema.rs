@@ -6,26 +6,35 @@
 /// same value (compared case-insensitively, trimmed) in `field` as an existing record.
 #[derive(Debug, Clone, Copy)]
 pub struct DuplicateRule {
+    /// The field compared.
     pub field: &'static str,
+    /// The duplicate rule's API name, as `duplicateResult.duplicateRule` reports it.
     pub rule: &'static str,
+    /// The matching rule's API name, as `matchResults[].rule` reports it.
     pub match_rule: &'static str,
 }
 
 /// A custom field as deployed by the SFDX source folder.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomField {
+    /// The API name, `..__c`.
     pub name: &'static str,
+    /// Marked External ID (and unique): usable in upsert URLs.
     pub external_id: bool,
 }
 
 /// One sObject type the emulator knows.
 #[derive(Debug, Clone, Copy)]
 pub struct ObjectDef {
+    /// The API name.
     pub name: &'static str,
+    /// The first three characters of its record ids.
     pub key_prefix: &'static str,
     /// Fields Salesforce requires at creation (`REQUIRED_FIELD_MISSING`).
     pub required: &'static [&'static str],
+    /// The custom fields deployed on it.
     pub custom_fields: &'static [CustomField],
+    /// The active duplicate rule, if any.
     pub duplicate_rule: Option<DuplicateRule>,
     /// Whether the object has an `OwnerId` (defaulted to the integration user).
     pub owned: bool,

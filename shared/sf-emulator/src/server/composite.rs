@@ -1,215 +1,27 @@
-//! sObject Collections, Composite and Composite Graph, with `@{ref.field}` references and
-//! `allOrNone` rollback.
+//! Composite (`/composite`) and Composite Graph (`/composite/graph`): subrequests run in
+//! order in one call, later ones naming earlier results with `@{ref.field}`; with
+//! `allOrNone` (always, for a graph) one failure rolls them all back.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use super::routes::{Reply, SubRequest, dispatch};
 use crate::error::SfError;
-use crate::org::{Org, Record};
-use crate::server::{Reply, SubRequest, dispatch};
+use crate::org::Org;
 
-/// Most records an sObject Collections request takes.
-pub const COLLECTION_LIMIT: usize = 200;
 /// Most subrequests a Composite request takes.
-pub const COMPOSITE_LIMIT: usize = 25;
+const COMPOSITE_LIMIT: usize = 25;
 /// Most nodes in one Composite Graph.
-pub const GRAPH_NODE_LIMIT: usize = 500;
+const GRAPH_NODE_LIMIT: usize = 500;
 /// Most graphs in one Composite Graph payload.
-pub const GRAPH_LIMIT: usize = 75;
-
-fn rolled_back() -> Value {
-    json!([{
-        "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-        "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
-        "fields": [],
-    }])
-}
+const GRAPH_LIMIT: usize = 75;
 
 fn processing_halted() -> Value {
     json!([{
         "errorCode": "PROCESSING_HALTED",
         "message": "The transaction was rolled back since another operation in the same transaction failed.",
     }])
-}
-
-struct CollectionBody {
-    all_or_none: bool,
-    records: Vec<Record>,
-}
-
-fn collection_body(req: &SubRequest) -> Result<CollectionBody, SfError> {
-    let body = req
-        .body
-        .as_ref()
-        .and_then(Value::as_object)
-        .ok_or_else(SfError::body_not_an_object)?;
-    let records: Vec<Record> = body
-        .get("records")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|r| r.as_object().cloned()).collect())
-        .unwrap_or_default();
-    if records.len() > COLLECTION_LIMIT {
-        return Err(SfError::new(
-            400,
-            "EXCEEDED_ID_LIMIT",
-            "record limit reached. cannot submit more than 200 records into this call",
-            &[],
-        ));
-    }
-    Ok(CollectionBody {
-        all_or_none: body
-            .get("allOrNone")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        records,
-    })
-}
-
-fn record_type(record: &Record) -> Result<String, SfError> {
-    record
-        .get("attributes")
-        .and_then(|a| a.get("type"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            SfError::new(
-                400,
-                "INVALID_TYPE",
-                "Must specify a type in the attributes of each record",
-                &[],
-            )
-        })
-}
-
-/// Runs one write per record; with `allOrNone`, any failure rolls every record back.
-fn run_collection(
-    org: &mut Org,
-    all_or_none: bool,
-    records: Vec<Record>,
-    mut write: impl FnMut(&mut Org, Record) -> Result<(String, Option<bool>), SfError>,
-) -> Reply {
-    let snapshot = all_or_none.then(|| org.data.clone());
-    let outcomes: Vec<Result<(String, Option<bool>), SfError>> =
-        records.into_iter().map(|r| write(org, r)).collect();
-    let failed = outcomes.iter().any(Result::is_err);
-    if let (true, Some(snapshot)) = (failed, snapshot) {
-        org.data = snapshot;
-    }
-    let results: Vec<Value> = outcomes
-        .into_iter()
-        .map(|outcome| match outcome {
-            Ok((id, created)) if !(failed && all_or_none) => {
-                let mut v = json!({ "id": id, "success": true, "errors": [] });
-                if let Some(created) = created {
-                    v["created"] = json!(created);
-                }
-                v
-            }
-            Ok((_, created)) => {
-                let mut v = json!({ "id": null, "success": false, "errors": rolled_back() });
-                if created.is_some() {
-                    v["created"] = json!(false);
-                }
-                v
-            }
-            Err(e) => json!({ "id": null, "success": false, "errors": e.as_record_errors() }),
-        })
-        .collect();
-    Reply {
-        status: 200,
-        body: Some(Value::Array(results)),
-        location: None,
-    }
-}
-
-/// `POST /composite/sobjects`.
-pub(crate) fn collection_create(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
-    let body = collection_body(req)?;
-    let options = req.options;
-    Ok(run_collection(
-        org,
-        body.all_or_none,
-        body.records,
-        |org, record| {
-            let ty = record_type(&record)?;
-            org.create(&ty, record, options).map(|id| (id, None))
-        },
-    ))
-}
-
-/// `PATCH /composite/sobjects`.
-pub(crate) fn collection_update(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
-    let body = collection_body(req)?;
-    let options = req.options;
-    Ok(run_collection(
-        org,
-        body.all_or_none,
-        body.records,
-        |org, mut record| {
-            let ty = record_type(&record)?;
-            let id = record
-                .remove("Id")
-                .or_else(|| record.remove("id"))
-                .and_then(|v| v.as_str().map(str::to_string))
-                .ok_or_else(|| {
-                    SfError::new(
-                        400,
-                        "MISSING_ARGUMENT",
-                        "Id not specified in an update call",
-                        &["Id"],
-                    )
-                })?;
-            org.update(&ty, &id, record, options)
-                .map(|()| (crate::ids::normalise(&id).unwrap_or(id), None))
-        },
-    ))
-}
-
-/// `PATCH /composite/sobjects/{Type}/{ExtField}`.
-pub(crate) fn collection_upsert(
-    org: &mut Org,
-    req: &SubRequest,
-    ty: &str,
-    ext: &str,
-) -> Result<Reply, SfError> {
-    let body = collection_body(req)?;
-    let options = req.options;
-    Ok(run_collection(
-        org,
-        body.all_or_none,
-        body.records,
-        |org, mut record| {
-            let record_ty = record_type(&record)?;
-            if !record_ty.eq_ignore_ascii_case(ty) {
-                return Err(SfError::new(
-                    400,
-                    "INVALID_FIELD",
-                    format!("Record type {record_ty} does not match the URL type {ty}"),
-                    &[],
-                ));
-            }
-            let key = record.keys().find(|k| k.eq_ignore_ascii_case(ext)).cloned();
-            let value = key
-                .and_then(|k| record.remove(&k))
-                .and_then(|v| match v {
-                    Value::String(s) => Some(s),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    SfError::new(
-                        400,
-                        "MISSING_ARGUMENT",
-                        format!("{ext} not specified"),
-                        &[ext],
-                    )
-                })?;
-            org.upsert(ty, ext, &value, record, false, options)
-                .map(|(id, created)| (id, Some(created)))
-        },
-    ))
 }
 
 /// Replaces every `@{ref.path}` in `text` with the value at `path` in the body `ref` returned.
@@ -300,11 +112,10 @@ fn run_subrequests(
         let reference_id = sub.get("referenceId").cloned().unwrap_or(Value::Null);
         let reply = match build_subrequest(parent, sub, &results) {
             Ok(request) => dispatch(org, &request),
-            Err(message) => Reply {
-                status: 400,
-                body: Some(json!([{ "errorCode": "PROCESSING_HALTED", "message": message }])),
-                location: None,
-            },
+            Err(message) => Reply::json(
+                400,
+                json!([{ "errorCode": "PROCESSING_HALTED", "message": message }]),
+            ),
         };
         let mut headers = Map::new();
         if let Some(location) = &reply.location {
@@ -403,7 +214,7 @@ fn bounded_list(
 }
 
 /// `POST /composite`.
-pub(crate) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+pub(super) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
     let body = req.body.as_ref().ok_or_else(SfError::body_not_an_object)?;
     let subrequests = bounded_list(
         Some(body),
@@ -418,15 +229,11 @@ pub(crate) fn composite(org: &mut Org, req: &SubRequest) -> Result<Reply, SfErro
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let (responses, _) = run_subrequests(org, req, &subrequests, all_or_none);
-    Ok(Reply {
-        status: 200,
-        body: Some(json!({ "compositeResponse": responses })),
-        location: None,
-    })
+    Ok(Reply::json(200, json!({ "compositeResponse": responses })))
 }
 
 /// `POST /composite/graph`: each graph is all-or-nothing.
-pub(crate) fn graph(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+pub(super) fn graph(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
     let graphs = bounded_list(
         req.body.as_ref(),
         "graphs",
@@ -452,9 +259,5 @@ pub(crate) fn graph(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
             "isSuccessful": ok,
         }));
     }
-    Ok(Reply {
-        status: 200,
-        body: Some(json!({ "graphs": out })),
-        location: None,
-    })
+    Ok(Reply::json(200, json!({ "graphs": out })))
 }

@@ -1,0 +1,195 @@
+//! sObject Collections (`/composite/sobjects`): up to 200 records written one by one in
+//! one call, each with its own result, or all rolled back with `allOrNone`.
+
+use serde_json::{Value, json};
+
+use super::routes::{Reply, SubRequest};
+use crate::error::SfError;
+use crate::ids;
+use crate::org::{Org, Record};
+
+/// Most records an sObject Collections request takes.
+const COLLECTION_LIMIT: usize = 200;
+
+fn rolled_back() -> Value {
+    json!([{
+        "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+        "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
+        "fields": [],
+    }])
+}
+
+struct CollectionBody {
+    all_or_none: bool,
+    records: Vec<Record>,
+}
+
+fn collection_body(req: &SubRequest) -> Result<CollectionBody, SfError> {
+    let body = req
+        .body
+        .as_ref()
+        .and_then(Value::as_object)
+        .ok_or_else(SfError::body_not_an_object)?;
+    let records: Vec<Record> = body
+        .get("records")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|r| r.as_object().cloned()).collect())
+        .unwrap_or_default();
+    if records.len() > COLLECTION_LIMIT {
+        return Err(SfError::new(
+            400,
+            "EXCEEDED_ID_LIMIT",
+            "record limit reached. cannot submit more than 200 records into this call",
+            &[],
+        ));
+    }
+    Ok(CollectionBody {
+        all_or_none: body
+            .get("allOrNone")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        records,
+    })
+}
+
+fn record_type(record: &Record) -> Result<String, SfError> {
+    record
+        .get("attributes")
+        .and_then(|a| a.get("type"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            SfError::new(
+                400,
+                "INVALID_TYPE",
+                "Must specify a type in the attributes of each record",
+                &[],
+            )
+        })
+}
+
+/// Runs one write per record; with `allOrNone`, any failure rolls every record back.
+fn run_collection(
+    org: &mut Org,
+    all_or_none: bool,
+    records: Vec<Record>,
+    mut write: impl FnMut(&mut Org, Record) -> Result<(String, Option<bool>), SfError>,
+) -> Reply {
+    let snapshot = all_or_none.then(|| org.data.clone());
+    let outcomes: Vec<Result<(String, Option<bool>), SfError>> =
+        records.into_iter().map(|r| write(org, r)).collect();
+    let failed = outcomes.iter().any(Result::is_err);
+    if let (true, Some(snapshot)) = (failed, snapshot) {
+        org.data = snapshot;
+    }
+    let results: Vec<Value> = outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok((id, created)) if !(failed && all_or_none) => {
+                let mut v = json!({ "id": id, "success": true, "errors": [] });
+                if let Some(created) = created {
+                    v["created"] = json!(created);
+                }
+                v
+            }
+            Ok((_, created)) => {
+                let mut v = json!({ "id": null, "success": false, "errors": rolled_back() });
+                if created.is_some() {
+                    v["created"] = json!(false);
+                }
+                v
+            }
+            Err(e) => json!({ "id": null, "success": false, "errors": e.as_record_errors() }),
+        })
+        .collect();
+    Reply::json(200, Value::Array(results))
+}
+
+/// `POST /composite/sobjects`.
+pub(super) fn create(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+    let body = collection_body(req)?;
+    let options = req.options;
+    Ok(run_collection(
+        org,
+        body.all_or_none,
+        body.records,
+        |org, record| {
+            let ty = record_type(&record)?;
+            org.create(&ty, record, options).map(|id| (id, None))
+        },
+    ))
+}
+
+/// `PATCH /composite/sobjects`.
+pub(super) fn update(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+    let body = collection_body(req)?;
+    let options = req.options;
+    Ok(run_collection(
+        org,
+        body.all_or_none,
+        body.records,
+        |org, mut record| {
+            let ty = record_type(&record)?;
+            let id = record
+                .remove("Id")
+                .or_else(|| record.remove("id"))
+                .and_then(|v| v.as_str().map(str::to_string))
+                .ok_or_else(|| {
+                    SfError::new(
+                        400,
+                        "MISSING_ARGUMENT",
+                        "Id not specified in an update call",
+                        &["Id"],
+                    )
+                })?;
+            org.update(&ty, &id, record, options)
+                .map(|()| (ids::normalise(&id).unwrap_or(id), None))
+        },
+    ))
+}
+
+/// `PATCH /composite/sobjects/{Type}/{ExtField}`.
+pub(super) fn upsert(
+    org: &mut Org,
+    req: &SubRequest,
+    ty: &str,
+    ext: &str,
+) -> Result<Reply, SfError> {
+    let body = collection_body(req)?;
+    let options = req.options;
+    Ok(run_collection(
+        org,
+        body.all_or_none,
+        body.records,
+        |org, mut record| {
+            let record_ty = record_type(&record)?;
+            if !record_ty.eq_ignore_ascii_case(ty) {
+                return Err(SfError::new(
+                    400,
+                    "INVALID_FIELD",
+                    format!("Record type {record_ty} does not match the URL type {ty}"),
+                    &[],
+                ));
+            }
+            let key = record.keys().find(|k| k.eq_ignore_ascii_case(ext)).cloned();
+            let value = key
+                .and_then(|k| record.remove(&k))
+                .and_then(|v| match v {
+                    Value::String(s) => Some(s),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    SfError::new(
+                        400,
+                        "MISSING_ARGUMENT",
+                        format!("{ext} not specified"),
+                        &[ext],
+                    )
+                })?;
+            org.upsert(ty, ext, &value, record, false, options)
+                .map(|(id, created)| (id, Some(created)))
+        },
+    ))
+}

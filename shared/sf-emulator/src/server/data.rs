@@ -1,0 +1,139 @@
+//! `/services/data`: an HTTP request becomes a [`SubRequest`] for the org, its [`Reply`]
+//! an HTTP response, with latency, `Sforce-Limit-Info` and an injected connection reset.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::gate::{Gate, gate};
+use super::routes::{Reply, SubRequest, dispatch};
+use super::{Shared, json_response, with_limit_info};
+use crate::error::SfError;
+use crate::org::WriteOptions;
+
+/// Answers one data API call; `rest` is the path after `/services/data`.
+pub(super) async fn data_api(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    rest: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let latency = {
+        let mut control = shared.control();
+        control.api_calls += 1;
+        control.latency
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let (limit_info, reset) = match gate(shared, headers) {
+        Gate::Proceed(info, reset) => (info, reset),
+        Gate::Reject(status, body, info) => return json_response(status, &body, Some(&info)),
+    };
+    let rest = rest.trim_start_matches('/');
+    if rest.is_empty() {
+        let versions: Vec<Value> = ["60.0", "61.0", "62.0", "63.0"]
+            .iter()
+            .map(|v| json!({ "label": "Emulator", "url": format!("/services/data/v{v}"), "version": v }))
+            .collect();
+        return json_response(200, &Value::Array(versions), Some(&limit_info));
+    }
+    let (version, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if !is_version(version) {
+        return json_response(404, &SfError::not_found().body, Some(&limit_info));
+    }
+    let body_value = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let err = SfError::new(
+                    400,
+                    "JSON_PARSER_ERROR",
+                    format!("Unexpected character: {e}"),
+                    &[],
+                );
+                return json_response(400, &err.body, Some(&limit_info));
+            }
+        }
+    };
+    if path == "limits" {
+        let control = shared.control();
+        let limits = json!({
+            "DailyApiRequests": { "Max": control.daily_limit, "Remaining": control.daily_limit.saturating_sub(control.usage) },
+        });
+        return json_response(200, &limits, Some(&limit_info));
+    }
+    let request = SubRequest {
+        method: method.as_str().to_ascii_uppercase(),
+        path: path.to_string(),
+        query: uri.query().unwrap_or("").to_string(),
+        body: body_value,
+        version: version.to_string(),
+        options: write_options(headers),
+        batch_size: headers
+            .get("Sforce-Query-Options")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.trim().strip_prefix("batchSize="))
+            .and_then(|n| n.parse().ok()),
+    };
+    let reply = {
+        let mut org = shared.org();
+        dispatch(&mut org, &request)
+    };
+    let mut response = to_response(reply, &limit_info);
+    if reset {
+        // The work is done; the body fails, so the server aborts the connection mid-response.
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        let failing = futures::stream::once(async {
+            Err::<Bytes, _>(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "injected connection reset",
+            ))
+        });
+        *response.body_mut() = Body::from_stream(failing);
+    }
+    response
+}
+
+/// `Sforce-Duplicate-Rule-Header: allowSave=true` lets a write past duplicate rules.
+fn write_options(headers: &HeaderMap) -> WriteOptions {
+    WriteOptions {
+        allow_duplicate_save: headers
+            .get("Sforce-Duplicate-Rule-Header")
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|h| {
+                h.replace(' ', "")
+                    .to_ascii_lowercase()
+                    .contains("allowsave=true")
+            }),
+    }
+}
+
+fn to_response(reply: Reply, limit_info: &str) -> Response {
+    let mut response = match &reply.body {
+        Some(body) => json_response(reply.status, body, Some(limit_info)),
+        None => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
+            with_limit_info(r, limit_info)
+        }
+    };
+    if let Some(location) = reply.location
+        && let Ok(v) = HeaderValue::from_str(&location)
+    {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// `vNN.0`, as the data API's version segment.
+fn is_version(v: &str) -> bool {
+    v.strip_prefix('v')
+        .and_then(|n| n.split_once('.'))
+        .is_some_and(|(a, b)| !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b == "0")
+}

@@ -1,0 +1,123 @@
+//! The HTTP face of the emulator: the OAuth token endpoint (`oauth`) and the REST data API
+//! (`data`), which passes every call through `gate` (faults, session, daily limit) and then
+//! routes it (`routes`) to the handlers of its API family: `sobjects`, `query`,
+//! `collections` and `composite`.
+
+mod collections;
+mod composite;
+mod data;
+mod gate;
+mod oauth;
+mod query;
+mod routes;
+mod sobjects;
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::config::EmulatorConfig;
+use crate::error::SfError;
+use crate::org::Org;
+
+pub use gate::Fault;
+
+/// What the test handle steers and reads: counters, the daily limit, latency, queued faults
+/// and the issued access tokens.
+#[derive(Debug)]
+pub(crate) struct Control {
+    pub api_calls: u64,
+    pub token_requests: u64,
+    pub usage: u64,
+    pub daily_limit: u64,
+    pub latency: Duration,
+    pub faults: VecDeque<Fault>,
+    pub tokens: HashSet<String>,
+}
+
+/// State shared by the server and the test handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    org: Mutex<Org>,
+    control: Mutex<Control>,
+    pub(crate) config: EmulatorConfig,
+}
+
+impl Shared {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
+        let mut org = Org::new();
+        org.query_batch_size = config.query_batch_size;
+        Self {
+            org: Mutex::new(org),
+            control: Mutex::new(Control {
+                api_calls: 0,
+                token_requests: 0,
+                usage: 0,
+                daily_limit: config.daily_api_limit,
+                latency: Duration::ZERO,
+                faults: VecDeque::new(),
+                tokens: HashSet::new(),
+            }),
+            config,
+        }
+    }
+
+    // A test that panicked while holding a lock must not take every later test down with it.
+    pub(crate) fn org(&self) -> MutexGuard<'_, Org> {
+        self.org.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn control(&self) -> MutexGuard<'_, Control> {
+        self.control.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The emulator's router: every path goes through one dispatcher, as in a real org.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    if path == "/services/oauth2/token" {
+        return oauth::token(&shared, &method, &headers, &body);
+    }
+    if let Some(rest) = path.strip_prefix("/services/data") {
+        return data::data_api(&shared, &method, &uri, rest, &headers, &body).await;
+    }
+    json_response(404, &SfError::not_found().body, None)
+}
+
+/// A JSON response, with `Sforce-Limit-Info` when the call counted toward the daily limit.
+fn json_response(status: u16, body: &Value, limit_info: Option<&str>) -> Response {
+    let response = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body.to_string(),
+    )
+        .into_response();
+    match limit_info {
+        Some(info) => with_limit_info(response, info),
+        None => response,
+    }
+}
+
+fn with_limit_info(mut response: Response, info: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(info) {
+        response.headers_mut().insert("Sforce-Limit-Info", v);
+    }
+    response
+}
