@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 /// `api-usage=N/M`: requests used in the last 24 hours and the org's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiUsage {
+    /// Requests used in the last 24 hours.
     pub used: u64,
+    /// The org's 24-hour limit.
     pub limit: u64,
 }
 
@@ -35,6 +37,7 @@ impl ApiUsage {
         }
     }
 
+    /// Requests left before the limit.
     pub fn remaining(&self) -> u64 {
         self.limit.saturating_sub(self.used)
     }

@@ -12,8 +12,11 @@ pub const COLLECTION_CHUNK: usize = 200;
 /// One record's outcome in a Collections call, in request order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordResult {
+    /// The record's id; `None` when the write failed.
     pub id: Option<String>,
+    /// Whether this record was written.
     pub success: bool,
+    /// Why it was not.
     #[serde(default)]
     pub errors: Vec<ApiError>,
     /// Upserts only: whether the record was inserted.

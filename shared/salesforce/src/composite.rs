@@ -127,10 +127,12 @@ impl Subrequests {
         self.push("GET", format!("query?q={q}"), reference_id, None)
     }
 
+    /// How many subrequests there are.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -156,11 +158,14 @@ impl Subrequests {
 /// A Composite request (`POST /composite`): up to 25 subrequests in one API call.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompositeRequest {
+    /// Roll every subrequest back when one fails.
     pub all_or_none: bool,
+    /// The subrequests, in order.
     pub requests: Subrequests,
 }
 
 impl CompositeRequest {
+    /// An empty request; add subrequests through `requests`.
     pub fn new(all_or_none: bool) -> Self {
         Self {
             all_or_none,
@@ -172,11 +177,14 @@ impl CompositeRequest {
 /// One graph of a Composite Graph request: all nodes commit together or not at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Graph {
+    /// The caller's name for the graph, echoed in its response.
     pub graph_id: String,
+    /// The graph's subrequests, in order.
     pub nodes: Subrequests,
 }
 
 impl Graph {
+    /// An empty graph; add nodes through `nodes`.
     pub fn new(graph_id: impl Into<String>) -> Self {
         Self {
             graph_id: graph_id.into(),
@@ -189,15 +197,20 @@ impl Graph {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubResponse {
+    /// The subrequest's `referenceId`.
     pub reference_id: String,
+    /// Its HTTP status.
     pub http_status_code: u16,
+    /// Its body, as it would have come alone.
     #[serde(default)]
     pub body: Value,
+    /// Its headers, e.g. `Location`.
     #[serde(default)]
     pub http_headers: Value,
 }
 
 impl SubResponse {
+    /// Status below 300.
     pub fn is_success(&self) -> bool {
         self.http_status_code < 300
     }
@@ -219,6 +232,7 @@ impl SubResponse {
 /// The answers of a Composite request, in request order.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CompositeResponse {
+    /// One answer per subrequest.
     #[serde(rename = "compositeResponse")]
     pub responses: Vec<SubResponse>,
 }
@@ -235,8 +249,11 @@ impl CompositeResponse {
 /// One graph's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphResponse {
+    /// The graph's `graphId`.
     pub graph_id: String,
+    /// Whether every node was committed (otherwise none was).
     pub is_successful: bool,
+    /// The nodes' answers.
     pub responses: CompositeResponse,
 }
 

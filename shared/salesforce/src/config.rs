@@ -3,18 +3,24 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::error::SalesforceError;
+
 /// How the integration authenticates against `/services/oauth2/token`.
 #[derive(Clone)]
 pub enum Auth {
     /// OAuth 2.0 client credentials flow (the connected app runs as its configured user).
     ClientCredentials {
+        /// The connected app's consumer key.
         client_id: String,
+        /// The connected app's consumer secret.
         client_secret: String,
     },
     /// OAuth 2.0 JWT bearer flow: an RS256 assertion signed with the connected app's
     /// certificate key.
     JwtBearer {
+        /// The connected app's consumer key (`iss`).
         client_id: String,
+        /// The integration user (`sub`).
         username: String,
         /// PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM.
         private_key_pem: String,
@@ -51,7 +57,9 @@ impl fmt::Debug for Auth {
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = never retry).
     pub max_attempts: u32,
+    /// The ceiling of the first backoff; it doubles with each retry.
     pub base_delay: Duration,
+    /// The highest ceiling.
     pub max_delay: Duration,
 }
 
@@ -87,12 +95,15 @@ pub const DEFAULT_API_VERSION: &str = "v62.0";
 pub struct SalesforceConfig {
     /// `https://login.salesforce.com`, a My Domain URL, or the emulator's base URL.
     pub login_url: String,
+    /// How to get a token.
     pub auth: Auth,
     /// `vXX.X`.
     pub api_version: String,
     /// Whole-request timeout, applied to every call.
     pub request_timeout: Duration,
+    /// Timeout for opening the connection.
     pub connect_timeout: Duration,
+    /// How retryable failures are retried.
     pub retry: RetryPolicy,
     /// Share of the daily API limit (0.0..=1.0) past which deferrable work is refused.
     pub budget_share: f64,
@@ -148,5 +159,73 @@ impl SalesforceConfig {
                 .ok_or_else(|| format!("SF_BUDGET_SHARE must be between 0 and 1, got {v}"))?;
         }
         Ok(config)
+    }
+
+    /// What [`crate::SalesforceClient::new`] refuses before any request is sent.
+    pub(crate) fn validate(&self) -> Result<(), SalesforceError> {
+        if !(0.0..=1.0).contains(&self.budget_share) {
+            return Err(SalesforceError::Config(format!(
+                "budget_share must be between 0 and 1, got {}",
+                self.budget_share
+            )));
+        }
+        require_https_unless_loopback(&self.login_url)?;
+        check_api_version(&self.api_version)?;
+        if self.retry.max_attempts == 0 {
+            return Err(SalesforceError::Config(
+                "retry.max_attempts must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Tokens travel only over TLS, except to a local emulator on loopback.
+pub(crate) fn require_https_unless_loopback(raw: &str) -> Result<(), SalesforceError> {
+    let url = url::Url::parse(raw)
+        .map_err(|e| SalesforceError::Config(format!("not a URL: {raw}: {e}")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "https" || (url.scheme() == "http" && loopback) {
+        Ok(())
+    } else {
+        Err(SalesforceError::Config(format!(
+            "{raw} must use https (plain http is allowed on loopback only)"
+        )))
+    }
+}
+
+/// `vNN.N`, and at least v46.0: from there an upsert that updates answers 200 with the id
+/// (before, 204 and no body, which this client does not read).
+fn check_api_version(version: &str) -> Result<(), SalesforceError> {
+    let major = version
+        .strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .filter(|(_, minor)| minor.chars().all(|c| c.is_ascii_digit()) && !minor.is_empty())
+        .and_then(|(major, _)| major.parse::<u32>().ok());
+    match major {
+        Some(m) if m >= 46 => Ok(()),
+        _ => Err(SalesforceError::Config(format!(
+            "api_version must look like v62.0 and be v46.0 or later, got {version:?}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_go_over_https_or_to_loopback_only() {
+        use super::require_https_unless_loopback as check;
+        assert!(check("https://acme.my.salesforce.com").is_ok());
+        assert!(check("http://127.0.0.1:4000").is_ok());
+        assert!(check("http://localhost:4000").is_ok());
+        assert!(check("http://[::1]:4000").is_ok());
+        assert!(check("http://acme.my.salesforce.com").is_err());
+        assert!(check("http://10.0.0.5:4000").is_err());
+        assert!(check("not a url").is_err());
     }
 }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! storesync's Salesforce adapter: a REST client on reqwest (rustls) that owns OAuth,
 //! retries with backoff, timeouts, API-budget tracking and call counting.
 //!

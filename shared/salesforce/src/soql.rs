@@ -36,11 +36,17 @@ pub fn escape_like(value: &str) -> String {
 /// A value in a condition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SoqlValue {
+    /// A string, quoted and escaped when rendered.
     Str(String),
+    /// A whole number.
     Int(i64),
+    /// A decimal number.
     Num(f64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A date literal, `YYYY-MM-DD`.
     Date(chrono::NaiveDate),
+    /// `null`.
     Null,
 }
 
@@ -102,24 +108,32 @@ impl From<chrono::NaiveDate> for SoqlValue {
 /// A WHERE condition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
+    /// `field = value`.
     Eq(&'static str, SoqlValue),
+    /// `field != value`.
     Ne(&'static str, SoqlValue),
+    /// `field IN (values)`.
     In(&'static str, Vec<SoqlValue>),
     /// `field LIKE 'prefix%'` with the prefix escaped (wildcards in it match literally).
     StartsWith(&'static str, String),
+    /// Every part holds; nested groups are parenthesised.
     And(Vec<Condition>),
+    /// Some part holds; nested groups are parenthesised.
     Or(Vec<Condition>),
 }
 
 impl Condition {
+    /// `field = value`.
     pub fn eq(field: &'static str, value: impl Into<SoqlValue>) -> Self {
         Self::Eq(field, value.into())
     }
 
+    /// `field != value`.
     pub fn ne(field: &'static str, value: impl Into<SoqlValue>) -> Self {
         Self::Ne(field, value.into())
     }
 
+    /// `field IN (values)`.
     pub fn is_in<V: Into<SoqlValue>>(
         field: &'static str,
         values: impl IntoIterator<Item = V>,
@@ -127,10 +141,12 @@ impl Condition {
         Self::In(field, values.into_iter().map(Into::into).collect())
     }
 
+    /// `field LIKE 'prefix%'`, wildcards in `prefix` escaped.
     pub fn starts_with(field: &'static str, prefix: &str) -> Self {
         Self::StartsWith(field, prefix.to_string())
     }
 
+    /// `self AND other`, extending an AND already there rather than nesting it.
     pub fn and(self, other: Condition) -> Self {
         match self {
             Self::And(mut parts) => {
@@ -141,6 +157,7 @@ impl Condition {
         }
     }
 
+    /// `self OR other`, extending an OR already there rather than nesting it.
     pub fn or(self, other: Condition) -> Self {
         match self {
             Self::Or(mut parts) => {
@@ -210,6 +227,7 @@ pub struct Soql {
 }
 
 impl Soql {
+    /// `SELECT fields`; name the object with [`Self::from`].
     pub fn select(fields: &[&'static str]) -> Self {
         Self {
             fields: fields.to_vec(),
@@ -220,6 +238,7 @@ impl Soql {
         }
     }
 
+    /// `FROM object`.
     pub fn from(mut self, object: &'static str) -> Self {
         self.object = object;
         self
@@ -234,10 +253,12 @@ impl Soql {
         self
     }
 
+    /// ANDs `field = value` onto the WHERE clause.
     pub fn where_eq(self, field: &'static str, value: impl Into<SoqlValue>) -> Self {
         self.filter(Condition::eq(field, value))
     }
 
+    /// ANDs `field IN (values)` onto the WHERE clause.
     pub fn where_in<V: Into<SoqlValue>>(
         self,
         field: &'static str,
@@ -246,11 +267,13 @@ impl Soql {
         self.filter(Condition::is_in(field, values))
     }
 
+    /// Adds an ORDER BY key after those already there.
     pub fn order_by(mut self, field: &'static str, ascending: bool) -> Self {
         self.order_by.push((field, ascending));
         self
     }
 
+    /// `LIMIT n`.
     pub fn limit(mut self, n: u32) -> Self {
         self.limit = Some(n);
         self
