@@ -124,13 +124,18 @@ impl SalesforceConfig {
         }
     }
 
+    /// [`Self::from_lookup`] over the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
     /// Reads `SF_LOGIN_URL`, `SF_CLIENT_ID`, and either `SF_CLIENT_SECRET` (client credentials)
     /// or `SF_USERNAME` + `SF_PRIVATE_KEY_PEM` (+ optional `SF_JWT_AUDIENCE`) for the JWT
-    /// bearer flow; optional `SF_API_VERSION` and `SF_BUDGET_SHARE`. The error names the
-    /// missing or invalid variable.
-    pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let require = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
+    /// bearer flow; optional `SF_API_VERSION` and `SF_BUDGET_SHARE`. A blank value counts as
+    /// unset. The error names the missing or invalid variable.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let require = |name: &'static str| var(name).ok_or(ConfigError::Missing(name));
         let login_url = require("SF_LOGIN_URL")?;
         let client_id = require("SF_CLIENT_ID")?;
         let auth = match var("SF_CLIENT_SECRET") {
@@ -140,8 +145,7 @@ impl SalesforceConfig {
             },
             None => Auth::JwtBearer {
                 client_id,
-                username: require("SF_USERNAME")
-                    .map_err(|e| format!("{e} (and SF_CLIENT_SECRET is not set either)"))?,
+                username: require("SF_USERNAME")?,
                 private_key_pem: require("SF_PRIVATE_KEY_PEM")?,
                 audience: var("SF_JWT_AUDIENCE")
                     .unwrap_or_else(|| "https://login.salesforce.com".to_string()),
@@ -156,7 +160,10 @@ impl SalesforceConfig {
                 .parse()
                 .ok()
                 .filter(|s: &f64| (0.0..=1.0).contains(s))
-                .ok_or_else(|| format!("SF_BUDGET_SHARE must be between 0 and 1, got {v}"))?;
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "SF_BUDGET_SHARE",
+                    message: format!("must be between 0 and 1, got {v:?}"),
+                })?;
         }
         Ok(config)
     }
@@ -178,6 +185,24 @@ impl SalesforceConfig {
         }
         Ok(())
     }
+}
+
+/// Why [`SalesforceConfig::from_lookup`] could not build a configuration. Named, so the
+/// cold-start log says which variable to fix.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A required variable is unset or blank. Without `SF_CLIENT_SECRET`, the JWT bearer
+    /// flow's `SF_USERNAME` and `SF_PRIVATE_KEY_PEM` are required.
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    /// A variable is set to something unusable.
+    #[error("environment variable {name} is invalid: {message}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with its value (never the value of a secret).
+        message: String,
+    },
 }
 
 /// Tokens travel only over TLS, except to a local emulator on loopback.
@@ -217,6 +242,17 @@ fn check_api_version(version: &str) -> Result<(), SalesforceError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A lookup over these variables only.
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
     #[test]
     fn tokens_go_over_https_or_to_loopback_only() {
         use super::require_https_unless_loopback as check;
@@ -227,5 +263,82 @@ mod tests {
         assert!(check("http://acme.my.salesforce.com").is_err());
         assert!(check("http://10.0.0.5:4000").is_err());
         assert!(check("not a url").is_err());
+    }
+
+    #[test]
+    fn a_client_secret_selects_client_credentials_and_the_rest_keeps_its_defaults() {
+        let config = SalesforceConfig::from_lookup(env(&[
+            ("SF_LOGIN_URL", "https://acme.my.salesforce.com/"),
+            ("SF_CLIENT_ID", "id"),
+            ("SF_CLIENT_SECRET", "secret"),
+            ("SF_USERNAME", "ignored@example.com"),
+        ]))
+        .unwrap();
+
+        assert_eq!(config.login_url, "https://acme.my.salesforce.com");
+        assert!(matches!(
+            config.auth,
+            Auth::ClientCredentials { ref client_id, ref client_secret }
+                if client_id == "id" && client_secret == "secret"
+        ));
+        assert_eq!(config.api_version, DEFAULT_API_VERSION);
+        assert!((config.budget_share - 0.8).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn without_a_client_secret_the_jwt_flow_needs_a_username_and_key() {
+        let base = [
+            ("SF_LOGIN_URL", "https://login.salesforce.com"),
+            ("SF_CLIENT_ID", "id"),
+            ("SF_CLIENT_SECRET", "  "),
+        ];
+        let missing = SalesforceConfig::from_lookup(env(&base)).unwrap_err();
+        assert_eq!(missing, ConfigError::Missing("SF_USERNAME"));
+
+        let with_key = [
+            &base[..],
+            &[
+                ("SF_USERNAME", "sync@example.com"),
+                ("SF_PRIVATE_KEY_PEM", "pem"),
+                ("SF_API_VERSION", "v60.0"),
+                ("SF_BUDGET_SHARE", "0.5"),
+            ],
+        ]
+        .concat();
+        let config = SalesforceConfig::from_lookup(env(&with_key)).unwrap();
+        assert!(matches!(
+            config.auth,
+            Auth::JwtBearer { ref username, ref audience, .. }
+                if username == "sync@example.com" && audience == "https://login.salesforce.com"
+        ));
+        assert_eq!(config.api_version, "v60.0");
+        assert!((config.budget_share - 0.5).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn a_missing_or_invalid_variable_is_named() {
+        let err = SalesforceConfig::from_lookup(env(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable SF_LOGIN_URL is required"
+        );
+
+        let err = SalesforceConfig::from_lookup(env(&[
+            ("SF_LOGIN_URL", "https://login.salesforce.com"),
+            ("SF_CLIENT_ID", "id"),
+            ("SF_CLIENT_SECRET", "secret"),
+            ("SF_BUDGET_SHARE", "1.5"),
+        ]))
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "SF_BUDGET_SHARE",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

@@ -22,5 +22,5 @@ pub use budget::{ApiUsage, Priority};
 pub use client::{QueryPage, SalesforceClient, UpsertResult};
 pub use collections::{CollectionOptions, RecordResult, sobject};
 pub use composite::{CompositeRequest, CompositeResponse, Graph, GraphResponse, Reference};
-pub use config::{Auth, DEFAULT_API_VERSION, RetryPolicy, SalesforceConfig};
+pub use config::{Auth, ConfigError, DEFAULT_API_VERSION, RetryPolicy, SalesforceConfig};
 pub use error::{ApiError, SalesforceError};
