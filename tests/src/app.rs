@@ -6,6 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::time::Duration;
 
+use storesync_core::ids::LocationId;
 use storesync_devstack::LocalStack;
 use storesync_embedded::LocalQueue;
 
@@ -228,9 +229,9 @@ impl TestApp {
             .await
             .expect("read")
             .expect("product")
-            .available("main");
+            .available(&LocationId::default());
         store
-            .adjust_stock(&sku, "main", units - on_hand)
+            .adjust_stock(&sku, &LocationId::default(), units - on_hand)
             .await
             .expect("stock set");
     }

@@ -5,16 +5,15 @@
 use std::sync::Arc;
 
 use axum::Router;
+use checkout::config::StorefrontSettings;
+use checkout::wiring::{lambda_app, storefront};
 use chrono::Utc;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use storesync_core::cart::{Cart, CartOwner};
-use storesync_core::catalog::DEFAULT_LOCATION;
 use storesync_core::ids::{CartId, CustomerId};
 use storesync_core::money::Currency;
 use storesync_core::ports::{CartStore, SystemClock};
-use storesync_core::pricing::PricingPolicy;
-use storesync_core::storefront::Storefront;
 use storesync_embedded::EmbeddedStore;
 use tower::ServiceExt;
 
@@ -47,14 +46,11 @@ async fn every_sample_event_is_served_by_the_lambda_router() {
     storesync_devstack::seed_demo_catalog(store.as_ref())
         .await
         .unwrap();
-    let storefront = Storefront::new(
+    let app = lambda_app(storefront(
         store.clone(),
+        None,
         Arc::new(SystemClock),
-        PricingPolicy::default(),
-        DEFAULT_LOCATION,
-    );
-    let app = checkout::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
-        storesync_web::identity::identity_from_authorizer,
+        StorefrontSettings::default(),
     ));
     // The cart the cart events name, owned by the events' JWT subject.
     let cart = Cart::new(
@@ -134,14 +130,11 @@ async fn every_sample_event_is_served_by_the_lambda_router() {
 #[tokio::test]
 async fn without_authorizer_claims_a_customer_route_is_unauthorized() {
     let store = Arc::new(EmbeddedStore::new());
-    let storefront = Storefront::new(
+    let app = lambda_app(storefront(
         store,
+        None,
         Arc::new(SystemClock),
-        PricingPolicy::default(),
-        DEFAULT_LOCATION,
-    );
-    let app = checkout::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
-        storesync_web::identity::identity_from_authorizer,
+        StorefrontSettings::default(),
     ));
     let mut event: Value =
         serde_json::from_str(include_str!("../../events/checkout-create-cart.json")).unwrap();
@@ -218,13 +211,12 @@ async fn the_scheduled_outbox_sweep_sends_what_an_outage_left_behind() {
         store.clone(),
         queue.clone(),
     ));
-    let storefront = Storefront::new(
+    let storefront = storefront(
         store.clone(),
+        Some(queue.clone()),
         Arc::new(SystemClock),
-        PricingPolicy::default(),
-        DEFAULT_LOCATION,
-    )
-    .with_relay(relay.clone());
+        StorefrontSettings::default(),
+    );
     let customer =
         storesync_core::storefront::Caller::Customer(CustomerId::parse("sweep-1").unwrap());
     let cart = storefront

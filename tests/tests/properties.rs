@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use storesync_core::AppError;
 use storesync_core::cart::Cart;
 use storesync_core::customer::{Address, CountryCode};
-use storesync_core::ids::{CartId, CustomerId, OrderId, Quantity, Sku};
+use storesync_core::ids::{CartId, CustomerId, LocationId, OrderId, Quantity, Sku};
 use storesync_core::money::Money;
 use storesync_core::order::{Order, OrderStatus};
 use storesync_core::ports::{CatalogStore, SystemClock};
@@ -123,15 +123,21 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         .await
         .unwrap();
     let skus: Vec<Sku> = SKUS.iter().map(|s| Sku::parse(s).unwrap()).collect();
+    let main = LocationId::default();
     // Little stock, so that checkouts run out.
     let mut expected_units: BTreeMap<Sku, i64> = BTreeMap::new();
     for sku in &skus {
-        let on_hand = store.product(sku).await.unwrap().unwrap().available("main");
-        store.adjust_stock(sku, "main", 8 - on_hand).await.unwrap();
+        let on_hand = store.product(sku).await.unwrap().unwrap().available(&main);
+        store.adjust_stock(sku, &main, 8 - on_hand).await.unwrap();
         expected_units.insert(sku.clone(), 8);
     }
     let policy = PricingPolicy::default();
-    let front = Storefront::new(store.clone(), Arc::new(SystemClock), policy.clone(), "main");
+    let front = Storefront::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        policy.clone(),
+        main.clone(),
+    );
     let mut carts: Vec<(Caller, CartId)> = Vec::new();
     let mut orders: Vec<(Caller, OrderId)> = Vec::new();
 
@@ -190,7 +196,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
             }
             Op::Restock { sku, units } => {
-                store.adjust_stock(&skus[sku], "main", units).await.unwrap();
+                store.adjust_stock(&skus[sku], &main, units).await.unwrap();
                 *expected_units.get_mut(&skus[sku]).unwrap() += units;
             }
         }
@@ -207,7 +213,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
         }
         for sku in &skus {
-            let on_shelf = store.product(sku).await.unwrap().unwrap().available("main");
+            let on_shelf = store.product(sku).await.unwrap().unwrap().available(&main);
             prop_assert!(on_shelf >= 0, "{sku} went negative: {on_shelf}");
             prop_assert_eq!(
                 on_shelf + held.get(sku).copied().unwrap_or(0),

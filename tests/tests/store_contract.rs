@@ -8,14 +8,14 @@ use storesync_core::cart::{Cart, CartOwner, CartStatus};
 use storesync_core::catalog::ProductDetails;
 use storesync_core::customer::{Address, CountryCode, Customer, Origin};
 use storesync_core::events::{OrderEventType, OutboxEvent};
-use storesync_core::ids::{CartId, CustomerId, Email, OrderId, Quantity, Sku};
+use storesync_core::ids::{
+    CartId, CustomerId, CustomerKey, Email, LocationId, OrderId, Quantity, Sku,
+};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::{CheckoutDetails, CheckoutRequestRecord, Order};
 use storesync_core::ports::{OrderChange, PlaceOrder, PlaceOrderError, Store, StoreError};
 use storesync_core::pricing::PricingPolicy;
 use storesync_tests::{Backend, against_both_stores};
-
-const LOC: &str = "main";
 
 fn sku(s: &str) -> Sku {
     Sku::parse(s).unwrap()
@@ -32,7 +32,10 @@ async fn add_product(store: &dyn Store, code: &str, usd: i64, units: i64) {
         })
         .await
         .unwrap();
-    store.adjust_stock(&sku(code), LOC, units).await.unwrap();
+    store
+        .adjust_stock(&sku(code), &LocationId::default(), units)
+        .await
+        .unwrap();
 }
 
 fn customer(id: &str, email: &str) -> Customer {
@@ -86,7 +89,7 @@ fn place(cart: &Cart, key: &str) -> PlaceOrder {
             country: CountryCode::parse("US").unwrap(),
         },
         guest_email: None,
-        location: LOC.into(),
+        location: LocationId::default(),
         request: CheckoutRequestRecord {
             idempotency_key: key.into(),
             fingerprint: "fp".into(),
@@ -107,7 +110,7 @@ async fn stock(store: &dyn Store, code: &str) -> i64 {
         .await
         .unwrap()
         .unwrap()
-        .available(LOC)
+        .available(&LocationId::default())
 }
 
 // --- catalog ---
@@ -131,7 +134,11 @@ async fn products_are_listed_by_sku_and_upserts_keep_stock(b: Backend) {
     );
     let a = &listed[0];
     assert_eq!(
-        (a.name.as_str(), a.active, a.available(LOC)),
+        (
+            a.name.as_str(),
+            a.active,
+            a.available(&LocationId::default())
+        ),
         ("Renamed", false, 7)
     );
     assert_eq!(a.price(Currency::EUR), Some(Money::new(140, Currency::EUR)));
@@ -145,14 +152,21 @@ async fn stock_never_goes_below_zero(b: Backend) {
     let store = b.store();
     add_product(store.as_ref(), "A-1", 100, 3).await;
     assert!(matches!(
-        store.adjust_stock(&sku("A-1"), LOC, -4).await,
+        store
+            .adjust_stock(&sku("A-1"), &LocationId::default(), -4)
+            .await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(stock(store.as_ref(), "A-1").await, 3);
-    store.adjust_stock(&sku("A-1"), LOC, -3).await.unwrap();
+    store
+        .adjust_stock(&sku("A-1"), &LocationId::default(), -3)
+        .await
+        .unwrap();
     assert_eq!(stock(store.as_ref(), "A-1").await, 0);
     assert!(matches!(
-        store.adjust_stock(&sku("GHOST"), LOC, 1).await,
+        store
+            .adjust_stock(&sku("GHOST"), &LocationId::default(), 1)
+            .await,
         Err(StoreError::Conflict)
     ));
 }
@@ -342,10 +356,20 @@ async fn a_customers_orders_come_newest_first(b: Backend) {
     let other = open_cart(store.as_ref(), "c2", &[("A-1", 1, 100)]).await;
     store.place_order(&place(&other, "x")).await.unwrap();
 
-    let orders = store.orders_for_customer("c1", 10).await.unwrap();
+    let orders = store
+        .orders_for_customer(&CustomerKey::parse("c1").unwrap(), 10)
+        .await
+        .unwrap();
     ids.reverse();
     assert_eq!(orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), ids);
-    assert_eq!(store.orders_for_customer("c1", 2).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .orders_for_customer(&CustomerKey::parse("c1").unwrap(), 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {

@@ -1,30 +1,38 @@
 //! The checkout function's settings, read once at cold start.
 
-use storesync_core::catalog::DEFAULT_LOCATION;
+use storesync_core::ids::LocationId;
 use storesync_core::pricing::{
     DEFAULT_BULK_THRESHOLD, DEFAULT_DISCOUNT_CODES, DEFAULT_SHIPPING, DEFAULT_TAX_RATES,
     PolicyError, PricingPolicy,
 };
+use storesync_runtime::config::{from_env, optional, required};
 
-pub use storesync_web::config::ConfigError;
+pub use storesync_runtime::ConfigError;
+
+/// How the storefront sells: prices, taxes, shipping, codes, and where stock ships from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StorefrontSettings {
+    pub policy: PricingPolicy,
+    pub location: LocationId,
+}
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table: String,
-    pub location: String,
-    pub policy: PricingPolicy,
     /// The order-events queue; without it events wait in the outbox for the sweep.
     pub queue_url: Option<String>,
+    pub storefront: StorefrontSettings,
 }
 
 impl Config {
     /// Reads `STORESYNC_TABLE` (required) and the optional pricing settings.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(from_env)
     }
 
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let table = get("STORESYNC_TABLE").ok_or(ConfigError::Missing("STORESYNC_TABLE"))?;
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| optional(&lookup, name);
+        let table = required(&lookup, "STORESYNC_TABLE")?;
         let bulk = match get("STORESYNC_BULK_THRESHOLD") {
             None => DEFAULT_BULK_THRESHOLD,
             Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
@@ -49,11 +57,17 @@ impl Config {
                 message,
             },
         )?;
+        let location = match get("STORESYNC_LOCATION") {
+            None => LocationId::default(),
+            Some(raw) => LocationId::parse(&raw).map_err(|e| ConfigError::Invalid {
+                name: "STORESYNC_LOCATION",
+                message: e.message,
+            })?,
+        };
         Ok(Config {
             table,
-            location: get("STORESYNC_LOCATION").unwrap_or_else(|| DEFAULT_LOCATION.into()),
-            queue_url: get("STORESYNC_QUEUE_URL").filter(|url| !url.is_empty()),
-            policy,
+            queue_url: get("STORESYNC_QUEUE_URL"),
+            storefront: StorefrontSettings { policy, location },
         })
     }
 }
@@ -74,8 +88,8 @@ mod tests {
     #[test]
     fn defaults_fill_in_the_pricing_settings() {
         let c = Config::from_lookup(|n| (n == "STORESYNC_TABLE").then(|| "t".to_owned())).unwrap();
-        assert_eq!(c.policy, PricingPolicy::default());
-        assert_eq!(c.location, "main");
+        assert_eq!(c.storefront, StorefrontSettings::default());
+        assert_eq!(c.storefront.location.as_str(), "main");
     }
 
     #[test]
@@ -87,5 +101,12 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("STORESYNC_TAX_RATES"), "{err}");
+        let err = Config::from_lookup(|n| match n {
+            "STORESYNC_TABLE" => Some("t".into()),
+            "STORESYNC_LOCATION" => Some("Main Warehouse".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("STORESYNC_LOCATION"), "{err}");
     }
 }

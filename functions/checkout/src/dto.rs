@@ -10,7 +10,7 @@ use storesync_core::catalog::Product;
 use storesync_core::customer::{
     Address, CountryCode, MAX_ADDRESSES, Origin, ProfileChange, Registration,
 };
-use storesync_core::ids::{Email, InvalidValue, Quantity, Sku};
+use storesync_core::ids::{Email, InvalidValue, LocationId, Quantity, Sku};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::{
     Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest,
@@ -357,7 +357,7 @@ pub struct ProductView {
 }
 
 impl ProductView {
-    pub fn new(p: Product, location: &str) -> Self {
+    pub fn new(p: Product, location: &LocationId) -> Self {
         ProductView {
             available: p.available(location).max(0),
             prices: p

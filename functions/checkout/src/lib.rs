@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod dto;
+pub mod wiring;
 
 use std::sync::Arc;
 

@@ -1,8 +1,10 @@
 //! The webhook function's settings, read once at cold start.
 
+use storesync_runtime::config::{from_env, optional, required};
+
 use crate::stripe::DEFAULT_TOLERANCE_SECS;
 
-pub use storesync_web::config::ConfigError;
+pub use storesync_runtime::ConfigError;
 
 /// Where the Stripe endpoint secrets come from: an SSM SecureString parameter in AWS, the
 /// environment locally. Several comma-separated secrets are all accepted (rotation).
@@ -20,6 +22,47 @@ pub struct Config {
     pub tolerance_secs: i64,
 }
 
+/// Why the endpoint secrets could not be had at start.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("the secrets parameter could not be read")]
+    Parameter(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl SecretSource {
+    /// The secrets themselves: read from SSM (decrypted) when named by a parameter. None at
+    /// all is an error: every webhook would be refused, so the function had better not start.
+    pub async fn load(self, aws: &aws_config::SdkConfig) -> Result<Vec<String>, SecretsError> {
+        let (name, secrets) = match self {
+            SecretSource::Inline(secrets) => ("STRIPE_WEBHOOK_SECRETS", secrets),
+            SecretSource::Parameter(name) => {
+                let parameter = aws_sdk_ssm::Client::new(aws)
+                    .get_parameter()
+                    .name(&name)
+                    .with_decryption(true)
+                    .send()
+                    .await
+                    .map_err(|e| SecretsError::Parameter(e.into()))?;
+                let value = parameter.parameter().and_then(|p| p.value());
+                (
+                    "STRIPE_WEBHOOK_SECRETS_PARAMETER",
+                    split_secrets(value.unwrap_or_default()),
+                )
+            }
+        };
+        if secrets.is_empty() {
+            return Err(ConfigError::Invalid {
+                name,
+                message: "holds no secret".into(),
+            }
+            .into());
+        }
+        Ok(secrets)
+    }
+}
+
 pub fn split_secrets(raw: &str) -> Vec<String> {
     raw.split(',')
         .map(str::trim)
@@ -30,11 +73,12 @@ pub fn split_secrets(raw: &str) -> Vec<String> {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        Self::from_lookup(from_env)
     }
 
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let table = get("STORESYNC_TABLE").ok_or(ConfigError::Missing("STORESYNC_TABLE"))?;
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| optional(&lookup, name);
+        let table = required(&lookup, "STORESYNC_TABLE")?;
         let secrets = match (
             get("STRIPE_WEBHOOK_SECRETS_PARAMETER"),
             get("STRIPE_WEBHOOK_SECRETS"),
@@ -122,5 +166,20 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.to_string().contains("STRIPE_WEBHOOK_TOLERANCE_SECS"));
+    }
+
+    #[tokio::test]
+    async fn inline_secrets_load_without_aws_and_none_at_all_is_refused() {
+        let aws = aws_config::SdkConfig::builder().build();
+        let secrets = SecretSource::Inline(vec!["whsec_a".into()])
+            .load(&aws)
+            .await
+            .unwrap();
+        assert_eq!(secrets, ["whsec_a"]);
+        let err = SecretSource::Inline(Vec::new())
+            .load(&aws)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("STRIPE_WEBHOOK_SECRETS"), "{err}");
     }
 }

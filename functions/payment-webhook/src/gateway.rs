@@ -3,6 +3,7 @@
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
+use storesync_core::ids::GatewayName;
 use storesync_core::payments::PaymentEvent;
 use thiserror::Error;
 
@@ -33,7 +34,7 @@ pub enum WebhookError {
 
 pub trait PaymentGateway: Send + Sync {
     /// The route segment and the name kept on payment records, e.g. `stripe`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> GatewayName;
 
     /// Verifies the raw request before anything in it is trusted, then reads the event.
     fn verify(

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod gateway;
 pub mod stripe;
+pub mod wiring;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::json;
+use storesync_core::ids::GatewayName;
 use storesync_core::payments::PaymentProcessor;
 use storesync_core::ports::Clock;
 use storesync_web::json::RawBody;
@@ -25,7 +27,7 @@ use crate::gateway::{GatewayReport, PaymentGateway, WebhookError};
 
 /// What the webhook needs: the gateways it accepts, the processor and a clock.
 pub struct Webhook {
-    gateways: HashMap<&'static str, Arc<dyn PaymentGateway>>,
+    gateways: HashMap<GatewayName, Arc<dyn PaymentGateway>>,
     processor: PaymentProcessor,
     clock: Arc<dyn Clock>,
 }
@@ -75,13 +77,16 @@ async fn receive(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let Some(gateway) = webhook.gateways.get(gateway.as_str()) else {
+    let Some(gateway) = GatewayName::parse(&gateway)
+        .ok()
+        .and_then(|name| webhook.gateways.get(&name))
+    else {
         return Err(ApiError::RouteNotFound);
     };
     let report = match gateway.verify(&headers, &body, webhook.clock.now()) {
         Ok(report) => report,
         Err(e) => {
-            tracing::warn!(gateway = gateway.name(), error = %e, "webhook refused");
+            tracing::warn!(gateway = %gateway.name(), error = %e, "webhook refused");
             return Ok(problem(&e));
         }
     };

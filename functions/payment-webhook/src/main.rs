@@ -1,55 +1,35 @@
 use std::sync::Arc;
 
-use payment_webhook::config::{Config, ConfigError, SecretSource, split_secrets};
-use payment_webhook::stripe::StripeGateway;
-use payment_webhook::{Webhook, router};
-use storesync_core::outbox::OutboxRelay;
-use storesync_core::payments::PaymentProcessor;
+use payment_webhook::config::Config;
+use payment_webhook::{router, wiring};
 use storesync_core::ports::SystemClock;
+use storesync_core::queue::EventQueue;
 use storesync_dynamodb::DynamoStore;
 use storesync_sqs::SqsQueue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    storesync_web::logging::init();
+    storesync_runtime::logging::init();
     let config = Config::from_env()?;
     let aws = aws_config::load_from_env().await;
-    let secrets = match config.secrets {
-        SecretSource::Inline(secrets) => secrets,
-        SecretSource::Parameter(name) => {
-            let parameter = aws_sdk_ssm::Client::new(&aws)
-                .get_parameter()
-                .name(&name)
-                .with_decryption(true)
-                .send()
-                .await?;
-            split_secrets(
-                parameter
-                    .parameter()
-                    .and_then(|p| p.value())
-                    .unwrap_or_default(),
-            )
-        }
-    };
-    if secrets.is_empty() {
-        // Every webhook would be refused: better not to start.
-        return Err(ConfigError::Invalid {
-            name: "STRIPE_WEBHOOK_SECRETS_PARAMETER",
-            message: "the parameter holds no secret".into(),
-        }
-        .into());
-    }
+    let secrets = config.secrets.load(&aws).await?;
     let store = Arc::new(DynamoStore::new(
         storesync_dynamodb::client(&aws, None),
         config.table,
     ));
-    let relay = config.queue_url.map(|url| {
-        let queue = SqsQueue::new(storesync_sqs::client(&aws), url, Default::default());
-        Arc::new(OutboxRelay::new(store.clone(), Arc::new(queue)))
+    let queue = config.queue_url.map(|url| {
+        Arc::new(SqsQueue::new(
+            storesync_sqs::client(&aws),
+            url,
+            Default::default(),
+        )) as Arc<dyn EventQueue>
     });
-    let clock = Arc::new(SystemClock);
-    let processor = PaymentProcessor::new(store, clock.clone(), relay);
-    let stripe = Arc::new(StripeGateway::new(secrets, config.tolerance_secs));
-    let webhook = Webhook::new(vec![stripe], processor, clock);
+    let webhook = wiring::webhook(
+        store,
+        queue,
+        Arc::new(SystemClock),
+        secrets,
+        config.tolerance_secs,
+    );
     lambda_http::run(router(Arc::new(webhook))).await
 }

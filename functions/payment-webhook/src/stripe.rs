@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
+use storesync_core::ids::{GatewayName, PaymentRef};
 use storesync_core::money::{Currency, Money};
 use storesync_core::payments::{CardSummary, PaymentEvent, PaymentEventKind};
 use subtle::ConstantTimeEq;
@@ -205,8 +206,8 @@ fn object<T: serde::de::DeserializeOwned>(
 }
 
 impl PaymentGateway for StripeGateway {
-    fn name(&self) -> &'static str {
-        "stripe"
+    fn name(&self) -> GatewayName {
+        GatewayName::parse("stripe").expect("a valid gateway name")
     }
 
     fn verify(
@@ -226,16 +227,18 @@ impl PaymentGateway for StripeGateway {
             .map_err(|e| WebhookError::MalformedEvent(e.to_string()))?;
         let occurred_at = Utc.timestamp_opt(event.created, 0).single().unwrap_or(now);
         let report = |kind, order_id: Option<String>, payment_ref: String, amount, card| {
-            GatewayReport::Payment(PaymentEvent {
+            let payment_ref = PaymentRef::parse(&payment_ref)
+                .map_err(|e| WebhookError::MalformedEvent(e.to_string()))?;
+            Ok(GatewayReport::Payment(PaymentEvent {
                 event_id: event.id.clone(),
-                gateway: "stripe".into(),
+                gateway: self.name(),
                 kind,
                 order_id,
                 payment_ref,
                 amount,
                 card,
                 occurred_at,
-            })
+            }))
         };
         match event.event_type.as_str() {
             kind @ ("payment_intent.amount_capturable_updated"
@@ -261,13 +264,13 @@ impl PaymentGateway for StripeGateway {
                     _ => (PaymentEventKind::Canceled, intent.amount),
                 };
                 let amount = money(minor, &intent.currency)?;
-                Ok(report(
+                report(
                     kind,
                     intent.metadata.get("order_id").cloned(),
                     intent.id,
                     amount,
                     None,
-                ))
+                )
             }
             "charge.refunded" => {
                 let charge: Charge = object(event.data.object, "charge")?;
@@ -281,24 +284,24 @@ impl PaymentGateway for StripeGateway {
                             brand: c.brand,
                             last4: c.last4,
                         });
-                Ok(report(
+                report(
                     PaymentEventKind::Refunded { refunded },
                     charge.metadata.get("order_id").cloned(),
                     charge.payment_intent.unwrap_or(charge.id),
                     amount,
                     card,
-                ))
+                )
             }
             "charge.dispute.created" => {
                 let dispute: Dispute = object(event.data.object, "dispute")?;
                 let amount = money(dispute.amount, &dispute.currency)?;
-                Ok(report(
+                report(
                     PaymentEventKind::Disputed,
                     dispute.metadata.get("order_id").cloned(),
                     dispute.payment_intent.unwrap_or(dispute.id),
                     amount,
                     None,
-                ))
+                )
             }
             other => Ok(GatewayReport::Ignored {
                 event_id: event.id,
@@ -349,7 +352,7 @@ mod tests {
         };
         assert_eq!(e.kind, PaymentEventKind::Captured);
         assert_eq!(e.amount, Money::new(2900, Currency::USD));
-        assert_eq!(e.payment_ref, "pi_1");
+        assert_eq!(e.payment_ref.as_str(), "pi_1");
     }
 
     #[test]

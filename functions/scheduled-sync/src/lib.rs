@@ -2,6 +2,8 @@
 //!
 //! Today: `outbox-sweep`, which sends the order events a failure left in the outbox.
 
+pub mod config;
+
 use std::sync::Arc;
 
 use lambda_runtime::LambdaEvent;

@@ -4,11 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::Sku;
+use crate::ids::{LocationId, Sku};
 use crate::money::{Currency, Money};
-
-/// Where stock is held. One location today; the model keeps stock per location.
-pub const DEFAULT_LOCATION: &str = "main";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
@@ -19,7 +16,7 @@ pub struct Product {
     /// Unit price in minor units, per currency the product is sold in.
     pub prices: BTreeMap<Currency, i64>,
     /// Units on hand, per location.
-    pub stock: BTreeMap<String, i64>,
+    pub stock: BTreeMap<LocationId, i64>,
     pub version: u64,
 }
 
@@ -30,7 +27,7 @@ impl Product {
             .map(|minor| Money::new(*minor, currency))
     }
 
-    pub fn available(&self, location: &str) -> i64 {
+    pub fn available(&self, location: &LocationId) -> i64 {
         self.stock.get(location).copied().unwrap_or(0)
     }
 }

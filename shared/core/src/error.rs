@@ -1,12 +1,11 @@
-//! Errors of the domain rules and of the use cases.
+//! What the domain rules refuse. Use cases add their own failures in [`crate::app_error`].
 
 use thiserror::Error;
 
-use crate::cart::CartStatus;
+use crate::cart::status::CartStatus;
 use crate::ids::{InvalidValue, Sku};
 use crate::money::{Currency, MoneyError};
-use crate::order::{OrderEvent, OrderStatus, PaymentStatus};
-use crate::ports::StoreError;
+use crate::order::lifecycle::{OrderEvent, OrderStatus, PaymentStatus};
 
 /// A business rule said no.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -40,46 +39,4 @@ pub enum DomainError {
     ReturnExceedsOrder { sku: Sku, returnable: u32 },
     #[error("unknown discount code {code:?} for this cart")]
     UnknownDiscountCode { code: String },
-}
-
-/// Why a use case failed; the HTTP edge maps each to one status in one place.
-#[derive(Debug, Error)]
-pub enum AppError {
-    #[error(transparent)]
-    Domain(#[from] DomainError),
-    #[error("{what} not found")]
-    NotFound { what: &'static str },
-    #[error("unknown product {sku}")]
-    UnknownProduct { sku: String },
-    #[error("this customer is already registered")]
-    AlreadyRegistered,
-    #[error("the e-mail address is already registered")]
-    EmailTaken,
-    #[error("only {available} of {sku} in stock")]
-    OutOfStock { sku: Sku, available: i64 },
-    #[error("the price of {sku} changed; the cart now shows the current price")]
-    PriceChanged { sku: Sku },
-    #[error("this Idempotency-Key was already used with a different request")]
-    IdempotencyKeyReused,
-    #[error("the record changed concurrently; retry the request")]
-    Conflict,
-    #[error("the store failed")]
-    Store(#[source] StoreError),
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict => AppError::Conflict,
-            StoreError::EmailTaken => AppError::EmailTaken,
-            StoreError::AlreadyExists => AppError::AlreadyRegistered,
-            other => AppError::Store(other),
-        }
-    }
-}
-
-impl From<MoneyError> for AppError {
-    fn from(e: MoneyError) -> Self {
-        AppError::Domain(DomainError::Money(e))
-    }
 }

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{EventId, OrderId};
+use crate::ids::{CustomerKey, EventId, OrderId};
 use crate::order::Order;
-use crate::payments::Payment;
+use crate::payments::record::Payment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OrderEventType {
@@ -39,7 +39,7 @@ pub struct OutboxEvent {
     pub order_id: OrderId,
     pub order_version: u64,
     /// Messages of one customer are delivered in order under this key.
-    pub customer_key: String,
+    pub customer_key: CustomerKey,
     pub occurred_at: DateTime<Utc>,
     /// The order as it is after the change.
     pub order: Order,

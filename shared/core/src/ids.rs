@@ -22,10 +22,12 @@ impl InvalidValue {
     }
 }
 
+/// A string that is known to be well formed: built only by its type's `parse`, which
+/// deserialisation goes through too, so a stored or received value keeps the same rules.
 macro_rules! string_id {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -38,6 +40,21 @@ macro_rules! string_id {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(deserializer)?;
+                $name::parse(&raw).map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidValue;
+
+            fn from_str(raw: &str) -> Result<Self, InvalidValue> {
+                $name::parse(raw)
             }
         }
     };
@@ -67,6 +84,24 @@ string_id!(
     /// An e-mail address, kept as entered; compare with [`Email::normalized`].
     Email
 );
+string_id!(
+    /// Whose events these are: the customer id, or for a guest a hash of the lowercased
+    /// e-mail. One customer's events share it, so it is also the queue's FIFO group.
+    CustomerKey
+);
+string_id!(
+    /// A place stock is held and shipped from: 1 to 64 of `a-z 0-9 - _`.
+    LocationId
+);
+string_id!(
+    /// A payment gateway's name as it appears in webhook paths, e.g. `stripe`.
+    GatewayName
+);
+string_id!(
+    /// The gateway's id of one payment (a Stripe PaymentIntent id): 1 to 255 of
+    /// `A-Z a-z 0-9 - _ . :`.
+    PaymentRef
+);
 
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -74,18 +109,107 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// `raw` if it is 1 to `max` characters, each allowed by `allowed`.
+fn parse_charset(
+    raw: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+    field: &str,
+    message: &str,
+) -> Result<String, InvalidValue> {
+    if !raw.is_empty() && raw.len() <= max && raw.chars().all(allowed) {
+        Ok(raw.to_owned())
+    } else {
+        Err(InvalidValue::new(field, message))
+    }
+}
+
+/// The characters of an identity provider's subject, which is also a customer key.
+fn identity_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.:@|".contains(c)
+}
+
 impl CustomerId {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        let ok = !raw.is_empty()
-            && raw.len() <= 128
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.:@|".contains(c));
-        if ok {
-            Ok(CustomerId(raw.to_owned()))
-        } else {
-            Err(InvalidValue::new("sub", "not a valid customer identity"))
-        }
+        parse_charset(
+            raw,
+            128,
+            identity_char,
+            "sub",
+            "not a valid customer identity",
+        )
+        .map(CustomerId)
+    }
+}
+
+impl CustomerKey {
+    /// A registered customer's key: their id.
+    pub fn customer(id: &CustomerId) -> Self {
+        CustomerKey(id.0.clone())
+    }
+
+    /// A guest's key: stable for one lowercased e-mail, and not reversible, so logs and queue
+    /// group ids never carry the address.
+    pub fn guest(email: &Email) -> Self {
+        let digest = Sha256::digest(email.normalized().as_bytes());
+        CustomerKey(format!("guest_{}", hex::encode(&digest[..16])))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_charset(
+            raw,
+            128,
+            identity_char,
+            "customer_key",
+            "not a valid customer key",
+        )
+        .map(CustomerKey)
+    }
+}
+
+impl LocationId {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_charset(
+            raw,
+            64,
+            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c),
+            "location",
+            "must be 1-64 characters of a-z, 0-9, '-' or '_'",
+        )
+        .map(LocationId)
+    }
+}
+
+/// The location stock is kept at when a store has only one: `main`.
+impl Default for LocationId {
+    fn default() -> Self {
+        LocationId("main".to_owned())
+    }
+}
+
+impl GatewayName {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_charset(
+            raw,
+            32,
+            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+            "gateway",
+            "must be 1-32 characters of a-z, 0-9 or '-'",
+        )
+        .map(GatewayName)
+    }
+}
+
+impl PaymentRef {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_charset(
+            raw,
+            255,
+            |c| c.is_ascii_alphanumeric() || "-_.:".contains(c),
+            "payment_ref",
+            "not a valid payment reference",
+        )
+        .map(PaymentRef)
     }
 }
 
@@ -137,8 +261,8 @@ impl EventId {
         EventId(format!("evt_{}", random_hex(16)))
     }
 
-    pub fn from_string(raw: String) -> Self {
-        EventId(raw)
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_prefixed(raw, "evt_", 32, "event_id").map(EventId)
     }
 }
 
@@ -163,19 +287,14 @@ fn parse_prefixed(
 
 impl Sku {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        let ok = !raw.is_empty()
-            && raw.len() <= 64
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "-_.".contains(c));
-        if ok {
-            Ok(Sku(raw.to_owned()))
-        } else {
-            Err(InvalidValue::new(
-                "sku",
-                "must be 1-64 characters of A-Z, 0-9, '-', '_' or '.'",
-            ))
-        }
+        parse_charset(
+            raw,
+            64,
+            |c| c.is_ascii_uppercase() || c.is_ascii_digit() || "-_.".contains(c),
+            "sku",
+            "must be 1-64 characters of A-Z, 0-9, '-', '_' or '.'",
+        )
+        .map(Sku)
     }
 }
 
@@ -203,12 +322,6 @@ impl Email {
     /// The form used for uniqueness and matching: e-mail addresses are case-insensitive here.
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
-    }
-
-    /// A stable, non-reversible key for a guest, so logs and queue group ids never carry the address.
-    pub fn guest_key(&self) -> String {
-        let digest = Sha256::digest(self.normalized().as_bytes());
-        format!("guest_{}", hex::encode(&digest[..16]))
     }
 }
 
@@ -286,8 +399,9 @@ mod tests {
         let a = Email::parse("Jane.Doe@Example.COM").unwrap();
         let b = Email::parse(" jane.doe@example.com ").unwrap();
         assert_eq!(a.normalized(), b.normalized());
-        assert_eq!(a.guest_key(), b.guest_key());
-        assert!(a.guest_key().starts_with("guest_"));
+        assert_eq!(CustomerKey::guest(&a), CustomerKey::guest(&b));
+        assert!(CustomerKey::guest(&a).as_str().starts_with("guest_"));
+        assert!(CustomerKey::parse(CustomerKey::guest(&a).as_str()).is_ok());
     }
 
     #[test]
@@ -340,6 +454,22 @@ mod tests {
         assert!(CartId::parse(cart.as_str()).is_ok());
         assert!(CartId::parse("cart_../../etc").is_err());
         assert!(OrderId::parse(cart.as_str()).is_err());
+    }
+
+    #[test]
+    fn ids_keep_their_rules_when_deserialised() {
+        let sku: Sku = serde_json::from_str(r#""MUG-WHT""#).unwrap();
+        assert_eq!(sku.as_str(), "MUG-WHT");
+        assert!(serde_json::from_str::<Sku>(r#""mug wht""#).is_err());
+        assert!(serde_json::from_str::<Email>(r#""not-an-email""#).is_err());
+        assert!(serde_json::from_str::<OrderId>(r#""ord_../x""#).is_err());
+        assert!(serde_json::from_str::<CustomerKey>(r#""a b""#).is_err());
+        assert!(serde_json::from_str::<LocationId>(r#""Main""#).is_err());
+        assert!(serde_json::from_str::<PaymentRef>(r#""pi 1""#).is_err());
+        let event = EventId::random();
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<EventId>(&json).unwrap(), event);
+        assert!(serde_json::from_str::<EventId>(r#""evt_x""#).is_err());
     }
 
     #[test]

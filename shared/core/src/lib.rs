@@ -1,6 +1,7 @@
 //! The storesync domain: money, catalog, customers, carts, orders and their rules, the ports
 //! to the outside world and the use cases over them. No I/O here.
 
+pub mod app_error;
 pub mod cart;
 pub mod catalog;
 pub mod customer;
@@ -14,6 +15,8 @@ pub mod payments;
 pub mod ports;
 pub mod pricing;
 pub mod queue;
+pub mod retry;
 pub mod storefront;
 
-pub use error::{AppError, DomainError};
+pub use app_error::AppError;
+pub use error::DomainError;

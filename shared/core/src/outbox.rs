@@ -11,7 +11,7 @@ use crate::queue::{EventQueue, QueueMessage};
 pub fn queue_message(event: &OutboxEvent) -> QueueMessage {
     QueueMessage {
         id: event.event_id.to_string(),
-        group: event.customer_key.clone(),
+        group: event.customer_key.to_string(),
         body: serde_json::to_string(event).expect("outbox events serialise"),
     }
 }

@@ -8,9 +8,9 @@ use crate::cart::Cart;
 use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
 use crate::events::OutboxEvent;
-use crate::ids::{CartId, CustomerId, EventId, OrderId, Sku};
+use crate::ids::{CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku};
 use crate::order::Order;
-use crate::payments::{Payment, PaymentEvent};
+use crate::payments::record::{Payment, PaymentEvent};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -74,7 +74,12 @@ pub trait CatalogStore: Send + Sync {
     /// Creates a product or changes its description and prices; stock is left as it is.
     async fn upsert_product(&self, details: &ProductDetails) -> Result<(), StoreError>;
     /// Adds (or with a negative delta removes) units at a location; never below zero.
-    async fn adjust_stock(&self, sku: &Sku, location: &str, delta: i64) -> Result<(), StoreError>;
+    async fn adjust_stock(
+        &self,
+        sku: &Sku,
+        location: &LocationId,
+        delta: i64,
+    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -105,23 +110,23 @@ pub trait OrderStore: Send + Sync {
     /// A customer's orders, newest first.
     async fn orders_for_customer(
         &self,
-        customer_key: &str,
+        customer_key: &CustomerKey,
         limit: usize,
     ) -> Result<Vec<Order>, StoreError>;
     /// In one transaction: replaces the order at `expected_version`, restocks, records the event.
     async fn change_order(&self, change: &OrderChange) -> Result<(), StoreError>;
 }
 
-/// Everything the store keeps, behind one table.
-pub trait Store:
-    CatalogStore + CustomerStore + CartStore + OrderStore + PaymentStore + OutboxStore
-{
-}
+/// What the storefront's use cases read and write: catalog, customers, carts and orders.
+pub trait StorefrontStore: CatalogStore + CustomerStore + CartStore + OrderStore {}
 
-impl<T> Store for T where
-    T: CatalogStore + CustomerStore + CartStore + OrderStore + PaymentStore + OutboxStore
-{
-}
+impl<T> StorefrontStore for T where T: CatalogStore + CustomerStore + CartStore + OrderStore {}
+
+/// Everything the store keeps, behind one table: what an adapter implements. Each use case
+/// takes only the part it needs.
+pub trait Store: StorefrontStore + PaymentStore + OutboxStore {}
+
+impl<T> Store for T where T: StorefrontStore + PaymentStore + OutboxStore {}
 
 /// Everything one payment report writes, all or nothing, and only once per report.
 #[derive(Debug, Clone)]
@@ -159,7 +164,7 @@ pub trait PaymentStore: Send + Sync {
     async fn order_and_payment(
         &self,
         order: &OrderId,
-        payment_ref: &str,
+        payment_ref: &PaymentRef,
     ) -> Result<(Option<Order>, Option<Payment>), StoreError>;
     async fn record_payment(&self, change: &PaymentChange) -> Result<(), PaymentRecordError>;
     /// Keeps a report that names no known order; `false` if it was kept before.
@@ -170,7 +175,10 @@ pub trait PaymentStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     async fn payments_for_order(&self, order: &OrderId) -> Result<Vec<Payment>, StoreError>;
     /// The order a known payment belongs to (reports such as disputes name only the payment).
-    async fn order_for_payment(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError>;
+    async fn order_for_payment(
+        &self,
+        payment_ref: &PaymentRef,
+    ) -> Result<Option<OrderId>, StoreError>;
 }
 
 #[async_trait]

@@ -5,20 +5,21 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::app_error::AppError;
 use crate::cart::{Cart, CartOwner, CartStatus};
 use crate::catalog::Product;
 use crate::customer::{Address, Customer, ProfileChange, Registration};
-use crate::error::{AppError, DomainError};
+use crate::error::DomainError;
 use crate::events::{OrderEventType, OutboxEvent};
-use crate::ids::{CartId, CustomerId, Email, GuestToken, OrderId, Quantity, Sku};
+use crate::ids::{
+    CartId, CustomerId, CustomerKey, Email, GuestToken, LocationId, OrderId, Quantity, Sku,
+};
 use crate::money::Currency;
 use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, ReturnLine};
 use crate::outbox::OutboxRelay;
-use crate::ports::{Clock, OrderChange, PlaceOrder, PlaceOrderError, Store, StoreError};
+use crate::ports::{Clock, OrderChange, PlaceOrder, PlaceOrderError, StoreError, StorefrontStore};
 use crate::pricing::PricingPolicy;
-
-/// How often a use case re-reads and retries after losing an optimistic-concurrency race.
-const CONFLICT_RETRIES: usize = 5;
+use crate::retry::{Attempt, retry_on_conflict};
 
 /// Who is asking.
 #[derive(Debug, Clone)]
@@ -69,25 +70,25 @@ pub struct CheckoutOutcome {
 }
 
 pub struct Storefront {
-    store: Arc<dyn Store>,
+    store: Arc<dyn StorefrontStore>,
     clock: Arc<dyn Clock>,
     policy: PricingPolicy,
-    location: String,
+    location: LocationId,
     relay: Option<Arc<OutboxRelay>>,
 }
 
 impl Storefront {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn StorefrontStore>,
         clock: Arc<dyn Clock>,
         policy: PricingPolicy,
-        location: impl Into<String>,
+        location: LocationId,
     ) -> Self {
         Storefront {
             store,
             clock,
             policy,
-            location: location.into(),
+            location,
             relay: None,
         }
     }
@@ -108,7 +109,7 @@ impl Storefront {
         &self.policy
     }
 
-    pub fn location(&self) -> &str {
+    pub fn location(&self) -> &LocationId {
         &self.location
     }
 
@@ -136,16 +137,13 @@ impl Storefront {
         id: &CustomerId,
         change: ProfileChange,
     ) -> Result<Customer, AppError> {
-        for _ in 0..CONFLICT_RETRIES {
+        let change = &change;
+        retry_on_conflict(move || async move {
             let current = self.profile(id).await?;
             let next = current.changed(&change, self.clock.now());
-            match self.store.update_customer(&current, &next).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Conflict)
+            written(self.store.update_customer(&current, &next).await, next)
+        })
+        .await
     }
 
     // --- catalog ---
@@ -211,19 +209,16 @@ impl Storefront {
     where
         F: Fn(&mut Cart) -> Result<bool, AppError>,
     {
-        for _ in 0..CONFLICT_RETRIES {
+        let change = &change;
+        retry_on_conflict(move || async move {
             let mut cart = self.cart(caller, id).await?;
             let version = cart.version;
             if !change(&mut cart)? {
-                return Ok(cart);
+                return Ok(Attempt::Done(cart));
             }
-            match self.store.save_cart(&cart, version).await {
-                Ok(()) => return Ok(cart),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Conflict)
+            written(self.store.save_cart(&cart, version).await, cart)
+        })
+        .await
     }
 
     pub async fn set_line(
@@ -295,65 +290,86 @@ impl Storefront {
     ) -> Result<CheckoutOutcome, AppError> {
         let fingerprint = fingerprint(cart_id, &input);
         let order_id = OrderId::for_checkout(&caller.idempotency_scope(cart_id), idempotency_key);
-        for _ in 0..CONFLICT_RETRIES {
-            let cart = self.cart(caller, cart_id).await?;
-            if cart.status == CartStatus::Converted && cart.order_id.as_ref() == Some(&order_id) {
-                return self.replay(&order_id, &fingerprint).await;
-            }
-            if cart.status != CartStatus::Open {
-                return Err(DomainError::CartClosed {
-                    status: cart.status,
-                }
-                .into());
-            }
-            let now = self.clock.now();
-            let details = CheckoutDetails {
-                order_id: order_id.clone(),
-                shipping_address: input.shipping_address.clone(),
-                guest_email: input.guest_email.clone(),
-                location: self.location.clone(),
-                request: CheckoutRequestRecord {
-                    idempotency_key: idempotency_key.to_owned(),
-                    fingerprint: fingerprint.clone(),
-                },
-            };
-            let order = Order::from_cart(&cart, details, &self.policy, now)?;
-            let request = PlaceOrder {
-                event: OutboxEvent::for_order(OrderEventType::OrderPlaced, &order, now),
-                cart: cart.converted(order_id.clone(), now),
-                expected_cart_version: cart.version,
-                order,
-            };
-            match self.store.place_order(&request).await {
-                Ok(()) => {
-                    tracing::info!(order_id = %request.order.id, cart_id = %cart_id, "order placed");
-                    self.publish(&request.event).await;
-                    return Ok(CheckoutOutcome {
-                        order: request.order,
-                        replayed: false,
-                    });
-                }
-                Err(PlaceOrderError::OrderExists) => {
-                    return self.replay(&order_id, &fingerprint).await;
-                }
-                // The cart changed, or another checkout held a product: read again and retry.
-                Err(
-                    PlaceOrderError::CartChanged | PlaceOrderError::Store(StoreError::Conflict),
-                ) => continue,
-                Err(PlaceOrderError::OutOfStock { sku, available }) => {
-                    return Err(AppError::OutOfStock { sku, available });
-                }
-                Err(PlaceOrderError::ProductUnavailable { sku }) => {
-                    return Err(DomainError::ProductUnavailable { sku }.into());
-                }
-                Err(PlaceOrderError::PriceChanged { sku }) => {
-                    self.reprice_cart(caller, cart_id).await?;
-                    return Err(AppError::PriceChanged { sku });
-                }
-                Err(PlaceOrderError::Store(e)) => return Err(e.into()),
-            }
+        let (input, order_id, fingerprint) = (&input, &order_id, fingerprint.as_str());
+        retry_on_conflict(move || {
+            self.place_order(
+                caller,
+                cart_id,
+                idempotency_key,
+                input,
+                order_id,
+                fingerprint,
+            )
+        })
+        .await
+    }
+
+    /// One round of checkout: read the cart, price it into an order, write it all at once.
+    async fn place_order(
+        &self,
+        caller: &Caller,
+        cart_id: &CartId,
+        idempotency_key: &str,
+        input: &CheckoutInput,
+        order_id: &OrderId,
+        fingerprint: &str,
+    ) -> Result<Attempt<CheckoutOutcome>, AppError> {
+        let cart = self.cart(caller, cart_id).await?;
+        if cart.status == CartStatus::Converted && cart.order_id.as_ref() == Some(order_id) {
+            return self.replay(order_id, fingerprint).await.map(Attempt::Done);
         }
-        Err(AppError::Conflict)
+        if cart.status != CartStatus::Open {
+            return Err(DomainError::CartClosed {
+                status: cart.status,
+            }
+            .into());
+        }
+        let now = self.clock.now();
+        let details = CheckoutDetails {
+            order_id: order_id.clone(),
+            shipping_address: input.shipping_address.clone(),
+            guest_email: input.guest_email.clone(),
+            location: self.location.clone(),
+            request: CheckoutRequestRecord {
+                idempotency_key: idempotency_key.to_owned(),
+                fingerprint: fingerprint.to_owned(),
+            },
+        };
+        let order = Order::from_cart(&cart, details, &self.policy, now)?;
+        let request = PlaceOrder {
+            event: OutboxEvent::for_order(OrderEventType::OrderPlaced, &order, now),
+            cart: cart.converted(order_id.clone(), now),
+            expected_cart_version: cart.version,
+            order,
+        };
+        match self.store.place_order(&request).await {
+            Ok(()) => {
+                tracing::info!(order_id = %request.order.id, cart_id = %cart_id, "order placed");
+                self.publish(&request.event).await;
+                Ok(Attempt::Done(CheckoutOutcome {
+                    order: request.order,
+                    replayed: false,
+                }))
+            }
+            Err(PlaceOrderError::OrderExists) => {
+                self.replay(order_id, fingerprint).await.map(Attempt::Done)
+            }
+            // The cart changed, or another checkout held a product: read again.
+            Err(PlaceOrderError::CartChanged | PlaceOrderError::Store(StoreError::Conflict)) => {
+                Ok(Attempt::Conflict)
+            }
+            Err(PlaceOrderError::OutOfStock { sku, available }) => {
+                Err(AppError::OutOfStock { sku, available })
+            }
+            Err(PlaceOrderError::ProductUnavailable { sku }) => {
+                Err(DomainError::ProductUnavailable { sku }.into())
+            }
+            Err(PlaceOrderError::PriceChanged { sku }) => {
+                self.reprice_cart(caller, cart_id).await?;
+                Err(AppError::PriceChanged { sku })
+            }
+            Err(PlaceOrderError::Store(e)) => Err(e.into()),
+        }
     }
 
     async fn replay(
@@ -397,7 +413,7 @@ impl Storefront {
     pub async fn orders(&self, customer: &CustomerId) -> Result<Vec<Order>, AppError> {
         Ok(self
             .store
-            .orders_for_customer(customer.as_str(), 100)
+            .orders_for_customer(&CustomerKey::customer(customer), 100)
             .await?)
     }
 
@@ -420,7 +436,8 @@ impl Storefront {
     where
         F: Fn(&Order) -> Result<(Order, Vec<(Sku, u32)>), AppError>,
     {
-        for _ in 0..CONFLICT_RETRIES {
+        let change = &change;
+        let request = retry_on_conflict(move || async move {
             let current = self.order(caller, id).await?;
             let (order, restock) = change(&current)?;
             let request = OrderChange {
@@ -429,16 +446,11 @@ impl Storefront {
                 restock,
                 order,
             };
-            match self.store.change_order(&request).await {
-                Ok(()) => {
-                    self.publish(&request.event).await;
-                    return Ok(request.order);
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Conflict)
+            written(self.store.change_order(&request).await, request)
+        })
+        .await?;
+        self.publish(&request.event).await;
+        Ok(request.order)
     }
 
     pub async fn cancel(
@@ -480,4 +492,13 @@ fn fingerprint(cart_id: &CartId, input: &CheckoutInput) -> String {
     hasher.update([0]);
     hasher.update(&body);
     hex::encode(hasher.finalize())
+}
+
+/// A conditional write's result as an attempt: a lost race is read again.
+fn written<T>(result: Result<(), StoreError>, value: T) -> Result<Attempt<T>, AppError> {
+    match result {
+        Ok(()) => Ok(Attempt::Done(value)),
+        Err(StoreError::Conflict) => Ok(Attempt::Conflict),
+        Err(e) => Err(e.into()),
+    }
 }

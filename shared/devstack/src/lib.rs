@@ -5,17 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use payment_webhook::Webhook;
-use payment_webhook::stripe::{DEFAULT_TOLERANCE_SECS, StripeGateway};
-use storesync_core::catalog::{DEFAULT_LOCATION, ProductDetails};
-use storesync_core::ids::Sku;
+use checkout::config::StorefrontSettings;
+use payment_webhook::stripe::DEFAULT_TOLERANCE_SECS;
+use storesync_core::catalog::ProductDetails;
+use storesync_core::ids::{LocationId, Sku};
 use storesync_core::money::Currency;
 use storesync_core::outbox::OutboxRelay;
-use storesync_core::payments::PaymentProcessor;
 use storesync_core::ports::{Clock, Store, StoreError, SystemClock};
-use storesync_core::pricing::PricingPolicy;
 use storesync_core::queue::EventQueue;
-use storesync_core::storefront::Storefront;
 
 /// The Stripe endpoint secret the local stack accepts (never use it anywhere else).
 pub const DEV_STRIPE_SECRET: &str = "whsec_storesync_local_test_secret";
@@ -25,7 +22,7 @@ pub struct LocalStack {
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn EventQueue>,
     pub clock: Arc<dyn Clock>,
-    pub policy: PricingPolicy,
+    pub storefront: StorefrontSettings,
     pub stripe_secrets: Vec<String>,
     pub webhook_tolerance_secs: i64,
 }
@@ -36,7 +33,7 @@ impl LocalStack {
             store,
             queue,
             clock: Arc::new(SystemClock),
-            policy: PricingPolicy::default(),
+            storefront: StorefrontSettings::default(),
             stripe_secrets: vec![DEV_STRIPE_SECRET.to_owned()],
             webhook_tolerance_secs: DEFAULT_TOLERANCE_SECS,
         }
@@ -50,17 +47,19 @@ impl LocalStack {
     /// The HTTP functions (checkout and payment-webhook) on one router, with the dev-token
     /// identity layer in place of API Gateway's JWT authorizer.
     pub fn app(&self) -> Router {
-        let relay = self.relay();
-        let storefront = Storefront::new(
+        let storefront = checkout::wiring::storefront(
             self.store.clone(),
+            Some(self.queue.clone()),
             self.clock.clone(),
-            self.policy.clone(),
-            DEFAULT_LOCATION,
-        )
-        .with_relay(relay.clone());
-        let processor = PaymentProcessor::new(self.store.clone(), self.clock.clone(), Some(relay));
-        let stripe = StripeGateway::new(self.stripe_secrets.clone(), self.webhook_tolerance_secs);
-        let webhook = Webhook::new(vec![Arc::new(stripe)], processor, self.clock.clone());
+            self.storefront.clone(),
+        );
+        let webhook = payment_webhook::wiring::webhook(
+            self.store.clone(),
+            Some(self.queue.clone()),
+            self.clock.clone(),
+            self.stripe_secrets.clone(),
+            self.webhook_tolerance_secs,
+        );
         checkout::router(Arc::new(storefront))
             .merge(payment_webhook::router(Arc::new(webhook)))
             .layer(axum::middleware::from_fn(
@@ -121,10 +120,10 @@ pub async fn seed_demo_catalog(store: &dyn Store) -> Result<(), StoreError> {
         let on_hand = store
             .product(&sku)
             .await?
-            .map(|p| p.available(DEFAULT_LOCATION))
+            .map(|p| p.available(&LocationId::default()))
             .unwrap_or(0);
         store
-            .adjust_stock(&sku, DEFAULT_LOCATION, units - on_hand)
+            .adjust_stock(&sku, &LocationId::default(), units - on_hand)
             .await?;
     }
     Ok(())

@@ -24,7 +24,7 @@ fn env_port(name: &str, default: u16) -> Result<u16, String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    storesync_web::logging::init();
+    storesync_runtime::logging::init();
     let port = env_port("PORT", 3000)?;
     let store: Arc<dyn Store> = match std::env::var("STORE").as_deref() {
         Ok("dynamodb") => {

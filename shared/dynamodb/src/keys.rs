@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use storesync_core::ids::{CustomerKey, PaymentRef};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -55,7 +56,7 @@ pub fn outbox(event_id: &str) -> Item {
     key(format!("OUTBOX#{event_id}"), "OUTBOX")
 }
 
-pub fn customer_orders(customer_key: &str) -> String {
+pub fn customer_orders(customer_key: &CustomerKey) -> String {
     format!("CUSTOMER_ORDERS#{customer_key}")
 }
 
@@ -63,7 +64,7 @@ pub fn carts_by_status(status: &str) -> String {
     format!("CARTS#{status}")
 }
 
-pub fn payment(order_id: &str, payment_ref: &str) -> Item {
+pub fn payment(order_id: &str, payment_ref: &PaymentRef) -> Item {
     key(
         format!("ORDER#{order_id}"),
         &format!("PAYMENT#{payment_ref}"),
@@ -81,6 +82,6 @@ pub fn unmatched_payment(event_id: &str) -> Item {
 /// The attribute DynamoDB's time-to-live deletes items by (epoch seconds).
 pub const EXPIRES_AT: &str = "expires_at";
 
-pub fn payment_ref(payment_ref: &str) -> String {
+pub fn payment_ref(payment_ref: &PaymentRef) -> String {
     format!("PAYMENTREF#{payment_ref}")
 }

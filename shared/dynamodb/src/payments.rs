@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use chrono::{DateTime, Duration, Utc};
 use storesync_core::events::OutboxEvent;
-use storesync_core::ids::{EventId, OrderId};
+use storesync_core::ids::{EventId, OrderId, PaymentRef};
 use storesync_core::order::Order;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
@@ -62,7 +62,7 @@ impl PaymentStore for DynamoStore {
     async fn order_and_payment(
         &self,
         order: &OrderId,
-        payment_ref: &str,
+        payment_ref: &PaymentRef,
     ) -> Result<(Option<Order>, Option<Payment>), StoreError> {
         let wanted = format!("PAYMENT#{payment_ref}");
         let (mut found_order, mut found_payment) = (None, None);
@@ -170,7 +170,10 @@ impl PaymentStore for DynamoStore {
             .collect()
     }
 
-    async fn order_for_payment(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError> {
+    async fn order_for_payment(
+        &self,
+        payment_ref: &PaymentRef,
+    ) -> Result<Option<OrderId>, StoreError> {
         let out = self
             .client()
             .query()

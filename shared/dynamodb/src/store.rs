@@ -14,7 +14,7 @@ use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
-use storesync_core::ids::{CartId, CustomerId, OrderId, Sku};
+use storesync_core::ids::{CartId, CustomerId, CustomerKey, LocationId, OrderId, Sku};
 use storesync_core::money::Currency;
 use storesync_core::order::Order;
 use storesync_core::ports::{
@@ -225,7 +225,12 @@ impl DynamoStore {
             .map(|_| ())
     }
 
-    pub(crate) fn restock(&self, sku: &Sku, location: &str, units: u32) -> TransactWriteItem {
+    pub(crate) fn restock(
+        &self,
+        sku: &Sku,
+        location: &LocationId,
+        units: u32,
+    ) -> TransactWriteItem {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::product(sku.as_str())))
@@ -233,7 +238,7 @@ impl DynamoStore {
                 "SET stock.#loc = if_not_exists(stock.#loc, :zero) + :q, version = version + :one",
             )
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#loc", location)
+            .expression_attribute_names("#loc", location.as_str())
             .expression_attribute_values(":q", n(units))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
@@ -246,7 +251,7 @@ impl DynamoStore {
     fn take_stock(
         &self,
         sku: &Sku,
-        location: &str,
+        location: &LocationId,
         currency: Currency,
         unit_price: i64,
         units: u32,
@@ -256,7 +261,7 @@ impl DynamoStore {
             .set_key(Some(keys::product(sku.as_str())))
             .update_expression("SET stock.#loc = stock.#loc - :q, version = version + :one")
             .condition_expression("active = :true AND prices.#cur = :price AND stock.#loc >= :q")
-            .expression_attribute_names("#loc", location)
+            .expression_attribute_names("#loc", location.as_str())
             .expression_attribute_names("#cur", currency.code())
             .expression_attribute_values(":q", n(units))
             .expression_attribute_values(":one", n(1))
@@ -274,7 +279,7 @@ fn product_refusal(
     sku: &Sku,
     old: Option<&Item>,
     currency: Currency,
-    location: &str,
+    location: &LocationId,
     unit_price: i64,
 ) -> PlaceOrderError {
     let product = old
@@ -331,7 +336,12 @@ impl CatalogStore for DynamoStore {
         Ok(())
     }
 
-    async fn adjust_stock(&self, sku: &Sku, location: &str, delta: i64) -> Result<(), StoreError> {
+    async fn adjust_stock(
+        &self,
+        sku: &Sku,
+        location: &LocationId,
+        delta: i64,
+    ) -> Result<(), StoreError> {
         let mut update = self
             .client
             .update_item()
@@ -339,7 +349,7 @@ impl CatalogStore for DynamoStore {
             .set_key(Some(keys::product(sku.as_str())))
             .update_expression("SET stock.#loc = if_not_exists(stock.#loc, :zero) + :delta, version = version + :one")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#loc", location)
+            .expression_attribute_names("#loc", location.as_str())
             .expression_attribute_values(":delta", n(delta))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1));
@@ -546,7 +556,7 @@ impl OrderStore for DynamoStore {
 
     async fn orders_for_customer(
         &self,
-        customer_key: &str,
+        customer_key: &CustomerKey,
         limit: usize,
     ) -> Result<Vec<Order>, StoreError> {
         self.query_gsi1(keys::customer_orders(customer_key), true, Some(limit))

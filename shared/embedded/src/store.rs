@@ -7,7 +7,9 @@ use storesync_core::cart::Cart;
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
-use storesync_core::ids::{CartId, CustomerId, EventId, OrderId, Sku};
+use storesync_core::ids::{
+    CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku,
+};
 use storesync_core::order::Order;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
@@ -24,7 +26,7 @@ struct State {
     carts: BTreeMap<CartId, Cart>,
     orders: BTreeMap<OrderId, Order>,
     outbox: BTreeMap<EventId, OutboxEntry>,
-    payments: BTreeMap<(OrderId, String), Payment>,
+    payments: BTreeMap<(OrderId, PaymentRef), Payment>,
     /// Payment reports applied, by the gateway's event id.
     webhooks: BTreeMap<String, DateTime<Utc>>,
     unmatched: BTreeMap<String, PaymentEvent>,
@@ -45,7 +47,7 @@ impl State {
         self.outbox.insert(event.event_id.clone(), entry);
     }
 
-    fn restock(&mut self, location: &str, restock: &[(Sku, u32)]) -> Result<(), StoreError> {
+    fn restock(&mut self, location: &LocationId, restock: &[(Sku, u32)]) -> Result<(), StoreError> {
         if restock
             .iter()
             .any(|(sku, _)| !self.products.contains_key(sku))
@@ -57,7 +59,7 @@ impl State {
             let on_hand = product.available(location);
             product
                 .stock
-                .insert(location.to_owned(), on_hand + i64::from(*units));
+                .insert(location.clone(), on_hand + i64::from(*units));
             product.version += 1;
         }
         Ok(())
@@ -133,14 +135,19 @@ impl CatalogStore for EmbeddedStore {
         Ok(())
     }
 
-    async fn adjust_stock(&self, sku: &Sku, location: &str, delta: i64) -> Result<(), StoreError> {
+    async fn adjust_stock(
+        &self,
+        sku: &Sku,
+        location: &LocationId,
+        delta: i64,
+    ) -> Result<(), StoreError> {
         let mut state = self.state();
         let product = state.products.get_mut(sku).ok_or(StoreError::Conflict)?;
         let on_hand = product.available(location);
         if on_hand + delta < 0 {
             return Err(StoreError::Conflict);
         }
-        product.stock.insert(location.to_owned(), on_hand + delta);
+        product.stock.insert(location.clone(), on_hand + delta);
         product.version += 1;
         Ok(())
     }
@@ -270,14 +277,14 @@ impl OrderStore for EmbeddedStore {
 
     async fn orders_for_customer(
         &self,
-        customer_key: &str,
+        customer_key: &CustomerKey,
         limit: usize,
     ) -> Result<Vec<Order>, StoreError> {
         let mut orders: Vec<Order> = self
             .state()
             .orders
             .values()
-            .filter(|o| o.customer.customer_key == customer_key)
+            .filter(|o| &o.customer.customer_key == customer_key)
             .cloned()
             .collect();
         orders.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
@@ -303,12 +310,12 @@ impl PaymentStore for EmbeddedStore {
     async fn order_and_payment(
         &self,
         order: &OrderId,
-        payment_ref: &str,
+        payment_ref: &PaymentRef,
     ) -> Result<(Option<Order>, Option<Payment>), StoreError> {
         let state = self.state();
         let payment = state
             .payments
-            .get(&(order.clone(), payment_ref.to_owned()))
+            .get(&(order.clone(), payment_ref.clone()))
             .cloned();
         Ok((state.orders.get(order).cloned(), payment))
     }
@@ -370,7 +377,10 @@ impl PaymentStore for EmbeddedStore {
             .collect())
     }
 
-    async fn order_for_payment(&self, payment_ref: &str) -> Result<Option<OrderId>, StoreError> {
+    async fn order_for_payment(
+        &self,
+        payment_ref: &PaymentRef,
+    ) -> Result<Option<OrderId>, StoreError> {
         Ok(self
             .state()
             .payments

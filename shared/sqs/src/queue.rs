@@ -42,10 +42,6 @@ impl SqsQueue {
     pub fn for_url(client: Client, queue_url: impl Into<String>) -> Self {
         Self::new(client, queue_url, ReceiveSettings::default())
     }
-
-    pub fn queue_url(&self) -> &str {
-        &self.queue_url
-    }
 }
 
 fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> QueueError {

@@ -1,11 +1,9 @@
 //! The HTTP edge shared by the storesync functions: every error as `application/problem+json`
 //! from one place, strict size-limited JSON bodies, and who the caller is.
 
-pub mod config;
 pub mod error;
 pub mod identity;
 pub mod json;
-pub mod logging;
 pub mod problem;
 
 use axum::http::StatusCode;

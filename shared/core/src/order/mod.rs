@@ -3,127 +3,18 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod lifecycle;
+
+pub use lifecycle::{OrderEvent, OrderStatus, PaymentStatus, TRANSITIONS};
+
 use crate::cart::{Cart, CartOwner};
 use crate::customer::Address;
 use crate::error::DomainError;
-use crate::ids::{CartId, CustomerId, Email, OrderId, Quantity, Sku};
+use crate::ids::{
+    CartId, CustomerId, CustomerKey, Email, LocationId, OrderId, PaymentRef, Quantity, Sku,
+};
 use crate::money::{Currency, Money};
 use crate::pricing::{Discount, PricingPolicy, Totals};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    PendingPayment,
-    Paid,
-    Fulfilling,
-    Shipped,
-    Delivered,
-    Closed,
-    Cancelled,
-    ReturnRequested,
-    Returned,
-    Refunded,
-}
-
-impl OrderStatus {
-    pub const ALL: [OrderStatus; 10] = [
-        OrderStatus::PendingPayment,
-        OrderStatus::Paid,
-        OrderStatus::Fulfilling,
-        OrderStatus::Shipped,
-        OrderStatus::Delivered,
-        OrderStatus::Closed,
-        OrderStatus::Cancelled,
-        OrderStatus::ReturnRequested,
-        OrderStatus::Returned,
-        OrderStatus::Refunded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::PendingPayment => "pending_payment",
-            OrderStatus::Paid => "paid",
-            OrderStatus::Fulfilling => "fulfilling",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Closed => "closed",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::ReturnRequested => "return_requested",
-            OrderStatus::Returned => "returned",
-            OrderStatus::Refunded => "refunded",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    Pending,
-    Authorized,
-    Captured,
-    Failed,
-    PartiallyRefunded,
-    Refunded,
-    Disputed,
-}
-
-/// What can happen to an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderEvent {
-    PaymentCaptured,
-    Cancel,
-    StartFulfilment,
-    Ship,
-    Deliver,
-    Close,
-    RequestReturn,
-    ReceiveReturn,
-    Refund,
-    /// The gateway reports the payment refunded in full.
-    PaymentRefunded,
-}
-
-impl OrderEvent {
-    pub const ALL: [OrderEvent; 10] = [
-        OrderEvent::PaymentCaptured,
-        OrderEvent::Cancel,
-        OrderEvent::StartFulfilment,
-        OrderEvent::Ship,
-        OrderEvent::Deliver,
-        OrderEvent::Close,
-        OrderEvent::RequestReturn,
-        OrderEvent::ReceiveReturn,
-        OrderEvent::Refund,
-        OrderEvent::PaymentRefunded,
-    ];
-}
-
-/// The life cycle, as one table: (from, event) -> to. Anything not listed is refused.
-pub const TRANSITIONS: &[(OrderStatus, OrderEvent, OrderStatus)] = {
-    use OrderEvent as E;
-    use OrderStatus as S;
-    &[
-        (S::PendingPayment, E::PaymentCaptured, S::Paid),
-        (S::PendingPayment, E::Cancel, S::Cancelled),
-        (S::Paid, E::Cancel, S::Cancelled),
-        (S::Paid, E::StartFulfilment, S::Fulfilling),
-        (S::Fulfilling, E::Ship, S::Shipped),
-        (S::Shipped, E::Deliver, S::Delivered),
-        (S::Delivered, E::Close, S::Closed),
-        (S::Delivered, E::RequestReturn, S::ReturnRequested),
-        (S::ReturnRequested, E::ReceiveReturn, S::Returned),
-        (S::Returned, E::Refund, S::Refunded),
-        // A partial return leaves items with the customer, who may return more of them later.
-        (S::Refunded, E::RequestReturn, S::ReturnRequested),
-        // The gateway refunded the whole payment: before fulfilment, or for returned goods.
-        (S::PendingPayment, E::PaymentRefunded, S::Refunded),
-        (S::Paid, E::PaymentRefunded, S::Refunded),
-        (S::Delivered, E::PaymentRefunded, S::Refunded),
-        (S::ReturnRequested, E::PaymentRefunded, S::Refunded),
-        (S::Returned, E::PaymentRefunded, S::Refunded),
-    ]
-};
 
 /// The next status for an event, or the error that names the current status.
 pub fn next_status(from: OrderStatus, event: OrderEvent) -> Result<OrderStatus, DomainError> {
@@ -183,7 +74,7 @@ pub struct OrderCustomer {
     pub customer_id: Option<CustomerId>,
     /// The customer id, or for a guest a hash of the lowercased e-mail: orders of one
     /// customer are processed in order under this key.
-    pub customer_key: String,
+    pub customer_key: CustomerKey,
     /// Kept for guests only; a registered customer's address lives on the profile.
     pub guest_email: Option<Email>,
     pub guest_token_hash: Option<String>,
@@ -219,7 +110,7 @@ pub struct Order {
     pub totals: Totals,
     pub discount: Option<Discount>,
     pub shipping_address: Address,
-    pub location: String,
+    pub location: LocationId,
     pub returns: Vec<ReturnRequest>,
     pub approvals: Approvals,
     pub checkout: CheckoutRequestRecord,
@@ -227,7 +118,7 @@ pub struct Order {
     /// The gateway payment that paid the order; refunds and disputes of any other payment
     /// of the order do not move it.
     #[serde(default)]
-    pub paid_by: Option<String>,
+    pub paid_by: Option<PaymentRef>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -239,7 +130,7 @@ pub struct CheckoutDetails {
     pub order_id: OrderId,
     pub shipping_address: Address,
     pub guest_email: Option<Email>,
-    pub location: String,
+    pub location: LocationId,
     pub request: CheckoutRequestRecord,
 }
 
@@ -257,7 +148,7 @@ impl Order {
         let customer = match &cart.owner {
             CartOwner::Customer { customer_id } => OrderCustomer {
                 customer_id: Some(customer_id.clone()),
-                customer_key: customer_id.to_string(),
+                customer_key: CustomerKey::customer(customer_id),
                 guest_email: None,
                 guest_token_hash: None,
             },
@@ -268,7 +159,7 @@ impl Order {
                     .ok_or(DomainError::GuestEmailRequired)?;
                 OrderCustomer {
                     customer_id: None,
-                    customer_key: email.guest_key(),
+                    customer_key: CustomerKey::guest(&email),
                     guest_email: Some(email),
                     guest_token_hash: Some(token_hash.clone()),
                 }
@@ -488,7 +379,7 @@ pub(crate) mod tests {
                 country: CountryCode::parse("US").unwrap(),
             },
             guest_email: None,
-            location: "main".into(),
+            location: LocationId::default(),
             request: CheckoutRequestRecord {
                 idempotency_key: "k".into(),
                 fingerprint: "f".into(),

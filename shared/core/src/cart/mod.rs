@@ -3,6 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod status;
+
+pub use status::CartStatus;
+
 use crate::catalog::Product;
 use crate::error::DomainError;
 use crate::ids::{CartId, CustomerId, OrderId, Quantity, Sku};
@@ -13,14 +17,6 @@ use crate::pricing::{Discount, PricingPolicy, Totals};
 /// more items (order, cart, outbox event) in one transaction, and a transaction holds at
 /// most 100 writes.
 pub const MAX_CART_LINES: usize = 97;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CartStatus {
-    Open,
-    Converted,
-    Abandoned,
-}
 
 /// Who may see and change a cart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,7 +215,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::catalog::DEFAULT_LOCATION;
+    use crate::ids::LocationId;
 
     pub(crate) fn product(sku: &str, usd_minor: i64, stock: i64) -> Product {
         Product {
@@ -228,7 +224,7 @@ mod tests {
             category: "test".into(),
             active: true,
             prices: BTreeMap::from([(Currency::USD, usd_minor)]),
-            stock: BTreeMap::from([(DEFAULT_LOCATION.to_owned(), stock)]),
+            stock: BTreeMap::from([(LocationId::default(), stock)]),
             version: 1,
         }
     }

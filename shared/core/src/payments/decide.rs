@@ -1,110 +1,17 @@
-//! Payments: what a gateway reports, the payment record, and how each report moves the order.
-//! Reports may arrive late, twice or out of order; the rules below give the same end state.
-
-use std::sync::Arc;
+//! The payment rules: how one gateway report moves a payment and its order. Pure: the
+//! processor reads, calls [`decide`] and writes. Reports may arrive late, twice or out of
+//! order; the rules give the same end state.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::events::{OrderEventType, OutboxEvent};
-use crate::ids::{OrderId, Sku};
+use crate::events::OrderEventType;
+use crate::ids::Sku;
 use crate::money::Money;
-use crate::order::{Order, OrderEvent, OrderStatus, PaymentStatus};
-use crate::outbox::OutboxRelay;
-use crate::ports::{Clock, PaymentChange, PaymentRecordError, PaymentStore};
-
-/// What happened to a payment, as the gateway says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum PaymentEventKind {
-    Authorized,
-    Captured,
-    Failed {
-        reason: Option<String>,
-    },
-    Canceled,
-    /// `refunded` is the total refunded so far, not this refund alone.
-    Refunded {
-        refunded: Money,
-    },
-    Disputed,
-}
-
-impl PaymentEventKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            PaymentEventKind::Authorized => "authorized",
-            PaymentEventKind::Captured => "captured",
-            PaymentEventKind::Failed { .. } => "failed",
-            PaymentEventKind::Canceled => "canceled",
-            PaymentEventKind::Refunded { .. } => "refunded",
-            PaymentEventKind::Disputed => "disputed",
-        }
-    }
-}
-
-/// Card details safe to keep: never the number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardSummary {
-    pub brand: String,
-    pub last4: String,
-}
-
-/// A verified gateway report about one payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentEvent {
-    /// The gateway's event id; a report with a known id is a replay.
-    pub event_id: String,
-    pub gateway: String,
-    pub kind: PaymentEventKind,
-    /// The order named in the payment's metadata, as sent.
-    pub order_id: Option<String>,
-    /// The gateway's payment id (a Stripe PaymentIntent id).
-    pub payment_ref: String,
-    pub amount: Money,
-    pub card: Option<CardSummary>,
-    pub occurred_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentRecordStatus {
-    Authorized,
-    Captured,
-    Failed,
-    Canceled,
-    PartiallyRefunded,
-    Refunded,
-    Disputed,
-    /// Something does not add up; an operator decides.
-    NeedsReview,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentHistoryEntry {
-    pub event_id: String,
-    pub kind: String,
-    pub occurred_at: DateTime<Utc>,
-    pub received_at: DateTime<Utc>,
-}
-
-/// One payment of an order, as known from every report received about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Payment {
-    pub order_id: OrderId,
-    pub payment_ref: String,
-    pub gateway: String,
-    pub status: PaymentRecordStatus,
-    pub amount: Money,
-    pub refunded: Money,
-    pub card: Option<CardSummary>,
-    pub review_reason: Option<String>,
-    pub history: Vec<PaymentHistoryEntry>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: u64,
-}
+use crate::order::Order;
+use crate::order::lifecycle::{OrderEvent, OrderStatus, PaymentStatus};
+use crate::payments::record::{
+    Payment, PaymentEvent, PaymentEventKind, PaymentHistoryEntry, PaymentRecordStatus,
+};
 
 /// What one report changes, decided from the order and payment as they are now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +47,7 @@ pub fn decide(
     });
     record.history.push(PaymentHistoryEntry {
         event_id: event.event_id.clone(),
-        kind: event.kind.name().to_owned(),
+        kind: event.kind.report_kind(),
         occurred_at: event.occurred_at,
         received_at: now,
     });
@@ -330,131 +237,21 @@ pub fn decide(
     }
 }
 
-/// How a report was handled; every one of them answers the gateway 200.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentOutcome {
-    Applied,
-    /// The same report was handled before; nothing changed.
-    Replayed,
-    /// Recorded, and an operator is asked to look at it.
-    NeedsReview,
-    /// The report names no order of this store; kept for an operator.
-    Unmatched,
-}
-
-const CONFLICT_RETRIES: usize = 8;
-
-/// Turns verified gateway reports into payment records and order changes.
-pub struct PaymentProcessor {
-    store: Arc<dyn PaymentStore>,
-    clock: Arc<dyn Clock>,
-    relay: Option<Arc<OutboxRelay>>,
-}
-
-impl PaymentProcessor {
-    pub fn new(
-        store: Arc<dyn PaymentStore>,
-        clock: Arc<dyn Clock>,
-        relay: Option<Arc<OutboxRelay>>,
-    ) -> Self {
-        PaymentProcessor {
-            store,
-            clock,
-            relay,
-        }
-    }
-
-    pub async fn handle(&self, event: &PaymentEvent) -> Result<PaymentOutcome, AppError> {
-        let order_id = match event.order_id.as_deref() {
-            Some(raw) => OrderId::parse(raw).ok(),
-            None => self.store.order_for_payment(&event.payment_ref).await?,
-        };
-        let Some(order_id) = order_id else {
-            return self.unmatched(event).await;
-        };
-        for _ in 0..CONFLICT_RETRIES {
-            let (order, payment) = self
-                .store
-                .order_and_payment(&order_id, &event.payment_ref)
-                .await?;
-            let Some(order) = order else {
-                return self.unmatched(event).await;
-            };
-            if payment
-                .as_ref()
-                .is_some_and(|p| p.history.iter().any(|h| h.event_id == event.event_id))
-            {
-                return Ok(PaymentOutcome::Replayed);
-            }
-            let now = self.clock.now();
-            let decision = decide(&order, payment.as_ref(), event, now);
-            let after = decision.order.as_ref().unwrap_or(&order);
-            let outbox =
-                OutboxEvent::for_payment(decision.event_type, after, &decision.payment, now);
-            let change = PaymentChange {
-                webhook_event_id: event.event_id.clone(),
-                expected_order_version: order.version,
-                order: decision.order.clone(),
-                expected_payment_version: payment.as_ref().map(|p| p.version),
-                payment: decision.payment.clone(),
-                restock: decision.restock.clone(),
-                event: outbox.clone(),
-                received_at: now,
-            };
-            match self.store.record_payment(&change).await {
-                Ok(()) => {
-                    tracing::info!(
-                        order_id = %order_id,
-                        event_id = %event.event_id,
-                        kind = event.kind.name(),
-                        payment_status = ?decision.payment.status,
-                        "payment report applied"
-                    );
-                    if let Some(relay) = &self.relay {
-                        relay.publish(std::slice::from_ref(&outbox)).await;
-                    }
-                    return Ok(
-                        if decision.event_type == OrderEventType::PaymentNeedsReview {
-                            PaymentOutcome::NeedsReview
-                        } else {
-                            PaymentOutcome::Applied
-                        },
-                    );
-                }
-                Err(PaymentRecordError::AlreadyProcessed) => return Ok(PaymentOutcome::Replayed),
-                Err(PaymentRecordError::Conflict) => continue,
-                Err(PaymentRecordError::Store(e)) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Conflict)
-    }
-
-    async fn unmatched(&self, event: &PaymentEvent) -> Result<PaymentOutcome, AppError> {
-        let first = self.store.record_unmatched(event, self.clock.now()).await?;
-        if first {
-            tracing::warn!(event_id = %event.event_id, payment_ref = %event.payment_ref, "payment report names no known order");
-            Ok(PaymentOutcome::Unmatched)
-        } else {
-            Ok(PaymentOutcome::Replayed)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
 
     use super::*;
+    use crate::ids::{GatewayName, PaymentRef};
     use crate::order::tests::sample_order;
 
     fn report(id: &str, payment_ref: &str, kind: PaymentEventKind, amount: Money) -> PaymentEvent {
         PaymentEvent {
             event_id: id.into(),
-            gateway: "stripe".into(),
+            gateway: GatewayName::parse("stripe").unwrap(),
             kind,
             order_id: None,
-            payment_ref: payment_ref.into(),
+            payment_ref: PaymentRef::parse(payment_ref).unwrap(),
             amount,
             card: None,
             occurred_at: Utc::now(),
@@ -507,7 +304,7 @@ mod tests {
             (after.status, after.payment_status),
             (OrderStatus::Paid, PaymentStatus::Captured)
         );
-        assert_eq!(after.paid_by.as_deref(), Some("pi_1"));
+        assert_eq!(after.paid_by.as_ref().map(|p| p.as_str()), Some("pi_1"));
     }
 
     #[test]

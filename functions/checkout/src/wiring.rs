@@ -1,0 +1,35 @@
+//! The checkout function put together, once, for every host: the Lambda binary, the local
+//! dev stack and the tests.
+
+use std::sync::Arc;
+
+use axum::Router;
+use storesync_core::outbox::OutboxRelay;
+use storesync_core::ports::{Clock, Store, StorefrontStore};
+use storesync_core::queue::EventQueue;
+use storesync_core::storefront::Storefront;
+
+use crate::config::StorefrontSettings;
+
+/// The storefront over `store`; with a queue, each change's event is sent as soon as it is
+/// committed (without one, the outbox sweep sends it).
+pub fn storefront(
+    store: Arc<dyn Store>,
+    queue: Option<Arc<dyn EventQueue>>,
+    clock: Arc<dyn Clock>,
+    settings: StorefrontSettings,
+) -> Storefront {
+    let storefront_store: Arc<dyn StorefrontStore> = store.clone();
+    let storefront = Storefront::new(storefront_store, clock, settings.policy, settings.location);
+    match queue {
+        Some(queue) => storefront.with_relay(Arc::new(OutboxRelay::new(store, queue))),
+        None => storefront,
+    }
+}
+
+/// The API as API Gateway serves it: callers identified by the JWT authorizer's claims.
+pub fn lambda_app(storefront: Storefront) -> Router {
+    crate::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
+        storesync_web::identity::identity_from_authorizer,
+    ))
+}

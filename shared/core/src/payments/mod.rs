@@ -1,0 +1,14 @@
+//! Payments: the record of each payment ([`record`]), the pure rules that apply a gateway's
+//! report to it and its order ([`decide`]), and the use case that reads, decides and writes
+//! ([`processor`]).
+
+pub mod decide;
+pub mod processor;
+pub mod record;
+
+pub use decide::{PaymentDecision, decide};
+pub use processor::{PaymentOutcome, PaymentProcessor};
+pub use record::{
+    CardSummary, Payment, PaymentEvent, PaymentEventKind, PaymentHistoryEntry, PaymentRecordStatus,
+    ReportKind,
+};
