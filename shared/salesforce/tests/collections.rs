@@ -1,8 +1,25 @@
 mod support;
 
 use serde_json::{Value, json};
-use storesync_salesforce::{CollectionOptions, Priority, SalesforceError, sobject};
+use storesync_salesforce::{
+    CollectionOptions, Priority, RecordResult, SalesforceClient, SalesforceError, sobject,
+};
 use support::*;
+
+/// Contacts upserted by customer id in one Collections call per 200, as the customer sync does.
+async fn upsert_contacts(
+    client: &SalesforceClient,
+    records: &[Value],
+) -> Result<Vec<RecordResult>, SalesforceError> {
+    client
+        .upsert_collection(
+            "Contact",
+            "Storesync_Customer_Id__c",
+            records,
+            CollectionOptions::default(),
+        )
+        .await
+}
 
 fn customers(n: usize) -> Vec<Value> {
     (0..n)
@@ -21,15 +38,7 @@ async fn four_hundred_fifty_records_are_upserted_by_collections_in_exactly_three
     let emulator = emulator().await;
     let client = client_for(&emulator);
 
-    let results = client
-        .upsert_collection(
-            "Contact",
-            "Storesync_Customer_Id__c",
-            &customers(450),
-            CollectionOptions::default(),
-        )
-        .await
-        .unwrap();
+    let results = upsert_contacts(&client, &customers(450)).await.unwrap();
 
     assert_eq!(client.api_calls(), 3);
     assert_eq!(emulator.api_calls(), 3);
@@ -44,25 +53,9 @@ async fn chunks_are_filled_to_the_200_record_maximum() {
     let client = client_for(&emulator);
     let records = customers(401);
 
-    client
-        .upsert_collection(
-            "Contact",
-            "Storesync_Customer_Id__c",
-            &records[..400],
-            CollectionOptions::default(),
-        )
-        .await
-        .unwrap();
+    upsert_contacts(&client, &records[..400]).await.unwrap();
     let after_400 = client.api_calls();
-    client
-        .upsert_collection(
-            "Contact",
-            "Storesync_Customer_Id__c",
-            &records,
-            CollectionOptions::default(),
-        )
-        .await
-        .unwrap();
+    upsert_contacts(&client, &records).await.unwrap();
 
     assert_eq!(after_400, 2);
     assert_eq!(client.api_calls() - after_400, 3);
@@ -74,24 +67,8 @@ async fn upserting_the_same_batch_again_updates_the_same_ids() {
     let client = client_for(&emulator);
     let records = customers(250);
 
-    let first = client
-        .upsert_collection(
-            "Contact",
-            "Storesync_Customer_Id__c",
-            &records,
-            CollectionOptions::default(),
-        )
-        .await
-        .unwrap();
-    let second = client
-        .upsert_collection(
-            "Contact",
-            "Storesync_Customer_Id__c",
-            &records,
-            CollectionOptions::default(),
-        )
-        .await
-        .unwrap();
+    let first = upsert_contacts(&client, &records).await.unwrap();
+    let second = upsert_contacts(&client, &records).await.unwrap();
 
     assert!(second.iter().all(|r| r.success && r.created == Some(false)));
     let first_ids: Vec<_> = first.iter().map(|r| r.id.clone()).collect();
@@ -108,15 +85,7 @@ async fn per_record_failures_are_reported_per_record() {
     records[1]["LastName"] = Value::Null;
     records[3]["Email"] = json!("customer0@example.com");
 
-    let results = client
-        .upsert_collection(
-            "Contact",
-            "Storesync_Customer_Id__c",
-            &records,
-            CollectionOptions::default(),
-        )
-        .await
-        .unwrap();
+    let results = upsert_contacts(&client, &records).await.unwrap();
 
     let ok: Vec<bool> = results.iter().map(|r| r.success).collect();
     assert_eq!(ok, [true, false, true, false, true]);
@@ -242,15 +211,7 @@ async fn a_failure_after_the_first_chunk_returns_what_was_already_written() {
     emulator.set_daily_limit(100);
     emulator.set_api_usage(99);
 
-    let error = client
-        .upsert_collection(
-            "Contact",
-            "Storesync_Customer_Id__c",
-            &customers(450),
-            CollectionOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    let error = upsert_contacts(&client, &customers(450)).await.unwrap_err();
 
     match error {
         SalesforceError::Partial { completed, source } => {

@@ -3,6 +3,7 @@ mod support;
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
+use storesync_salesforce::SalesforceClient;
 use storesync_salesforce::soql::{self, Condition, Soql};
 use support::*;
 
@@ -13,10 +14,8 @@ struct ContactRow {
     email: Option<String>,
 }
 
-#[tokio::test]
-async fn a_soql_injection_attempt_in_an_email_matches_nothing() {
-    let emulator = emulator().await;
-    let client = client_for(&emulator);
+/// Two contacts an injected `OR Name != ''` would leak.
+async fn seed_two_contacts(client: &SalesforceClient) {
     for (last, email) in [
         ("Hara", "ohara@example.com"),
         ("Lovelace", "ada@example.com"),
@@ -26,6 +25,13 @@ async fn a_soql_injection_attempt_in_an_email_matches_nothing() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_soql_injection_attempt_in_an_email_matches_nothing() {
+    let emulator = emulator().await;
+    let client = client_for(&emulator);
+    seed_two_contacts(&client).await;
     let hostile = r"o'hara\\x@example.com' OR Name != '";
 
     let query = Soql::select(&["Id", "Email"])
@@ -42,15 +48,7 @@ async fn the_same_injection_pasted_unescaped_would_match_every_contact() {
     // The control for the test above: without escaping, this payload leaks all rows.
     let emulator = emulator().await;
     let client = client_for(&emulator);
-    for (last, email) in [
-        ("Hara", "ohara@example.com"),
-        ("Lovelace", "ada@example.com"),
-    ] {
-        client
-            .create("Contact", &json!({ "LastName": last, "Email": email }))
-            .await
-            .unwrap();
-    }
+    seed_two_contacts(&client).await;
     let hostile = "nobody@example.com' OR Name != '";
 
     let naive = format!("SELECT Id, Email FROM Contact WHERE Email = '{hostile}'");

@@ -35,6 +35,20 @@ impl Org {
         }
     }
 
+    /// An Account stored directly (no API call), for records that need one.
+    fn account(&self, name: &str) -> String {
+        self.emulator
+            .insert("Account", json!({ "Name": name }))
+            .unwrap()
+    }
+
+    /// `GET query?q=soql`, the text encoded.
+    async fn query(&self, soql: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let q: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+        self.send(reqwest::Method::GET, &format!("query?q={q}"), None)
+            .await
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}/services/data/v62.0/{path}", self.emulator.base_url())
     }
@@ -228,10 +242,7 @@ async fn required_fields_are_reported_exactly_as_salesforce_does() {
 #[tokio::test]
 async fn an_order_must_be_created_as_draft_and_its_items_need_its_price_book() {
     let org = Org::start().await;
-    let account = org
-        .emulator
-        .insert("Account", json!({ "Name": "Acme" }))
-        .unwrap();
+    let account = org.account("Acme");
     let (status, _, body) = org
         .send(reqwest::Method::POST, "sobjects/Order", Some(json!({ "AccountId": account, "EffectiveDate": "2026-11-22", "Status": "Activated" })))
         .await;
@@ -291,10 +302,7 @@ async fn a_custom_price_needs_a_standard_price_first() {
 #[tokio::test]
 async fn duplicates_answer_the_full_duplicate_result_and_the_header_allows_saving() {
     let org = Org::start().await;
-    let first = org
-        .emulator
-        .insert("Account", json!({ "Name": "Acme" }))
-        .unwrap();
+    let first = org.account("Acme");
     let (status, _, body) = org
         .send(
             reqwest::Method::POST,
@@ -367,10 +375,7 @@ async fn upsert_answers_201_then_200_and_an_id_in_the_body_is_refused() {
 #[tokio::test]
 async fn a_deleted_record_answers_entity_is_deleted() {
     let org = Org::start().await;
-    let id = org
-        .emulator
-        .insert("Account", json!({ "Name": "Gone" }))
-        .unwrap();
+    let id = org.account("Gone");
     let (first, _, _) = org
         .send(
             reqwest::Method::DELETE,
@@ -424,25 +429,9 @@ async fn collections_over_200_records_are_refused() {
 #[tokio::test]
 async fn queries_reject_unknown_custom_fields_and_objects() {
     let org = Org::start().await;
-    let q = |s: &str| {
-        format!(
-            "query?q={}",
-            url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-        )
-    };
-    let (_, _, field) = org
-        .send(
-            reqwest::Method::GET,
-            &q("SELECT Nope__c FROM Account"),
-            None,
-        )
-        .await;
-    let (_, _, object) = org
-        .send(reqwest::Method::GET, &q("SELECT Id FROM Nope"), None)
-        .await;
-    let (_, _, malformed) = org
-        .send(reqwest::Method::GET, &q("SELECT Id FROM"), None)
-        .await;
+    let (_, _, field) = org.query("SELECT Nope__c FROM Account").await;
+    let (_, _, object) = org.query("SELECT Id FROM Nope").await;
+    let (_, _, malformed) = org.query("SELECT Id FROM").await;
     assert_eq!(field[0]["errorCode"], "INVALID_FIELD");
     assert_eq!(object[0]["errorCode"], "INVALID_TYPE");
     assert_eq!(malformed[0]["errorCode"], "MALFORMED_QUERY");
@@ -487,10 +476,7 @@ async fn injected_faults_hit_the_next_calls_only_and_are_counted() {
 #[tokio::test]
 async fn a_15_character_id_reaches_the_same_record_as_its_18_character_form() {
     let org = Org::start().await;
-    let id = org
-        .emulator
-        .insert("Account", json!({ "Name": "Acme" }))
-        .unwrap();
+    let id = org.account("Acme");
     let (status, _, body) = org
         .send(
             reqwest::Method::GET,
@@ -498,12 +484,12 @@ async fn a_15_character_id_reaches_the_same_record_as_its_18_character_form() {
             None,
         )
         .await;
-    let q = format!("SELECT Name FROM Account WHERE Id = '{}'", &id[..15]);
-    let q = format!(
-        "query?q={}",
-        url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-    );
-    let (_, _, found) = org.send(reqwest::Method::GET, &q, None).await;
+    let (_, _, found) = org
+        .query(&format!(
+            "SELECT Name FROM Account WHERE Id = '{}'",
+            &id[..15]
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Id"], id.as_str());
     assert_eq!(found["totalSize"], 1);

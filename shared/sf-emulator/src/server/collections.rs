@@ -19,6 +19,7 @@ fn rolled_back() -> Value {
     }])
 }
 
+/// A Collections body: `{"allOrNone": bool, "records": [...]}`.
 struct CollectionBody {
     all_or_none: bool,
     records: Vec<Record>,
@@ -52,6 +53,7 @@ fn collection_body(req: &SubRequest) -> Result<CollectionBody, SfError> {
     })
 }
 
+/// Each record names its own type in `attributes`.
 fn record_type(record: &Record) -> Result<String, SfError> {
     record
         .get("attributes")
@@ -68,15 +70,22 @@ fn record_type(record: &Record) -> Result<String, SfError> {
         })
 }
 
-/// Runs one write per record; with `allOrNone`, any failure rolls every record back.
+/// What one record's write returns: its id, and for an upsert whether it was created.
+type Written = (String, Option<bool>);
+
+/// Runs one write per record of the request's body; with `allOrNone`, any failure rolls
+/// every record back.
 fn run_collection(
     org: &mut Org,
-    all_or_none: bool,
-    records: Vec<Record>,
-    mut write: impl FnMut(&mut Org, Record) -> Result<(String, Option<bool>), SfError>,
-) -> Reply {
+    req: &SubRequest,
+    mut write: impl FnMut(&mut Org, Record) -> Result<Written, SfError>,
+) -> Result<Reply, SfError> {
+    let CollectionBody {
+        all_or_none,
+        records,
+    } = collection_body(req)?;
     let snapshot = all_or_none.then(|| org.data.clone());
-    let outcomes: Vec<Result<(String, Option<bool>), SfError>> =
+    let outcomes: Vec<Result<Written, SfError>> =
         records.into_iter().map(|r| write(org, r)).collect();
     let failed = outcomes.iter().any(Result::is_err);
     if let (true, Some(snapshot)) = (failed, snapshot) {
@@ -102,50 +111,36 @@ fn run_collection(
             Err(e) => json!({ "id": null, "success": false, "errors": e.as_record_errors() }),
         })
         .collect();
-    Reply::json(200, Value::Array(results))
+    Ok(Reply::json(200, Value::Array(results)))
 }
 
 /// `POST /composite/sobjects`.
 pub(super) fn create(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
-    let body = collection_body(req)?;
-    let options = req.options;
-    Ok(run_collection(
-        org,
-        body.all_or_none,
-        body.records,
-        |org, record| {
-            let ty = record_type(&record)?;
-            org.create(&ty, record, options).map(|id| (id, None))
-        },
-    ))
+    run_collection(org, req, |org, record| {
+        let ty = record_type(&record)?;
+        org.create(&ty, record, req.options).map(|id| (id, None))
+    })
 }
 
 /// `PATCH /composite/sobjects`.
 pub(super) fn update(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
-    let body = collection_body(req)?;
-    let options = req.options;
-    Ok(run_collection(
-        org,
-        body.all_or_none,
-        body.records,
-        |org, mut record| {
-            let ty = record_type(&record)?;
-            let id = record
-                .remove("Id")
-                .or_else(|| record.remove("id"))
-                .and_then(|v| v.as_str().map(str::to_string))
-                .ok_or_else(|| {
-                    SfError::new(
-                        400,
-                        "MISSING_ARGUMENT",
-                        "Id not specified in an update call",
-                        &["Id"],
-                    )
-                })?;
-            org.update(&ty, &id, record, options)
-                .map(|()| (ids::normalise(&id).unwrap_or(id), None))
-        },
-    ))
+    run_collection(org, req, |org, mut record| {
+        let ty = record_type(&record)?;
+        let id = record
+            .remove("Id")
+            .or_else(|| record.remove("id"))
+            .and_then(|v| v.as_str().map(str::to_string))
+            .ok_or_else(|| {
+                SfError::new(
+                    400,
+                    "MISSING_ARGUMENT",
+                    "Id not specified in an update call",
+                    &["Id"],
+                )
+            })?;
+        org.update(&ty, &id, record, req.options)
+            .map(|()| (ids::normalise(&id).unwrap_or(id), None))
+    })
 }
 
 /// `PATCH /composite/sobjects/{Type}/{ExtField}`.
@@ -155,41 +150,34 @@ pub(super) fn upsert(
     ty: &str,
     ext: &str,
 ) -> Result<Reply, SfError> {
-    let body = collection_body(req)?;
-    let options = req.options;
-    Ok(run_collection(
-        org,
-        body.all_or_none,
-        body.records,
-        |org, mut record| {
-            let record_ty = record_type(&record)?;
-            if !record_ty.eq_ignore_ascii_case(ty) {
-                return Err(SfError::new(
+    run_collection(org, req, |org, mut record| {
+        let record_ty = record_type(&record)?;
+        if !record_ty.eq_ignore_ascii_case(ty) {
+            return Err(SfError::new(
+                400,
+                "INVALID_FIELD",
+                format!("Record type {record_ty} does not match the URL type {ty}"),
+                &[],
+            ));
+        }
+        let key = record.keys().find(|k| k.eq_ignore_ascii_case(ext)).cloned();
+        let value = key
+            .and_then(|k| record.remove(&k))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                SfError::new(
                     400,
-                    "INVALID_FIELD",
-                    format!("Record type {record_ty} does not match the URL type {ty}"),
-                    &[],
-                ));
-            }
-            let key = record.keys().find(|k| k.eq_ignore_ascii_case(ext)).cloned();
-            let value = key
-                .and_then(|k| record.remove(&k))
-                .and_then(|v| match v {
-                    Value::String(s) => Some(s),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    SfError::new(
-                        400,
-                        "MISSING_ARGUMENT",
-                        format!("{ext} not specified"),
-                        &[ext],
-                    )
-                })?;
-            org.upsert(ty, ext, &value, record, false, options)
-                .map(|(id, created)| (id, Some(created)))
-        },
-    ))
+                    "MISSING_ARGUMENT",
+                    format!("{ext} not specified"),
+                    &[ext],
+                )
+            })?;
+        org.upsert(ty, ext, &value, record, false, req.options)
+            .map(|(id, created)| (id, Some(created)))
+    })
 }
