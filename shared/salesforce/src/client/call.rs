@@ -1,7 +1,7 @@
 //! The request core: one REST call sent with the session, refreshed once when the session
 //! has expired, and resent through `retry` only when resending is safe.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -67,18 +67,19 @@ impl SalesforceClient {
     /// Sends `call` until it succeeds or fails for good; answers of 300 and more are errors.
     pub(super) async fn call(&self, call: Call<'_>) -> Result<Answer, SalesforceError> {
         let operation = operation(&call.path);
-        let mut refreshed = false;
-        with_retries(self.inner.config.retry, operation, async || {
+        // Shared by every try: a call refreshes its session once, not once per try.
+        let refreshed = AtomicBool::new(false);
+        let (call, refreshed) = (&call, &refreshed);
+        with_retries(self.inner.config.retry, operation, || async move {
             loop {
                 let session = self.session().await?;
-                let error = match self.send_once(&session, &call).await {
+                let error = match self.send_once(&session, call).await {
                     Ok(answer) if answer.status < 300 => return Ok(answer),
                     Ok(answer) => SalesforceError::from_response(answer.status, &answer.body),
                     Err(e) => e,
                 };
-                if error.is_invalid_session() && !refreshed {
+                if error.is_invalid_session() && !refreshed.swap(true, Ordering::Relaxed) {
                     // The session expired: refresh once and resend; this is not a retry.
-                    refreshed = true;
                     tracing::info!(operation, "salesforce session expired, refreshing");
                     self.forget_session(&session).await;
                     continue;

@@ -130,3 +130,23 @@ impl SalesforceClient {
         self.call_json(Call::read("limits".into())).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::SalesforceClient;
+
+    fn assert_send<T: Send>(_: T) {}
+
+    /// Compiles only while the client's futures are `Send`: callers run them on
+    /// multi-threaded runtimes and spawn them as tasks.
+    #[allow(dead_code)]
+    fn client_futures_are_send(client: &SalesforceClient, fields: &Value) {
+        assert_send(client.limits());
+        assert_send(client.create("Account", fields));
+        assert_send(client.query::<Value>("SELECT Id FROM Account"));
+        assert_send(client.upsert_collection("Contact", "Ext__c", &[], Default::default()));
+        assert_send(client.composite(&Default::default()));
+    }
+}

@@ -37,11 +37,14 @@ impl From<SalesforceError> for Failure {
 /// Runs `attempt` until it succeeds, fails with a failure that may not be resent, or
 /// `policy.max_attempts` tries are spent, sleeping a jittered backoff between tries.
 /// `operation` names the call in log lines (never a value: see `call::operation`).
-pub(super) async fn with_retries<T>(
+pub(super) async fn with_retries<T, Fut>(
     policy: RetryPolicy,
     operation: &str,
-    mut attempt: impl AsyncFnMut() -> Result<T, Failure>,
-) -> Result<T, SalesforceError> {
+    mut attempt: impl FnMut() -> Fut,
+) -> Result<T, SalesforceError>
+where
+    Fut: Future<Output = Result<T, Failure>>,
+{
     let mut tries = 0;
     loop {
         tries += 1;

@@ -65,9 +65,10 @@ impl SalesforceClient {
                 ]
             }
         };
-        with_retries(config.retry, "oauth2/token", async || {
+        let (url, form) = (&url, &form);
+        with_retries(config.retry, "oauth2/token", || async move {
             self.inner.token_requests.fetch_add(1, Ordering::Relaxed);
-            let response = match self.inner.http.post(&url).form(&form).send().await {
+            let response = match self.inner.http.post(url).form(form).send().await {
                 Ok(response) => response,
                 Err(e) => return Err(Failure::retryable(SalesforceError::transport(e))),
             };
