@@ -1,5 +1,7 @@
-//! Strict JSON request bodies: size-limited, typed, unknown fields refused, and every failure
-//! a problem report that names the field.
+//! Strict JSON request bodies: `application/json`, size-limited, a JSON object, typed, unknown
+//! fields refused, and every failure a problem report that names the field.
+
+mod objects_only;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
@@ -10,11 +12,12 @@ use crate::MAX_BODY_BYTES;
 use crate::error::ApiError;
 use crate::problem::FieldError;
 
-/// A JSON body of type `T`.
+/// A JSON object body of type `T`, sent as `application/json`.
 #[derive(Debug, Clone)]
 pub struct StrictJson<T>(pub T);
 
-/// A JSON body of type `T`, or `T::default()` when the body is empty.
+/// A JSON object body of type `T`, or `T::default()` when the body is empty (then it may come
+/// without a `Content-Type`).
 #[derive(Debug, Clone)]
 pub struct OptionalJson<T>(pub T);
 
@@ -22,7 +25,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for StrictJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_json_body(req).await?;
+        require_json(content_type(&req))?;
+        let bytes = read_body(req).await?;
         parse(&bytes).map(StrictJson)
     }
 }
@@ -31,10 +35,15 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_json_body(req).await?;
+        let declared = content_type(&req);
+        if declared.is_some() {
+            require_json(declared)?;
+        }
+        let bytes = read_body(req).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
+        require_json(declared)?;
         parse(&bytes).map(OptionalJson)
     }
 }
@@ -52,19 +61,22 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
-async fn read_json_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
-    if let Some(content_type) = req.headers().get(header::CONTENT_TYPE) {
-        let json = content_type
+/// What the `Content-Type` header says: `None` when absent, `Some(false)` for anything but JSON.
+fn content_type(req: &Request) -> Option<bool> {
+    req.headers().get(header::CONTENT_TYPE).map(|value| {
+        value
             .to_str()
             .ok()
             .and_then(|v| v.split(';').next())
-            .map(|m| m.trim().eq_ignore_ascii_case("application/json"))
-            .unwrap_or(false);
-        if !json {
-            return Err(ApiError::UnsupportedMediaType);
-        }
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    })
+}
+
+fn require_json(content_type: Option<bool>) -> Result<(), ApiError> {
+    match content_type {
+        Some(true) => Ok(()),
+        _ => Err(ApiError::UnsupportedMediaType),
     }
-    read_body(req).await
 }
 
 async fn read_body(req: Request) -> Result<axum::body::Bytes, ApiError> {
@@ -103,21 +115,28 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
-/// Parses a JSON document into `T`, telling syntax errors from type and field errors.
+/// Parses a JSON object into `T`, telling syntax errors (and anything but an object) from type
+/// and field errors. Nested structs too are read only from objects.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::MalformedJson(
+            "the body must be a JSON object".to_owned(),
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            ApiError::MalformedJson(inner.to_string())
-        } else {
-            ApiError::Invalid(vec![FieldError {
-                field: if path == "." { "body".into() } else { path },
-                message: without_position(&inner.to_string()),
-            }])
-        }
-    })?;
+    let value =
+        serde_path_to_error::deserialize(objects_only::ObjectsOnly(&mut de)).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                ApiError::MalformedJson(inner.to_string())
+            } else {
+                ApiError::Invalid(vec![FieldError {
+                    field: if path == "." { "body".into() } else { path },
+                    message: without_position(&inner.to_string()),
+                }])
+            }
+        })?;
     de.end()
         .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     Ok(value)
@@ -154,6 +173,59 @@ mod tests {
             parse::<Line>(b"{\"quantity\": 1} x"),
             Err(ApiError::MalformedJson(_))
         ));
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        line: Line,
+        lines: Vec<Line>,
+        maybe: Option<Line>,
+    }
+
+    #[test]
+    fn only_an_object_fills_a_struct_at_any_depth() {
+        for body in [&b"[3, null]"[..], b" 3", b"null", b"\"x\"", b""] {
+            assert!(
+                matches!(parse::<Line>(body), Err(ApiError::MalformedJson(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        for (body, field) in [
+            (
+                &br#"{"line": [1, null], "lines": [], "maybe": null}"#[..],
+                "line",
+            ),
+            (
+                br#"{"line": {"quantity": 1}, "lines": [[2, null]], "maybe": null}"#,
+                "lines[0]",
+            ),
+            (
+                br#"{"line": {"quantity": 1}, "lines": [], "maybe": [3, null]}"#,
+                "maybe",
+            ),
+        ] {
+            let Err(ApiError::Invalid(errors)) = parse::<Outer>(body) else {
+                panic!(
+                    "expected a field error for {}",
+                    String::from_utf8_lossy(body)
+                );
+            };
+            assert_eq!(errors[0].field, field);
+        }
+        let parsed = parse::<Outer>(
+            br#"{"line": {"quantity": 1}, "lines": [{"quantity": 2}], "maybe": {"quantity": 3}}"#,
+        )
+        .expect("objects parse");
+        assert_eq!(
+            (
+                parsed.line.quantity,
+                parsed.lines[0].quantity,
+                parsed.maybe.map(|l| l.quantity)
+            ),
+            (1, 2, Some(3))
+        );
     }
 
     #[test]
