@@ -134,6 +134,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let policy = PricingPolicy::default();
     let front = Storefront::new(
         store.clone(),
+        store.clone(),
         Arc::new(SystemClock),
         policy.clone(),
         main.clone(),

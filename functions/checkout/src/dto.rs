@@ -10,11 +10,14 @@ use storesync_core::catalog::Product;
 use storesync_core::customer::{
     Address, CountryCode, MAX_ADDRESSES, Origin, ProfileChange, Registration,
 };
-use storesync_core::ids::{Email, InvalidValue, LocationId, Quantity, Sku};
+use storesync_core::ids::{
+    Email, GatewayName, InvalidValue, LocationId, PaymentRef, Quantity, Sku,
+};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::{
     Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest,
 };
+use storesync_core::payments::{CardSummary, Payment, PaymentRecordStatus};
 use storesync_core::pricing::{Discount, PricingPolicy, Totals};
 use storesync_core::storefront::CheckoutInput;
 use storesync_web::ApiError;
@@ -54,33 +57,69 @@ impl Errors {
     }
 }
 
-fn text(field: &str, raw: &str, max: usize) -> Result<String, InvalidValue> {
-    let t = raw.trim();
-    if t.is_empty() {
-        Err(InvalidValue::new(field, "must not be empty"))
-    } else if t.chars().count() > max {
-        Err(InvalidValue::new(
-            field,
-            format!("must be at most {max} characters"),
-        ))
-    } else if t.chars().any(char::is_control) {
-        Err(InvalidValue::new(
-            field,
-            "must not contain control characters",
-        ))
-    } else {
-        Ok(t.to_owned())
-    }
+/// Characters refused in free text: control characters, and the bidirectional formatting
+/// characters that make text display other than it reads (U+061C, U+200E, U+200F,
+/// U+202A to U+202E, U+2066 to U+2069). openapi.yaml's text patterns say the same.
+fn refused_in_text(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
+/// Free text of at most `max` characters as sent, trimmed; blank is `None`.
 fn optional_text(
     field: &str,
     raw: Option<&str>,
     max: usize,
 ) -> Result<Option<String>, InvalidValue> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => text(field, t, max).map(Some),
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if raw.chars().count() > max {
+        Err(InvalidValue::new(
+            field,
+            format!("must be at most {max} characters"),
+        ))
+    } else if raw.chars().any(refused_in_text) {
+        Err(InvalidValue::new(
+            field,
+            "must not contain control or bidirectional formatting characters",
+        ))
+    } else {
+        let t = raw.trim();
+        Ok((!t.is_empty()).then(|| t.to_owned()))
+    }
+}
+
+/// Free text that must not be blank.
+fn text(field: &str, raw: &str, max: usize) -> Result<String, InvalidValue> {
+    optional_text(field, Some(raw), max)?
+        .ok_or_else(|| InvalidValue::new(field, "must not be empty"))
+}
+
+/// JSON has one kind of number: `2.0` is the whole number 2, as JSON Schema's `integer` says.
+fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        // Out of range saturates, and the range check names the limits.
+        Some(f) if f.fract() == 0.0 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!(
+            "{n} is not a whole number"
+        ))),
+    }
+}
+
+/// A field that may be absent but not `null`.
+fn not_null<T>(field: &str, value: Option<Option<T>>) -> Result<Option<T>, InvalidValue> {
+    match value {
+        Some(None) => Err(InvalidValue::new(field, "must not be null")),
+        Some(Some(v)) => Ok(Some(v)),
+        None => Ok(None),
     }
 }
 
@@ -183,21 +222,34 @@ impl TryFrom<RegisterBody> for Registration {
     }
 }
 
+/// A profile change: at least one field; `phone` and `company` may be `null` to clear them,
+/// the others may not.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatchBody {
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub first_name: Option<String>,
-    #[serde(default)]
-    pub last_name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub company: Option<Option<String>>,
-    #[serde(default)]
-    pub addresses: Option<Vec<AddressBody>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub addresses: Option<Option<Vec<AddressBody>>>,
+}
+
+impl ProfilePatchBody {
+    fn is_empty(&self) -> bool {
+        self.email.is_none()
+            && self.first_name.is_none()
+            && self.last_name.is_none()
+            && self.phone.is_none()
+            && self.company.is_none()
+            && self.addresses.is_none()
+    }
 }
 
 impl TryFrom<ProfilePatchBody> for ProfileChange {
@@ -205,13 +257,21 @@ impl TryFrom<ProfilePatchBody> for ProfileChange {
 
     fn try_from(b: ProfilePatchBody) -> Result<Self, ApiError> {
         let mut e = Errors::default();
-        let email = b.email.as_deref().map(|v| e.check("", Email::parse(v)));
-        let first_name = b
-            .first_name
+        if b.is_empty() {
+            e.check::<()>(
+                "",
+                Err(InvalidValue::new("body", "must change at least one field")),
+            );
+        }
+        let email = e.check("", not_null("email", b.email)).flatten();
+        let first_name = e.check("", not_null("first_name", b.first_name)).flatten();
+        let last_name = e.check("", not_null("last_name", b.last_name)).flatten();
+        let addresses = e.check("", not_null("addresses", b.addresses)).flatten();
+        let email = email.as_deref().map(|v| e.check("", Email::parse(v)));
+        let first_name = first_name
             .as_deref()
             .map(|v| e.check("", text("first_name", v, 100)));
-        let last_name = b
-            .last_name
+        let last_name = last_name
             .as_deref()
             .map(|v| e.check("", text("last_name", v, 100)));
         let phone = b
@@ -222,7 +282,7 @@ impl TryFrom<ProfilePatchBody> for ProfileChange {
             .company
             .as_ref()
             .map(|v| e.check("", optional_text("company", v.as_deref(), 200)));
-        let addresses = b.addresses.as_deref().map(|v| parse_addresses(v, &mut e));
+        let addresses = addresses.as_deref().map(|v| parse_addresses(v, &mut e));
         e.finish(|| ProfileChange {
             email: email.flatten(),
             first_name: first_name.flatten(),
@@ -253,6 +313,7 @@ impl CreateCartBody {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetLineBody {
+    #[serde(deserialize_with = "whole_number")]
     pub quantity: i64,
 }
 
@@ -307,6 +368,7 @@ impl CancelBody {
 #[serde(deny_unknown_fields)]
 pub struct ReturnLineBody {
     pub sku: String,
+    #[serde(deserialize_with = "whole_number")]
     pub quantity: i64,
 }
 
@@ -432,6 +494,36 @@ impl CartView {
     }
 }
 
+/// One payment of an order as its customer sees it: no history, no internal versions.
+#[derive(Debug, Serialize)]
+pub struct PaymentView {
+    pub payment_ref: PaymentRef,
+    pub gateway: GatewayName,
+    pub status: PaymentRecordStatus,
+    pub amount: Money,
+    pub refunded: Money,
+    pub card: Option<CardSummary>,
+    pub review_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Payment> for PaymentView {
+    fn from(p: Payment) -> Self {
+        PaymentView {
+            payment_ref: p.payment_ref,
+            gateway: p.gateway,
+            status: p.status,
+            amount: p.amount,
+            refunded: p.refunded,
+            card: p.card,
+            review_reason: p.review_reason,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct OrderView {
     pub id: String,
@@ -447,11 +539,32 @@ pub struct OrderView {
     pub shipping_address: Address,
     pub returns: Vec<ReturnRequest>,
     pub needs_approval: bool,
+    /// Every payment reported for the order; a list of orders leaves them out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payments: Option<Vec<PaymentView>>,
+    /// A payment of the order waits for an operator (e.g. money taken for a cancelled order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs_review: Option<bool>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }
 
+impl OrderView {
+    /// The order with its payments, as one order is shown.
+    pub fn with_payments(order: Order, payments: Vec<Payment>) -> Self {
+        let needs_review = payments
+            .iter()
+            .any(|p| p.status == PaymentRecordStatus::NeedsReview);
+        OrderView {
+            payments: Some(payments.into_iter().map(PaymentView::from).collect()),
+            needs_review: Some(needs_review),
+            ..OrderView::from(order)
+        }
+    }
+}
+
+/// The order as a list shows it, without its payments.
 impl From<Order> for OrderView {
     fn from(o: Order) -> Self {
         OrderView {
@@ -469,6 +582,8 @@ impl From<Order> for OrderView {
             returns: o.returns,
             needs_approval: o.approvals.discount_required
                 && o.approvals.discount_approved_by.is_none(),
+            payments: None,
+            needs_review: None,
             created_at: o.created_at,
             updated_at: o.updated_at,
             version: o.version,

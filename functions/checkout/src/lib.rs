@@ -18,6 +18,7 @@ use axum::routing::{get, post, put};
 use serde_json::json;
 use storesync_core::customer::{ProfileChange, Registration};
 use storesync_core::ids::{CartId, OrderId, Sku};
+use storesync_core::order::Order;
 use storesync_core::storefront::{Caller, CheckoutInput, Storefront};
 use storesync_web::json::OptionalJson;
 use storesync_web::{ApiError, CustomerIdentity, GuestIdentity, StrictJson};
@@ -48,19 +49,9 @@ pub fn router(storefront: Arc<Storefront>) -> Router {
         .merge(order_routes::<CustomerIdentity>("/v1/orders"))
         .merge(order_routes::<GuestIdentity>("/v1/guest-orders"))
         .fallback(|| async { ApiError::RouteNotFound })
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(storesync_web::error::method_not_allowed)
         .with_state(storefront)
         .layer(storesync_web::catch_panic())
-}
-
-/// Browser preflights reach the function on routes without an authorizer; API Gateway adds
-/// the CORS headers, so an empty answer is all they need.
-async fn method_not_allowed(method: axum::http::Method) -> Response {
-    if method == axum::http::Method::OPTIONS {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        ApiError::MethodNotAllowed.into_response()
-    }
 }
 
 /// A way a route family identifies its caller.
@@ -123,13 +114,9 @@ fn order_id(raw: &str) -> ApiResult<OrderId> {
     OrderId::parse(raw).map_err(|_| storesync_core::AppError::NotFound { what: "order" }.into())
 }
 
+// A malformed sku names no product; it is not echoed back.
 fn sku(raw: &str) -> ApiResult<Sku> {
-    Sku::parse(raw).map_err(|_| {
-        storesync_core::AppError::UnknownProduct {
-            sku: raw.to_owned(),
-        }
-        .into()
-    })
+    Sku::parse(raw).map_err(|_| ApiError::MalformedSku)
 }
 
 // --- customers ---
@@ -218,13 +205,8 @@ async fn remove_line<C: AsCaller>(
     who: C,
     Path((id, raw_sku)): Path<(String, String)>,
 ) -> ApiResult {
-    let id = cart_id(&id)?;
-    let caller = who.caller();
-    let cart = match Sku::parse(&raw_sku) {
-        Ok(sku) => s.remove_line(&caller, &id, &sku).await?,
-        // A line for a malformed sku cannot exist; removing it changes nothing.
-        Err(_) => s.cart(&caller, &id).await?,
-    };
+    let (id, sku) = (cart_id(&id)?, sku(&raw_sku)?);
+    let cart = s.remove_line(&who.caller(), &id, &sku).await?;
     Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
 }
 
@@ -249,17 +231,21 @@ async fn remove_discount<C: AsCaller>(
     Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
 }
 
+/// The longest `Idempotency-Key` accepted.
+pub const IDEMPOTENCY_KEY_MAX: usize = 255;
+
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
     let raw = headers
         .get(IDEMPOTENCY_KEY)
         .ok_or(ApiError::IdempotencyKeyMissing)?
-        .to_str()
-        .map_err(|_| ApiError::IdempotencyKeyMissing)?;
-    let valid = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
-    if valid {
-        Ok(raw.to_owned())
-    } else {
-        Err(ApiError::IdempotencyKeyMissing)
+        .as_bytes();
+    let valid =
+        (1..=IDEMPOTENCY_KEY_MAX).contains(&raw.len()) && raw.iter().all(u8::is_ascii_graphic);
+    match std::str::from_utf8(raw) {
+        Ok(key) if valid => Ok(key.to_owned()),
+        _ => Err(ApiError::IdempotencyKeyInvalid {
+            max: IDEMPOTENCY_KEY_MAX,
+        }),
     }
 }
 
@@ -275,7 +261,14 @@ async fn checkout<C: AsCaller>(
     let input = CheckoutInput::try_from(body)?;
     let outcome = s.checkout(&who.caller(), &id, &key, input).await?;
     let location = format!("{}/{}", C::ORDERS, outcome.order.id);
-    let mut response = ok(StatusCode::CREATED, OrderView::from(outcome.order));
+    // A new order has no payments yet; a replayed one may have.
+    let payments = if outcome.replayed {
+        s.payments(&outcome.order).await?
+    } else {
+        Vec::new()
+    };
+    let view = OrderView::with_payments(outcome.order, payments);
+    let mut response = ok(StatusCode::CREATED, view);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
@@ -289,6 +282,12 @@ async fn checkout<C: AsCaller>(
 
 // --- orders ---
 
+/// One order, shown with its payments.
+async fn order_view(s: &Storefront, status: StatusCode, order: Order) -> ApiResult {
+    let payments = s.payments(&order).await?;
+    Ok(ok(status, OrderView::with_payments(order, payments)))
+}
+
 async fn orders(State(s): Shared, who: CustomerIdentity) -> ApiResult {
     let orders: Vec<OrderView> = s
         .orders(&who.0)
@@ -301,7 +300,7 @@ async fn orders(State(s): Shared, who: CustomerIdentity) -> ApiResult {
 
 async fn order<C: AsCaller>(State(s): Shared, who: C, Path(id): Path<String>) -> ApiResult {
     let order = s.order(&who.caller(), &order_id(&id)?).await?;
-    Ok(ok(StatusCode::OK, OrderView::from(order)))
+    order_view(&s, StatusCode::OK, order).await
 }
 
 async fn cancel<C: AsCaller>(
@@ -312,7 +311,7 @@ async fn cancel<C: AsCaller>(
 ) -> ApiResult {
     let id = order_id(&id)?;
     let order = s.cancel(&who.caller(), &id, body.reason()?).await?;
-    Ok(ok(StatusCode::OK, OrderView::from(order)))
+    order_view(&s, StatusCode::OK, order).await
 }
 
 async fn request_return<C: AsCaller>(
@@ -324,5 +323,5 @@ async fn request_return<C: AsCaller>(
     let id = order_id(&id)?;
     let (lines, reason) = body.parse()?;
     let order = s.request_return(&who.caller(), &id, lines, reason).await?;
-    Ok(ok(StatusCode::CREATED, OrderView::from(order)))
+    order_view(&s, StatusCode::CREATED, order).await
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use storesync_core::outbox::OutboxRelay;
-use storesync_core::ports::{Clock, Store, StorefrontStore};
+use storesync_core::ports::{Clock, PaymentStore, Store, StorefrontStore};
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
 
@@ -20,7 +20,14 @@ pub fn storefront(
     settings: StorefrontSettings,
 ) -> Storefront {
     let storefront_store: Arc<dyn StorefrontStore> = store.clone();
-    let storefront = Storefront::new(storefront_store, clock, settings.policy, settings.location);
+    let payments: Arc<dyn PaymentStore> = store.clone();
+    let storefront = Storefront::new(
+        storefront_store,
+        payments,
+        clock,
+        settings.policy,
+        settings.location,
+    );
     match queue {
         Some(queue) => storefront.with_relay(Arc::new(OutboxRelay::new(store, queue))),
         None => storefront,

@@ -50,6 +50,7 @@ impl Webhook {
 pub fn router(webhook: Arc<Webhook>) -> Router {
     Router::new()
         .route("/v1/webhooks/{gateway}", post(receive))
+        .method_not_allowed_fallback(storesync_web::error::method_not_allowed)
         .with_state(webhook)
         .layer(storesync_web::catch_panic())
 }

@@ -5,19 +5,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{CustomerId, Email, InvalidValue};
 
-/// ISO 3166-1 alpha-2 country code, upper case.
+/// An assigned ISO 3166-1 alpha-2 country code, upper case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CountryCode(String);
 
+/// Every officially assigned ISO 3166-1 alpha-2 code, sorted (openapi.yaml lists the same).
+pub const ASSIGNED_COUNTRY_CODES: [&str; 249] = [
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+];
+
 impl CountryCode {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        if raw.len() == 2 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
-            Ok(CountryCode(raw.to_ascii_uppercase()))
+        if ASSIGNED_COUNTRY_CODES.binary_search(&raw).is_ok() {
+            Ok(CountryCode(raw.to_owned()))
         } else {
             Err(InvalidValue::new(
                 "country",
-                "must be an ISO 3166-1 alpha-2 code such as US or DE",
+                "must be an assigned ISO 3166-1 alpha-2 code in upper case, such as US or DE",
             ))
         }
     }
@@ -131,3 +151,19 @@ impl Customer {
 
 /// Maximum addresses kept on a profile.
 pub const MAX_ADDRESSES: usize = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_assigned_country_codes_in_upper_case_parse() {
+        assert!(ASSIGNED_COUNTRY_CODES.windows(2).all(|w| w[0] < w[1]));
+        for code in ["US", "DE", "AX", "SS", "ZW"] {
+            assert_eq!(CountryCode::parse(code).unwrap().as_str(), code);
+        }
+        for code in ["ZZ", "XK", "AA", "us", "USA", "U", ""] {
+            assert!(CountryCode::parse(code).is_err(), "{code} accepted");
+        }
+    }
+}

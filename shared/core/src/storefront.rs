@@ -17,7 +17,10 @@ use crate::ids::{
 use crate::money::Currency;
 use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, ReturnLine};
 use crate::outbox::OutboxRelay;
-use crate::ports::{Clock, OrderChange, PlaceOrder, PlaceOrderError, StoreError, StorefrontStore};
+use crate::payments::Payment;
+use crate::ports::{
+    Clock, OrderChange, PaymentStore, PlaceOrder, PlaceOrderError, StoreError, StorefrontStore,
+};
 use crate::pricing::PricingPolicy;
 use crate::retry::{Attempt, retry_on_conflict};
 
@@ -71,6 +74,8 @@ pub struct CheckoutOutcome {
 
 pub struct Storefront {
     store: Arc<dyn StorefrontStore>,
+    /// Read only, to show an order's payments.
+    payments: Arc<dyn PaymentStore>,
     clock: Arc<dyn Clock>,
     policy: PricingPolicy,
     location: LocationId,
@@ -80,12 +85,14 @@ pub struct Storefront {
 impl Storefront {
     pub fn new(
         store: Arc<dyn StorefrontStore>,
+        payments: Arc<dyn PaymentStore>,
         clock: Arc<dyn Clock>,
         policy: PricingPolicy,
         location: LocationId,
     ) -> Self {
         Storefront {
             store,
+            payments,
             clock,
             policy,
             location,
@@ -256,11 +263,7 @@ impl Storefront {
     ) -> Result<Cart, AppError> {
         let now = self.clock.now();
         self.change_cart(caller, id, |cart| {
-            let discount = self.policy.discount(code, cart.currency).ok_or_else(|| {
-                DomainError::UnknownDiscountCode {
-                    code: code.to_owned(),
-                }
-            })?;
+            let discount = self.policy.discount_for(code, cart.currency)?;
             cart.apply_discount(discount, now)?;
             Ok(true)
         })
@@ -424,6 +427,11 @@ impl Storefront {
             .await?
             .filter(|o| caller.owns_order(o))
             .ok_or(AppError::NotFound { what: "order" })
+    }
+
+    /// Every payment reported for an order the caller has already been shown.
+    pub async fn payments(&self, order: &Order) -> Result<Vec<Payment>, AppError> {
+        Ok(self.payments.payments_for_order(&order.id).await?)
     }
 
     async fn change_order<F>(

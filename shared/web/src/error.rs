@@ -22,6 +22,11 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the Idempotency-Key header is required")]
     IdempotencyKeyMissing,
+    #[error("the Idempotency-Key header must be 1 to {max} visible ASCII characters")]
+    IdempotencyKeyInvalid { max: usize },
+    /// A sku in a path that no product can have; it is not echoed back.
+    #[error("no product has this sku")]
+    MalformedSku,
     #[error("authentication is required")]
     Unauthorized,
     #[error("no such route")]
@@ -81,7 +86,19 @@ impl ApiError {
                 S::BAD_REQUEST,
                 "idempotency-key-missing",
                 "Idempotency-Key missing",
-                "send an Idempotency-Key header (1 to 255 visible characters) so the request can be retried safely",
+                "send an Idempotency-Key header (1 to 255 visible ASCII characters) so the request can be retried safely",
+            ),
+            ApiError::IdempotencyKeyInvalid { .. } => Problem::new(
+                S::BAD_REQUEST,
+                "idempotency-key-invalid",
+                "Idempotency-Key invalid",
+                format!("{}, from '!' to '~' (no spaces)", self),
+            ),
+            ApiError::MalformedSku => Problem::new(
+                S::NOT_FOUND,
+                "unknown-product",
+                "Unknown product",
+                self.to_string(),
             ),
             ApiError::Unauthorized => Problem::new(
                 S::UNAUTHORIZED,
@@ -242,6 +259,16 @@ fn domain_problem(e: &DomainError) -> Problem {
             "Unknown discount code",
             detail,
         ),
+    }
+}
+
+/// Answers a method a route does not have: 405 with the problem (axum adds `Allow`). Browser
+/// preflights (`OPTIONS`) get an empty 204: API Gateway adds the CORS headers.
+pub async fn method_not_allowed(method: axum::http::Method) -> Response {
+    if method == axum::http::Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        ApiError::MethodNotAllowed.into_response()
     }
 }
 
