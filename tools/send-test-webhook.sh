@@ -5,7 +5,8 @@
 #
 # EVENT_TYPE: payment_intent.succeeded (default), payment_intent.amount_capturable_updated,
 # payment_intent.payment_failed, payment_intent.canceled, charge.refunded.
-# Signed with STRIPE_WEBHOOK_SECRET (default: the local stack's test secret).
+# Signed with STRIPE_WEBHOOK_SECRET (default: the local stack's test secret). The event id is
+# new on each call unless EVENT_ID names one: the same EVENT_ID again is a replay.
 set -euo pipefail
 order=${1:?usage: $0 ORDER_ID AMOUNT_MINOR [CURRENCY] [EVENT_TYPE] [BASE_URL]}
 amount=${2:?usage: $0 ORDER_ID AMOUNT_MINOR [CURRENCY] [EVENT_TYPE] [BASE_URL]}
@@ -20,7 +21,8 @@ if [ "$type" = charge.refunded ]; then
 else
   object="{\"id\":\"$intent\",\"object\":\"payment_intent\",\"amount\":$amount,\"amount_received\":$amount,\"amount_capturable\":$amount,\"currency\":\"$currency\",\"metadata\":{\"order_id\":\"$order\"}}"
 fi
-body="{\"id\":\"evt_test_$(date +%s%N)\",\"object\":\"event\",\"type\":\"$type\",\"created\":$now,\"data\":{\"object\":$object}}"
+event_id=${EVENT_ID:-evt_test_$(date +%s%N)}
+body="{\"id\":\"$event_id\",\"object\":\"event\",\"type\":\"$type\",\"created\":$now,\"data\":{\"object\":$object}}"
 signature=$(printf '%s.%s' "$now" "$body" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.*= //')
 curl -sS -X POST "$base/v1/webhooks/stripe" \
   -H 'Content-Type: application/json' \

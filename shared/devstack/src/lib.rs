@@ -129,37 +129,52 @@ pub async fn seed_demo_catalog(store: &dyn Store) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Copy-paste commands that walk through the store against a running stack.
+/// Copy-paste commands that walk through the store against a running stack. They can be run
+/// again and from any directory: each run is a new customer with its own checkout key, and the
+/// webhook sender is named by its absolute path.
 pub fn walkthrough(base: &str) -> String {
-    let port = base.rsplit(':').next().unwrap_or("3000");
+    let sender = webhook_sender();
     format!(
         r#"storesync is running at {base}
 
   # 1. the catalog
   curl -s {base}/v1/products
-  # 2. register (local dev token: "Bearer dev:<customer-id>")
-  curl -s -X POST {base}/v1/customers -H 'Authorization: Bearer dev:alice' \
+  # 2. register a new customer (local dev token: "Bearer dev:<customer-id>")
+  RUN=$(date +%s)-$RANDOM; AUTH="Authorization: Bearer dev:demo-$RUN"
+  curl -s -X POST {base}/v1/customers -H "$AUTH" \
        -H 'Content-Type: application/json' \
-       -d '{{"email":"alice@example.com","first_name":"Alice","last_name":"Ng"}}'
+       -d '{{"email":"demo-'$RUN'@example.com","first_name":"Alice","last_name":"Ng"}}'
   # 3. a cart in USD; keep its id
-  CART=$(curl -s -X POST {base}/v1/carts -H 'Authorization: Bearer dev:alice' \
+  CART=$(curl -s -X POST {base}/v1/carts -H "$AUTH" \
        -H 'Content-Type: application/json' -d '{{"currency":"USD"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   # 4. two T-shirts and a discount code
-  curl -s -X PUT {base}/v1/carts/$CART/lines/TSHIRT-BLK-M -H 'Authorization: Bearer dev:alice' \
+  curl -s -X PUT {base}/v1/carts/$CART/lines/TSHIRT-BLK-M -H "$AUTH" \
        -H 'Content-Type: application/json' -d '{{"quantity":2}}'
-  curl -s -X PUT {base}/v1/carts/$CART/discount -H 'Authorization: Bearer dev:alice' \
+  curl -s -X PUT {base}/v1/carts/$CART/discount -H "$AUTH" \
        -H 'Content-Type: application/json' -d '{{"code":"WELCOME10"}}'
   # 5. check out (safe to repeat with the same Idempotency-Key); keep the order id and total
-  ORDER=$(curl -s -X POST {base}/v1/carts/$CART/checkout -H 'Authorization: Bearer dev:alice' \
-       -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' \
+  ORDER=$(curl -s -X POST {base}/v1/carts/$CART/checkout -H "$AUTH" \
+       -H "Idempotency-Key: checkout-$RUN" -H 'Content-Type: application/json' \
        -d '{{"shipping_address":{{"line1":"1 Main St","city":"Springfield","postal_code":"12345","country":"US"}}}}')
   echo "$ORDER"
   ORDER_ID=$(echo "$ORDER" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   TOTAL=$(echo "$ORDER" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["total"]["minor_units"])')
-  # 6. the payment gateway reports the payment (a Stripe-signed webhook; send it twice: one change)
-  PORT={port} tools/send-test-webhook.sh $ORDER_ID $TOTAL
+  # 6. the gateway reports the payment in a Stripe-signed webhook, and reports it again: "applied", then "replayed" (one change)
+  EVENT_ID=evt_demo_$RUN '{sender}' $ORDER_ID $TOTAL usd payment_intent.succeeded {base}
+  EVENT_ID=evt_demo_$RUN '{sender}' $ORDER_ID $TOTAL usd payment_intent.succeeded {base}
   # 7. the orders: paid
-  curl -s {base}/v1/orders -H 'Authorization: Bearer dev:alice'
+  curl -s {base}/v1/orders -H "$AUTH"
 "#
     )
+}
+
+/// The absolute path of `tools/send-test-webhook.sh` in this checkout.
+fn webhook_sender() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tools/send-test-webhook.sh"
+    );
+    std::fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.to_owned())
 }

@@ -1,5 +1,5 @@
 //! `make run` answers its own walk-through: start the real binary, run the printed commands
-//! with bash, and find the order paid.
+//! with bash, twice and from another directory, and find the order paid each time.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -23,7 +23,7 @@ impl Drop for Running {
 }
 
 #[test]
-fn the_printed_walkthrough_runs_against_the_local_stack_and_ends_with_a_paid_order() {
+fn the_printed_walkthrough_runs_twice_from_any_directory_and_ends_with_a_paid_order() {
     let port = free_port();
     let mut child = Running(
         Command::new(env!("CARGO_BIN_EXE_storesync-dev"))
@@ -57,25 +57,36 @@ fn the_printed_walkthrough_runs_against_the_local_stack_and_ends_with_a_paid_ord
         "the walk-through was printed: {script}"
     );
 
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let output = Command::new("bash")
-        .arg("-c")
-        .arg(format!("set -e\n{script}"))
-        .current_dir(root)
-        .output()
-        .expect("bash runs");
-    let out = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let last = out.lines().last().unwrap_or_default();
-    let orders: serde_json::Value =
-        serde_json::from_str(last).expect("the last step lists the orders");
-    assert_eq!(orders["orders"][0]["status"], "paid", "{last}");
-    assert!(
-        out.contains(r#""outcome":"applied""#),
-        "the webhook was applied: {out}"
-    );
+    // Twice, as someone trying the stack would, and from a directory other than the checkout.
+    let elsewhere = std::env::temp_dir();
+    for run in 1..=2 {
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!("set -e\n{script}"))
+            .current_dir(&elsewhere)
+            .output()
+            .expect("bash runs");
+        let out = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "run {run}: {out}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let last = out.lines().last().unwrap_or_default();
+        let orders: serde_json::Value =
+            serde_json::from_str(last).expect("the last step lists the orders");
+        assert_eq!(orders["orders"][0]["status"], "paid", "run {run}: {last}");
+        assert!(
+            out.contains(r#""outcome":"applied""#),
+            "the webhook was applied: {out}"
+        );
+        assert_eq!(
+            (
+                out.matches(r#""outcome":"applied""#).count(),
+                out.matches(r#""outcome":"replayed""#).count()
+            ),
+            (1, 1),
+            "run {run}: the report sent twice changes the order once: {out}"
+        );
+    }
 }
