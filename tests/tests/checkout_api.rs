@@ -742,7 +742,7 @@ async fn a_return_is_requested_only_for_a_delivered_order(b: Backend) {
         store
             .change_order(&storesync_core::ports::OrderChange {
                 event: storesync_core::events::OutboxEvent::for_order(
-                    storesync_core::events::OrderEventType::OrderPlaced,
+                    storesync_core::events::EventType::OrderPlaced,
                     &next,
                     chrono::Utc::now(),
                 ),

@@ -145,7 +145,7 @@ async fn a_signed_success_pays_the_order_and_sends_one_event(p: Paying) {
     assert_eq!(messages.len(), 1);
     let (message, body) = &messages[0];
     assert_eq!(body["type"], "order.paid");
-    assert_eq!(body["order_id"], p.order_id.as_str());
+    assert_eq!(body["subject"]["order"]["order"]["id"], p.order_id.as_str());
     assert_eq!(message.group, "buyer-7", "grouped by customer");
     assert_eq!(message.id, body["event_id"].as_str().unwrap());
 }

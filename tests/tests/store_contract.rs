@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use storesync_core::cart::{Cart, CartOwner, CartStatus};
 use storesync_core::catalog::ProductDetails;
 use storesync_core::customer::{Address, CountryCode, Customer, Origin};
-use storesync_core::events::{OrderEventType, OutboxEvent};
+use storesync_core::events::{EventType, OutboxEvent};
 use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, Email, LocationId, OrderId, Quantity, Sku,
 };
@@ -54,6 +54,19 @@ fn customer(id: &str, email: &str) -> Customer {
     }
 }
 
+/// The event of a registration, as the storefront writes it with the customer.
+fn registered(id: &str) -> OutboxEvent {
+    OutboxEvent::for_customer(
+        EventType::CustomerRegistered,
+        &customer(id, "any@example.com"),
+        Utc::now(),
+    )
+}
+
+fn changed(c: &Customer) -> OutboxEvent {
+    OutboxEvent::for_customer(EventType::CustomerUpdated, c, Utc::now())
+}
+
 async fn open_cart(store: &dyn Store, customer: &str, lines: &[(&str, i64, i64)]) -> Cart {
     let mut cart = Cart::new(
         CartId::random(),
@@ -97,7 +110,7 @@ fn place(cart: &Cart, key: &str) -> PlaceOrder {
     };
     let order = Order::from_cart(cart, details, &PricingPolicy::default(), now).unwrap();
     PlaceOrder {
-        event: OutboxEvent::for_order(OrderEventType::OrderPlaced, &order, now),
+        event: OutboxEvent::for_order(EventType::OrderPlaced, &order, now),
         cart: cart.converted(order_id, now),
         expected_cart_version: cart.version,
         order,
@@ -176,18 +189,18 @@ async fn stock_never_goes_below_zero(b: Backend) {
 async fn an_email_belongs_to_one_customer_whatever_its_case(b: Backend) {
     let store = b.store();
     store
-        .create_customer(&customer("c1", "ada@example.com"))
+        .create_customer(&customer("c1", "ada@example.com"), &registered("c1"))
         .await
         .unwrap();
     assert!(matches!(
         store
-            .create_customer(&customer("c1", "other@example.com"))
+            .create_customer(&customer("c1", "other@example.com"), &registered("c1"))
             .await,
         Err(StoreError::AlreadyExists)
     ));
     assert!(matches!(
         store
-            .create_customer(&customer("c2", "ADA@Example.com"))
+            .create_customer(&customer("c2", "ADA@Example.com"), &registered("c2"))
             .await,
         Err(StoreError::EmailTaken)
     ));
@@ -198,14 +211,25 @@ async fn an_email_belongs_to_one_customer_whatever_its_case(b: Backend) {
             .unwrap()
             .is_none()
     );
+    let registrations = store
+        .unsent_events(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == EventType::CustomerRegistered)
+        .count();
+    assert_eq!(registrations, 1, "a refused registration records no event");
 }
 
 async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Backend) {
     let store = b.store();
     let first = customer("c1", "ada@example.com");
-    store.create_customer(&first).await.unwrap();
     store
-        .create_customer(&customer("c2", "bob@example.com"))
+        .create_customer(&first, &registered("c1"))
+        .await
+        .unwrap();
+    store
+        .create_customer(&customer("c2", "bob@example.com"), &registered("c2"))
         .await
         .unwrap();
 
@@ -213,27 +237,45 @@ async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Back
     taken.email = Email::parse("Bob@example.com").unwrap();
     taken.version = 2;
     assert!(matches!(
-        store.update_customer(&first, &taken).await,
+        store
+            .update_customer(&first, &taken, &changed(&taken))
+            .await,
         Err(StoreError::EmailTaken)
     ));
 
     let mut moved = first.clone();
     moved.email = Email::parse("ada@new.example").unwrap();
     moved.version = 2;
-    store.update_customer(&first, &moved).await.unwrap();
+    let event = changed(&moved);
+    store.update_customer(&first, &moved, &event).await.unwrap();
     assert!(matches!(
-        store.update_customer(&first, &moved).await,
+        store
+            .update_customer(&first, &moved, &changed(&moved))
+            .await,
         Err(StoreError::Conflict)
     ));
+    let unsent = store.unsent_events(10).await.unwrap();
+    assert!(
+        unsent.iter().any(|e| e.event_id == event.event_id),
+        "the change's event is recorded with it"
+    );
+    assert_eq!(
+        unsent
+            .iter()
+            .filter(|e| e.event_type == EventType::CustomerUpdated)
+            .count(),
+        1,
+        "refused changes record no event"
+    );
     assert_eq!(store.customer(&first.id).await.unwrap().unwrap(), moved);
     // The old address is free again, the new one is not.
     store
-        .create_customer(&customer("c3", "ada@example.com"))
+        .create_customer(&customer("c3", "ada@example.com"), &registered("c3"))
         .await
         .unwrap();
     assert!(matches!(
         store
-            .create_customer(&customer("c4", "ADA@new.example"))
+            .create_customer(&customer("c4", "ADA@new.example"), &registered("c4"))
             .await,
         Err(StoreError::EmailTaken)
     ));
@@ -380,7 +422,7 @@ async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
     store.place_order(&placed).await.unwrap();
     let (cancelled, restock) = placed.order.cancel(None, Utc::now()).unwrap();
     let change = OrderChange {
-        event: OutboxEvent::for_order(OrderEventType::OrderCancelled, &cancelled, Utc::now()),
+        event: OutboxEvent::for_order(EventType::OrderCancelled, &cancelled, Utc::now()),
         expected_version: placed.order.version,
         restock,
         order: cancelled.clone(),

@@ -1,14 +1,21 @@
-//! Events that leave the store through the outbox.
+//! Events that leave the store through the outbox: every change of a customer or an order,
+//! with the record as it is after the change.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::customer::Customer;
 use crate::ids::{CustomerKey, EventId, OrderId};
 use crate::order::Order;
 use crate::payments::record::Payment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OrderEventType {
+pub enum EventType {
+    #[serde(rename = "customer.registered")]
+    CustomerRegistered,
+    /// The profile changed (name, e-mail, phone, company, addresses).
+    #[serde(rename = "customer.updated")]
+    CustomerUpdated,
     #[serde(rename = "order.placed")]
     OrderPlaced,
     #[serde(rename = "order.cancelled")]
@@ -30,47 +37,97 @@ pub enum OrderEventType {
     PaymentNeedsReview,
 }
 
-/// One state change of an order, written in the same transaction as the change.
+/// What an event is about, as it is after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+// One per change, moved rather than copied around: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Subject {
+    Order {
+        order: Order,
+        /// The payment the change is about, for payment events.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payment: Option<Payment>,
+    },
+    Customer {
+        customer: Customer,
+    },
+}
+
+/// One state change, written in the same transaction as the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEvent {
     pub event_id: EventId,
     #[serde(rename = "type")]
-    pub event_type: OrderEventType,
-    pub order_id: OrderId,
-    pub order_version: u64,
+    pub event_type: EventType,
     /// Messages of one customer are delivered in order under this key.
     pub customer_key: CustomerKey,
     pub occurred_at: DateTime<Utc>,
-    /// The order as it is after the change.
-    pub order: Order,
-    /// The payment the change is about, for payment events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment: Option<Payment>,
+    pub subject: Subject,
 }
 
 impl OutboxEvent {
-    pub fn for_order(event_type: OrderEventType, order: &Order, now: DateTime<Utc>) -> OutboxEvent {
+    pub fn for_order(event_type: EventType, order: &Order, now: DateTime<Utc>) -> OutboxEvent {
         OutboxEvent {
             event_id: EventId::random(),
             event_type,
-            order_id: order.id.clone(),
-            order_version: order.version,
             customer_key: order.customer.customer_key.clone(),
             occurred_at: now,
-            order: order.clone(),
-            payment: None,
+            subject: Subject::Order {
+                order: order.clone(),
+                payment: None,
+            },
         }
     }
 
     pub fn for_payment(
-        event_type: OrderEventType,
+        event_type: EventType,
         order: &Order,
         payment: &Payment,
         now: DateTime<Utc>,
     ) -> OutboxEvent {
         OutboxEvent {
-            payment: Some(payment.clone()),
+            subject: Subject::Order {
+                order: order.clone(),
+                payment: Some(payment.clone()),
+            },
             ..OutboxEvent::for_order(event_type, order, now)
+        }
+    }
+
+    pub fn for_customer(
+        event_type: EventType,
+        customer: &Customer,
+        now: DateTime<Utc>,
+    ) -> OutboxEvent {
+        OutboxEvent {
+            event_id: EventId::random(),
+            event_type,
+            customer_key: CustomerKey::customer(&customer.id),
+            occurred_at: now,
+            subject: Subject::Customer {
+                customer: customer.clone(),
+            },
+        }
+    }
+
+    /// The order the event is about, if it is about one.
+    pub fn order(&self) -> Option<&Order> {
+        match &self.subject {
+            Subject::Order { order, .. } => Some(order),
+            Subject::Customer { .. } => None,
+        }
+    }
+
+    pub fn order_id(&self) -> Option<&OrderId> {
+        self.order().map(|o| &o.id)
+    }
+
+    /// The order's or customer's id, for logs.
+    pub fn subject_id(&self) -> &str {
+        match &self.subject {
+            Subject::Order { order, .. } => order.id.as_str(),
+            Subject::Customer { customer } => customer.id.as_str(),
         }
     }
 }

@@ -90,6 +90,15 @@ string_id!(
     CustomerKey
 );
 string_id!(
+    /// A person's key in the CRM: a hash of the lowercased e-mail, so that a guest and a
+    /// registered customer with one address are one person there, whatever their store ids.
+    PersonKey
+);
+string_id!(
+    /// A CRM record's id (a Salesforce id: 15 or 18 letters and digits).
+    CrmId
+);
+string_id!(
     /// A place stock is held and shipped from: 1 to 64 of `a-z 0-9 - _`.
     LocationId
 );
@@ -164,6 +173,27 @@ impl CustomerKey {
             "not a valid customer key",
         )
         .map(CustomerKey)
+    }
+}
+
+impl PersonKey {
+    pub fn for_email(email: &Email) -> Self {
+        let digest = Sha256::digest(email.normalized().as_bytes());
+        PersonKey(format!("em_{}", hex::encode(&digest[..16])))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        parse_prefixed(raw, "em_", 32, "person_key").map(PersonKey)
+    }
+}
+
+impl CrmId {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        if (raw.len() == 15 || raw.len() == 18) && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(CrmId(raw.to_owned()))
+        } else {
+            Err(InvalidValue::new("crm_id", "not a Salesforce record id"))
+        }
     }
 }
 
@@ -402,6 +432,8 @@ mod tests {
         assert_eq!(CustomerKey::guest(&a), CustomerKey::guest(&b));
         assert!(CustomerKey::guest(&a).as_str().starts_with("guest_"));
         assert!(CustomerKey::parse(CustomerKey::guest(&a).as_str()).is_ok());
+        assert_eq!(PersonKey::for_email(&a), PersonKey::for_email(&b));
+        assert!(PersonKey::parse(PersonKey::for_email(&a).as_str()).is_ok());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod pricing;
 pub mod queue;
 pub mod retry;
 pub mod storefront;
+pub mod sync;
 
 pub use app_error::AppError;
 pub use error::DomainError;

@@ -41,7 +41,7 @@ impl OutboxRelay {
                 Ok(()) => report.sent += 1,
                 Err(e) => {
                     report.failed += 1;
-                    tracing::warn!(event_id = %event.event_id, order_id = %event.order_id, error = %e, "event left for the outbox sweep");
+                    tracing::warn!(event_id = %event.event_id, subject = event.subject_id(), error = %e, "event left for the outbox sweep");
                 }
             }
         }

@@ -11,6 +11,8 @@ use crate::events::OutboxEvent;
 use crate::ids::{CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku};
 use crate::order::Order;
 use crate::payments::record::{Payment, PaymentEvent};
+use crate::sync::settings::SyncSettings;
+use crate::sync::status::{CustomerSync, OrderSync};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -84,12 +86,22 @@ pub trait CatalogStore: Send + Sync {
 
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
-    /// Stores a new customer; `AlreadyExists` for a known id, `EmailTaken` for a known e-mail.
-    async fn create_customer(&self, customer: &Customer) -> Result<(), StoreError>;
+    /// Stores a new customer and records `event`; `AlreadyExists` for a known id,
+    /// `EmailTaken` for a known e-mail.
+    async fn create_customer(
+        &self,
+        customer: &Customer,
+        event: &OutboxEvent,
+    ) -> Result<(), StoreError>;
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
-    /// Replaces `previous` (matched by its version) with `next`, moving the e-mail claim if it changed.
-    async fn update_customer(&self, previous: &Customer, next: &Customer)
-    -> Result<(), StoreError>;
+    /// Replaces `previous` (matched by its version) with `next`, moving the e-mail claim if it
+    /// changed, and records `event`.
+    async fn update_customer(
+        &self,
+        previous: &Customer,
+        next: &Customer,
+        event: &OutboxEvent,
+    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -124,9 +136,9 @@ impl<T> StorefrontStore for T where T: CatalogStore + CustomerStore + CartStore 
 
 /// Everything the store keeps, behind one table: what an adapter implements. Each use case
 /// takes only the part it needs.
-pub trait Store: StorefrontStore + PaymentStore + OutboxStore {}
+pub trait Store: StorefrontStore + PaymentStore + OutboxStore + SyncLedger {}
 
-impl<T> Store for T where T: StorefrontStore + PaymentStore + OutboxStore {}
+impl<T> Store for T where T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger {}
 
 /// Everything one payment report writes, all or nothing, and only once per report.
 #[derive(Debug, Clone)]
@@ -186,6 +198,44 @@ pub trait OutboxStore: Send + Sync {
     /// Events not yet sent, oldest first.
     async fn unsent_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError>;
     async fn mark_sent(&self, event_id: &EventId) -> Result<(), StoreError>;
+}
+
+/// How long an applied event id is remembered: longer than a message can stay on the queue
+/// (SQS keeps messages at most 14 days).
+pub const APPLIED_EVENT_MEMORY_DAYS: i64 = 30;
+
+/// What one sync writes, all or nothing. Each record carries its new `version`: version 1
+/// is written only if the record is absent, version n only over version n - 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncChange {
+    /// Recorded as applied, once: a second change naming the same event is refused.
+    pub event_id: Option<EventId>,
+    pub customer: Option<CustomerSync>,
+    pub order: Option<OrderSync>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Error)]
+pub enum SyncRecordError {
+    #[error("the event was applied before")]
+    AlreadyApplied,
+    #[error("the sync status changed concurrently")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait SyncLedger: Send + Sync {
+    /// The settings an operator saved, if any (the environment's defaults apply otherwise).
+    async fn sync_settings(&self) -> Result<Option<SyncSettings>, StoreError>;
+    /// Saves `settings` at its `version`, under the same rule as [`SyncChange`];
+    /// `Conflict` if someone saved in between.
+    async fn save_sync_settings(&self, settings: &SyncSettings) -> Result<(), StoreError>;
+    async fn customer_sync(&self, key: &CustomerKey) -> Result<Option<CustomerSync>, StoreError>;
+    async fn order_sync(&self, id: &OrderId) -> Result<Option<OrderSync>, StoreError>;
+    async fn event_applied(&self, id: &EventId) -> Result<bool, StoreError>;
+    async fn record_sync(&self, change: &SyncChange) -> Result<(), SyncRecordError>;
 }
 
 pub trait Clock: Send + Sync {

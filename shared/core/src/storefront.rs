@@ -10,7 +10,7 @@ use crate::cart::{Cart, CartOwner, CartStatus};
 use crate::catalog::Product;
 use crate::customer::{Address, Customer, ProfileChange, Registration};
 use crate::error::DomainError;
-use crate::events::{OrderEventType, OutboxEvent};
+use crate::events::{EventType, OutboxEvent};
 use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, GuestToken, LocationId, OrderId, Quantity, Sku,
 };
@@ -127,8 +127,11 @@ impl Storefront {
         id: CustomerId,
         registration: Registration,
     ) -> Result<Customer, AppError> {
-        let customer = Customer::register(id, registration, self.clock.now());
-        self.store.create_customer(&customer).await?;
+        let now = self.clock.now();
+        let customer = Customer::register(id, registration, now);
+        let event = OutboxEvent::for_customer(EventType::CustomerRegistered, &customer, now);
+        self.store.create_customer(&customer, &event).await?;
+        self.publish(&event).await;
         Ok(customer)
     }
 
@@ -145,12 +148,17 @@ impl Storefront {
         change: ProfileChange,
     ) -> Result<Customer, AppError> {
         let change = &change;
-        retry_on_conflict(move || async move {
+        let (customer, event) = retry_on_conflict(move || async move {
             let current = self.profile(id).await?;
-            let next = current.changed(&change, self.clock.now());
-            written(self.store.update_customer(&current, &next).await, next)
+            let now = self.clock.now();
+            let next = current.changed(change, now);
+            let event = OutboxEvent::for_customer(EventType::CustomerUpdated, &next, now);
+            let result = self.store.update_customer(&current, &next, &event).await;
+            written(result, (next, event))
         })
-        .await
+        .await?;
+        self.publish(&event).await;
+        Ok(customer)
     }
 
     // --- catalog ---
@@ -340,7 +348,7 @@ impl Storefront {
         };
         let order = Order::from_cart(&cart, details, &self.policy, now)?;
         let request = PlaceOrder {
-            event: OutboxEvent::for_order(OrderEventType::OrderPlaced, &order, now),
+            event: OutboxEvent::for_order(EventType::OrderPlaced, &order, now),
             cart: cart.converted(order_id.clone(), now),
             expected_cart_version: cart.version,
             order,
@@ -438,7 +446,7 @@ impl Storefront {
         &self,
         caller: &Caller,
         id: &OrderId,
-        event_type: OrderEventType,
+        event_type: EventType,
         change: F,
     ) -> Result<Order, AppError>
     where
@@ -468,7 +476,7 @@ impl Storefront {
         reason: Option<String>,
     ) -> Result<Order, AppError> {
         let now = self.clock.now();
-        self.change_order(caller, id, OrderEventType::OrderCancelled, |order| {
+        self.change_order(caller, id, EventType::OrderCancelled, |order| {
             Ok(order.cancel(reason.clone(), now)?)
         })
         .await
@@ -482,7 +490,7 @@ impl Storefront {
         reason: String,
     ) -> Result<Order, AppError> {
         let now = self.clock.now();
-        self.change_order(caller, id, OrderEventType::ReturnRequested, |order| {
+        self.change_order(caller, id, EventType::ReturnRequested, |order| {
             Ok((
                 order.request_return(lines.clone(), reason.clone(), now)?,
                 Vec::new(),

@@ -85,3 +85,23 @@ pub const EXPIRES_AT: &str = "expires_at";
 pub fn payment_ref(payment_ref: &PaymentRef) -> String {
     format!("PAYMENTREF#{payment_ref}")
 }
+
+/// The sync settings: one item per store.
+pub fn sync_settings() -> Item {
+    key("CONFIG#sync".to_owned(), "CONFIG")
+}
+
+/// A customer's (or guest's) sync status, by customer key.
+pub fn customer_sync(customer_key: &CustomerKey) -> Item {
+    key(format!("SYNC#CUSTOMER#{customer_key}"), "SYNC")
+}
+
+/// An order's sync status, beside the order.
+pub fn order_sync(order_id: &str) -> Item {
+    key(format!("ORDER#{order_id}"), "SYNC")
+}
+
+/// An event the sync applied, remembered for a while.
+pub fn applied_event(event_id: &str) -> Item {
+    key(format!("SYNC_EVENT#{event_id}"), "SYNC_EVENT")
+}

@@ -5,6 +5,7 @@ mod counter;
 mod keys;
 mod payments;
 mod store;
+mod sync;
 mod table;
 
 pub use counter::RequestCounter;

@@ -119,9 +119,11 @@ impl PaymentStore for DynamoStore {
                 None,
             ),
         ];
-        let location = &c.event.order.location;
-        for (sku, units) in &c.restock {
-            items.push(self.restock(sku, location, *units));
+        // Units go back only with an order change: the order says where.
+        if let Some(order) = &c.order {
+            for (sku, units) in &c.restock {
+                items.push(self.restock(sku, &order.location, *units));
+            }
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),

@@ -162,7 +162,10 @@ impl DynamoStore {
         &self.table
     }
 
-    async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        key: Item,
+    ) -> Result<Option<T>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -370,7 +373,7 @@ impl CatalogStore for DynamoStore {
 
 #[async_trait]
 impl CustomerStore for DynamoStore {
-    async fn create_customer(&self, c: &Customer) -> Result<(), StoreError> {
+    async fn create_customer(&self, c: &Customer, event: &OutboxEvent) -> Result<(), StoreError> {
         let email = c.email.normalized();
         let mut email_item = keys::email(&email);
         email_item.insert("customer_id".into(), s(c.id.as_str()));
@@ -382,6 +385,12 @@ impl CustomerStore for DynamoStore {
                 None,
             ),
             put(&self.table, email_item, "attribute_not_exists(pk)", None),
+            put(
+                &self.table,
+                outbox_item(event)?,
+                "attribute_not_exists(pk)",
+                None,
+            ),
         ];
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -404,14 +413,25 @@ impl CustomerStore for DynamoStore {
         &self,
         previous: &Customer,
         next: &Customer,
+        event: &OutboxEvent,
     ) -> Result<(), StoreError> {
         let (old, new) = (previous.email.normalized(), next.email.normalized());
-        let mut items = vec![put(
-            &self.table,
-            to_item(next, keys::customer(next.id.as_str()))?,
-            "version = :v",
-            version_is(previous.version),
-        )];
+        // The customer first and the new e-mail claim last (fourth): the refusals below read
+        // them there.
+        let mut items = vec![
+            put(
+                &self.table,
+                to_item(next, keys::customer(next.id.as_str()))?,
+                "version = :v",
+                version_is(previous.version),
+            ),
+            put(
+                &self.table,
+                outbox_item(event)?,
+                "attribute_not_exists(pk)",
+                None,
+            ),
+        ];
         if old != new {
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -434,7 +454,7 @@ impl CustomerStore for DynamoStore {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {
                 Some(r) if r.first().is_some_and(failed_condition) => Err(StoreError::Conflict),
-                Some(r) if r.get(2).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
+                Some(r) if r.get(3).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
                 Some(_) => Err(StoreError::Conflict),
                 None => Err(unavailable(e)),
             },

@@ -3,6 +3,7 @@
 //! shared contract suite checks.
 
 mod store;
+mod sync;
 
 pub use store::EmbeddedStore;
 

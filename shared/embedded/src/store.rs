@@ -18,7 +18,7 @@ use storesync_core::ports::{
 };
 
 #[derive(Debug, Default, Clone)]
-struct State {
+pub(crate) struct State {
     products: BTreeMap<Sku, Product>,
     customers: BTreeMap<CustomerId, Customer>,
     /// Lowercased e-mail -> the customer holding it.
@@ -30,6 +30,8 @@ struct State {
     /// Payment reports applied, by the gateway's event id.
     webhooks: BTreeMap<String, DateTime<Utc>>,
     unmatched: BTreeMap<String, PaymentEvent>,
+    /// The sync's ledger (see `sync.rs`).
+    pub(crate) sync: crate::sync::SyncState,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -78,7 +80,7 @@ impl EmbeddedStore {
         Self::default()
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-applied change: every method
         // checks all conditions before it writes anything.
         self.state
@@ -99,6 +101,7 @@ impl EmbeddedStore {
             "payments": s.payments.values().collect::<Vec<_>>(),
             "webhooks": s.webhooks,
             "unmatched": s.unmatched,
+            "sync": s.sync.snapshot(),
         })
     }
 }
@@ -155,7 +158,7 @@ impl CatalogStore for EmbeddedStore {
 
 #[async_trait]
 impl CustomerStore for EmbeddedStore {
-    async fn create_customer(&self, c: &Customer) -> Result<(), StoreError> {
+    async fn create_customer(&self, c: &Customer, event: &OutboxEvent) -> Result<(), StoreError> {
         let mut state = self.state();
         if state.customers.contains_key(&c.id) {
             return Err(StoreError::AlreadyExists);
@@ -166,6 +169,7 @@ impl CustomerStore for EmbeddedStore {
         }
         state.emails.insert(email, c.id.clone());
         state.customers.insert(c.id.clone(), c.clone());
+        state.record_event(event);
         Ok(())
     }
 
@@ -177,6 +181,7 @@ impl CustomerStore for EmbeddedStore {
         &self,
         previous: &Customer,
         next: &Customer,
+        event: &OutboxEvent,
     ) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.customers.get(&previous.id) {
@@ -196,6 +201,7 @@ impl CustomerStore for EmbeddedStore {
             state.emails.insert(new, next.id.clone());
         }
         state.customers.insert(next.id.clone(), next.clone());
+        state.record_event(event);
         Ok(())
     }
 }

@@ -15,12 +15,14 @@ mod client;
 pub mod collections;
 pub mod composite;
 mod config;
+pub mod crm;
 mod error;
 pub mod soql;
 
 pub use budget::{ApiUsage, Priority};
-pub use client::{QueryPage, SalesforceClient, UpsertResult};
+pub use client::{ActionResult, QueryPage, SalesforceClient, UpsertResult};
 pub use collections::{CollectionOptions, RecordResult, sobject};
 pub use composite::{CompositeRequest, CompositeResponse, Graph, GraphResponse, Reference};
 pub use config::{Auth, ConfigError, DEFAULT_API_VERSION, RetryPolicy, SalesforceConfig};
+pub use crm::SalesforceCrm;
 pub use error::{ApiError, SalesforceError};

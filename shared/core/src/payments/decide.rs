@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::events::OrderEventType;
+use crate::events::EventType;
 use crate::ids::Sku;
 use crate::money::Money;
 use crate::order::Order;
@@ -20,7 +20,7 @@ pub struct PaymentDecision {
     pub order: Option<Order>,
     pub restock: Vec<(Sku, u32)>,
     pub payment: Payment,
-    pub event_type: OrderEventType,
+    pub event_type: EventType,
 }
 
 /// Applies a report: the payment record always learns of it; the order moves only as the life
@@ -64,7 +64,7 @@ pub fn decide(
             order: None,
             restock: Vec::new(),
             payment: record,
-            event_type: OrderEventType::PaymentNeedsReview,
+            event_type: EventType::PaymentNeedsReview,
         }
     };
     let expected = order.totals.total;
@@ -81,7 +81,7 @@ pub fn decide(
         .is_none_or(|paying| *paying == event.payment_ref);
     let mut next = order.clone();
     let mut restock = Vec::new();
-    let mut event_type = OrderEventType::PaymentUpdated;
+    let mut event_type = EventType::PaymentUpdated;
 
     match &event.kind {
         PaymentEventKind::Authorized | PaymentEventKind::Captured if event.amount != expected => {
@@ -132,7 +132,7 @@ pub fn decide(
                         next.payment_status = known;
                     }
                     next.paid_by = Some(event.payment_ref.clone());
-                    event_type = OrderEventType::OrderPaid;
+                    event_type = EventType::OrderPaid;
                 }
                 OrderStatus::Cancelled => {
                     return review(
@@ -156,7 +156,7 @@ pub fn decide(
                 PaymentStatus::Pending | PaymentStatus::Authorized
             ) {
                 next.payment_status = PaymentStatus::Failed;
-                event_type = OrderEventType::PaymentFailed;
+                event_type = EventType::PaymentFailed;
             }
         }
         PaymentEventKind::Canceled => {
@@ -172,7 +172,7 @@ pub fn decide(
                 next = cancelled;
                 next.payment_status = PaymentStatus::Failed;
                 restock = units;
-                event_type = OrderEventType::OrderCancelled;
+                event_type = EventType::OrderCancelled;
             }
         }
         PaymentEventKind::Refunded { refunded } => {
@@ -210,7 +210,7 @@ pub fn decide(
                             .collect();
                     }
                     next = refunded_order;
-                    event_type = OrderEventType::OrderRefunded;
+                    event_type = EventType::OrderRefunded;
                 }
             } else if next.payment_status != PaymentStatus::Refunded {
                 next.payment_status = PaymentStatus::PartiallyRefunded;
@@ -293,7 +293,7 @@ mod tests {
                 ),
             ],
         );
-        assert_eq!(decisions[1].event_type, OrderEventType::PaymentNeedsReview);
+        assert_eq!(decisions[1].event_type, EventType::PaymentNeedsReview);
         assert_eq!(
             decisions[1].payment.status,
             PaymentRecordStatus::NeedsReview

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::app_error::AppError;
-use crate::events::{OrderEventType, OutboxEvent};
+use crate::events::{EventType, OutboxEvent};
 use crate::ids::OrderId;
 use crate::outbox::OutboxRelay;
 use crate::payments::decide::decide;
@@ -105,7 +105,7 @@ impl PaymentProcessor {
                     relay.publish(std::slice::from_ref(&outbox)).await;
                 }
                 Ok(Attempt::Done(
-                    if decision.event_type == OrderEventType::PaymentNeedsReview {
+                    if decision.event_type == EventType::PaymentNeedsReview {
                         PaymentOutcome::NeedsReview
                     } else {
                         PaymentOutcome::Applied

@@ -3,6 +3,7 @@
 //! calls and token requests alike. The API families are in their own files: `sobjects`,
 //! `query`, `collections` and `composite`.
 
+mod actions;
 mod call;
 mod collections;
 mod composite;
@@ -23,6 +24,7 @@ use crate::config::{Auth, SalesforceConfig};
 use crate::error::SalesforceError;
 use call::Call;
 
+pub use actions::ActionResult;
 pub use query::QueryPage;
 pub use sobjects::UpsertResult;
 

@@ -1,0 +1,134 @@
+//! The order-events consumer: SQS FIFO delivers every customer and order event; each is
+//! synced to Salesforce on its own, and the ones that must be tried again are reported in
+//! `batchItemFailures`, together with every later message of their group in the batch, so
+//! one customer's events are never applied out of order.
+
+pub mod config;
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use futures::future::join_all;
+use lambda_runtime::LambdaEvent;
+use storesync_core::events::OutboxEvent;
+use storesync_core::sync::consumer::{CrmSync, Handled};
+
+/// One message as delivered, whichever queue delivered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: String,
+    /// The FIFO message group: the customer key.
+    pub group: String,
+    pub body: String,
+    /// This delivery's number, the first being 1.
+    pub receive_count: u32,
+}
+
+/// The SQS records of a Lambda event as deliveries, in the order SQS gave them.
+pub fn deliveries(event: &SqsEvent) -> Vec<Delivery> {
+    event
+        .records
+        .iter()
+        .map(|m| Delivery {
+            id: m.message_id.clone().unwrap_or_default(),
+            group: m
+                .attributes
+                .get("MessageGroupId")
+                .cloned()
+                .unwrap_or_default(),
+            body: m.body.clone().unwrap_or_default(),
+            receive_count: m
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1),
+        })
+        .collect()
+}
+
+/// Applies deliveries to Salesforce.
+pub struct Consumer {
+    sync: CrmSync,
+    max_receives: u32,
+}
+
+impl Consumer {
+    pub fn new(sync: CrmSync, max_receives: u32) -> Self {
+        Consumer { sync, max_receives }
+    }
+
+    /// Handles a batch: groups run side by side, each group's messages one after another.
+    /// Returns the ids to deliver again: each failure and every later message of its group.
+    pub async fn consume(&self, batch: &[Delivery]) -> Vec<String> {
+        let mut groups: BTreeMap<&str, Vec<&Delivery>> = BTreeMap::new();
+        for delivery in batch {
+            groups.entry(&delivery.group).or_default().push(delivery);
+        }
+        let failed: Vec<String> = join_all(groups.into_values().map(|group| self.group(group)))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        // In the batch's own order, which is how SQS reads the response.
+        batch
+            .iter()
+            .filter(|d| failed.contains(&d.id))
+            .map(|d| d.id.clone())
+            .collect()
+    }
+
+    async fn group(&self, group: Vec<&Delivery>) -> Vec<String> {
+        for (at, delivery) in group.iter().enumerate() {
+            if !self.one(delivery).await {
+                return group[at..].iter().map(|d| d.id.clone()).collect();
+            }
+        }
+        Vec::new()
+    }
+
+    /// Whether the delivery is done with (synced, or recorded as failed for good).
+    async fn one(&self, delivery: &Delivery) -> bool {
+        let event: OutboxEvent = match serde_json::from_str(&delivery.body) {
+            Ok(event) => event,
+            Err(error) => {
+                // Not an event of this store: it goes to the dead-letter queue for a person.
+                tracing::error!(message_id = %delivery.id, %error, "unreadable order event");
+                return false;
+            }
+        };
+        let last_try = delivery.receive_count >= self.max_receives;
+        match self.sync.handle(&event, last_try).await {
+            Ok(Handled::Refused(_)) => {
+                tracing::warn!(event_id = %event.event_id, "Salesforce refused the change; recorded as failed");
+                true
+            }
+            Ok(handled) => {
+                tracing::debug!(event_id = %event.event_id, ?handled, "order event handled");
+                true
+            }
+            Err(error) => {
+                tracing::warn!(event_id = %event.event_id, receive_count = delivery.receive_count, %error, "order event left for another try");
+                false
+            }
+        }
+    }
+}
+
+/// The Lambda handler.
+pub async fn function_handler(
+    consumer: &Consumer,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Infallible> {
+    let failed = consumer.consume(&deliveries(&event.payload)).await;
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    Ok(response)
+}

@@ -1,0 +1,238 @@
+//! The CRM port: what the sync asks of Salesforce. The core says *what* must be there (a
+//! [`CrmPlan`]); the adapter decides *how* (one Composite Graph of upserts, one call to
+//! convert a Lead).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use thiserror::Error;
+
+use crate::customer::Address;
+use crate::ids::{CrmId, Email, PersonKey, Sku};
+use crate::money::{Currency, Money};
+use crate::sync::status::CrmObject;
+
+/// A record the plan writes: changed by id when the store knows it, else upserted by the
+/// store's external key (created when missing, so a replay never makes a second one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record<F> {
+    Known { id: CrmId, fields: F },
+    New { key: String, fields: F },
+}
+
+impl<F> Record<F> {
+    pub fn fields(&self) -> &F {
+        match self {
+            Record::Known { fields, .. } | Record::New { fields, .. } => fields,
+        }
+    }
+
+    pub fn id(&self) -> Option<&CrmId> {
+        match self {
+            Record::Known { id, .. } => Some(id),
+            Record::New { .. } => None,
+        }
+    }
+}
+
+/// A Lead: a person who has not ordered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Email,
+    pub phone: Option<String>,
+    pub company: String,
+    pub address: Option<Address>,
+    pub lead_source: String,
+    /// Set on new Leads only: an existing Lead keeps its owner.
+    pub owner_id: Option<String>,
+}
+
+/// An Account; `None` fields are left as they are in Salesforce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountFields {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub billing: Option<Address>,
+    pub owner_id: Option<String>,
+}
+
+/// A Contact; `None` fields are left as they are in Salesforce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFields {
+    pub first_name: Option<String>,
+    pub last_name: String,
+    pub email: Email,
+    pub phone: Option<String>,
+    pub mailing: Option<Address>,
+    /// Links the Contact to the plan's Account (new Contacts, or one without an Account).
+    pub link_account: bool,
+    pub owner_id: Option<String>,
+    pub lead_source: Option<String>,
+}
+
+/// Who the person is in Salesforce after the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+// One per sync: the size difference between a Lead and a Customer costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum PersonPlan {
+    Lead(Record<LeadFields>),
+    Customer {
+        account: Record<AccountFields>,
+        contact: Record<ContactFields>,
+        /// An open Lead with the person's e-mail, converted into this Contact and Account.
+        convert_lead: Option<CrmId>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpportunityFields {
+    pub name: String,
+    pub stage: String,
+    pub close_date: NaiveDate,
+    pub amount: Money,
+    pub record_type_id: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+/// The Contact's role on a new Opportunity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRoleFields {
+    pub key: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesforceOrderFields {
+    pub effective_date: NaiveDate,
+    /// The store's order status, kept on the Order as it changes.
+    pub store_status: String,
+    pub shipping: Address,
+    /// The price book of a new Order (the org's standard one).
+    pub pricebook_id: Option<String>,
+}
+
+/// One product line of a new Salesforce Order, with its product and price upserted by sku.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFields {
+    pub key: String,
+    pub sku: Sku,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesforceOrderPlan {
+    pub order: Record<SalesforceOrderFields>,
+    /// The lines of an Order created by this plan; an existing Order keeps its products.
+    pub lines: Vec<LineFields>,
+    /// Activated after its lines are in (a Salesforce Order is created as Draft).
+    pub activate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPlan {
+    pub opportunity: Option<Record<OpportunityFields>>,
+    pub contact_role: Option<ContactRoleFields>,
+    pub salesforce_order: Option<SalesforceOrderPlan>,
+}
+
+/// Everything one sync writes, in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrmPlan {
+    pub person: PersonPlan,
+    pub order: Option<OrderPlan>,
+    /// Records carry this currency (orgs with multi-currency on).
+    pub currency: Option<Currency>,
+}
+
+impl CrmPlan {
+    /// The objects this plan writes, for the sync status.
+    pub fn touched(&self) -> Vec<CrmObject> {
+        let mut objects = match &self.person {
+            PersonPlan::Lead(_) => vec![CrmObject::Lead],
+            PersonPlan::Customer { convert_lead, .. } => {
+                let mut o = vec![CrmObject::Account, CrmObject::Contact];
+                if convert_lead.is_some() {
+                    o.push(CrmObject::Lead);
+                }
+                o
+            }
+        };
+        if let Some(order) = &self.order {
+            if order.opportunity.is_some() {
+                objects.push(CrmObject::Opportunity);
+            }
+            if order.contact_role.is_some() {
+                objects.push(CrmObject::OpportunityContactRole);
+            }
+            if order.salesforce_order.is_some() {
+                objects.push(CrmObject::Order);
+            }
+        }
+        objects
+    }
+}
+
+/// What the sync asks Salesforce about a person it does not know yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonQuery {
+    pub email: Email,
+    pub key: PersonKey,
+    /// An Account with this name matches (business customers).
+    pub company: Option<String>,
+    /// Also find the org's standard price book.
+    pub standard_pricebook: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedContact {
+    pub id: CrmId,
+    pub account_id: Option<CrmId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedAccount {
+    pub id: CrmId,
+    pub owner_id: Option<String>,
+}
+
+/// What Salesforce already holds for a person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonMatch {
+    /// A Contact with the e-mail (compared case-insensitively).
+    pub contact: Option<MatchedContact>,
+    /// An Account with the store's key for the person, else with the company's name.
+    pub account: Option<MatchedAccount>,
+    /// An open (not converted) Lead with the e-mail.
+    pub lead: Option<CrmId>,
+    pub standard_pricebook_id: Option<String>,
+}
+
+/// Why Salesforce did not take a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CrmError {
+    /// Worth another try later: unavailable, locked, timed out, or the API budget is spent.
+    #[error("Salesforce is unavailable for now: {0}")]
+    Retryable(String),
+    /// Salesforce refused the data (a validation rule, a required field): trying again
+    /// without a change would fail again.
+    #[error("Salesforce refused the change: {0}")]
+    Permanent(String),
+}
+
+/// What Salesforce answered: the id of each record the plan wrote.
+pub type CrmIds = BTreeMap<CrmObject, CrmId>;
+
+#[async_trait]
+pub trait Crm: Send + Sync {
+    /// What Salesforce holds for a person the store has no ids for: one call.
+    async fn find_person(&self, query: &PersonQuery) -> Result<PersonMatch, CrmError>;
+    /// The org's standard price book, which every Salesforce Order's products come from.
+    async fn standard_pricebook(&self) -> Result<String, CrmError>;
+    /// Writes the plan: one call for all its records, and one more if a Lead is converted.
+    async fn apply(&self, plan: &CrmPlan) -> Result<CrmIds, CrmError>;
+}

@@ -1,0 +1,18 @@
+//! The sync to Salesforce: every customer and order change becomes the Leads, Contacts,
+//! Accounts, Opportunities and Orders sales works from.
+//!
+//! - [`settings`]: what the store owner decides (policies, stages, owners);
+//! - [`status`]: each record's sync status, which is also the ledger of what was applied;
+//! - [`plan`]: the pure decisions: which records with which fields;
+//! - [`crm`]: the port to Salesforce and the plan's types;
+//! - the store keeps it through [`crate::ports::SyncLedger`];
+//! - [`consumer`]: the use case that applies one event.
+
+pub mod consumer;
+pub mod crm;
+pub mod plan;
+pub mod settings;
+pub mod status;
+
+#[cfg(test)]
+mod plan_tests;

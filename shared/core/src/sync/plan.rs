@@ -1,0 +1,360 @@
+//! The sync's decisions, as pure functions: from a customer or order, the settings, and
+//! what is already known in Salesforce, which records must exist with which fields and
+//! stage. Customer matching follows the connector spec, in order: an existing Contact, an
+//! Account that matches, a new Account and Contact for a customer with orders (converting
+//! their Lead), else a Lead.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+
+use crate::customer::{Address, Customer, Origin};
+use crate::ids::{CrmId, Email, PersonKey};
+use crate::order::Order;
+use crate::order::lifecycle::{OrderStatus, PaymentStatus};
+use crate::sync::crm::{
+    AccountFields, ContactFields, ContactRoleFields, CrmPlan, LeadFields, LineFields,
+    OpportunityFields, OrderPlan, PersonMatch, PersonPlan, Record, SalesforceOrderFields,
+    SalesforceOrderPlan,
+};
+use crate::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
+use crate::sync::status::{CrmObject, CustomerSync, OrderSync};
+
+/// A person as the store knows them: a registered customer, or a guest by their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub email: Email,
+    pub first_name: Option<String>,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub address: Option<Address>,
+    pub origin: Origin,
+}
+
+impl Person {
+    pub fn customer(c: &Customer) -> Person {
+        Person {
+            email: c.email.clone(),
+            first_name: Some(c.first_name.clone()).filter(|n| !n.is_empty()),
+            last_name: c.last_name.clone(),
+            phone: c.phone.clone(),
+            company: c.company.clone(),
+            address: c.addresses.first().cloned(),
+            origin: c.origin,
+        }
+    }
+
+    /// A guest leaves only an e-mail and where to ship: the e-mail's local part stands in
+    /// for the last name Salesforce requires.
+    pub fn guest(email: &Email, order: &Order) -> Person {
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        Person {
+            email: email.clone(),
+            first_name: None,
+            last_name: local.to_owned(),
+            phone: None,
+            company: None,
+            address: Some(order.shipping_address.clone()),
+            origin: Origin::Web,
+        }
+    }
+
+    pub fn key(&self) -> PersonKey {
+        PersonKey::for_email(&self.email)
+    }
+
+    fn full_name(&self) -> String {
+        match &self.first_name {
+            Some(first) => format!("{first} {}", self.last_name),
+            None => self.last_name.clone(),
+        }
+    }
+
+    /// The Account of a business customer is the company; of anyone else, the person.
+    fn account_name(&self) -> String {
+        self.company.clone().unwrap_or_else(|| self.full_name())
+    }
+}
+
+/// Whether Salesforce must be asked who the person is before a plan can be made: only when
+/// the store has no ids for them yet, or a Lead must now become a customer.
+pub fn needs_lookup(known: &CustomerSync, has_orders: bool) -> bool {
+    let contact = known.id(CrmObject::Contact).is_some();
+    let lead = known.id(CrmObject::Lead).is_some();
+    !contact && (has_orders || !lead)
+}
+
+/// What an order or customer event makes Salesforce hold.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    pub person: &'a Person,
+    pub order: Option<&'a Order>,
+    /// When the order's payment was captured, if it was.
+    pub paid_at: Option<DateTime<Utc>>,
+    pub customer_sync: &'a CustomerSync,
+    pub order_sync: Option<&'a OrderSync>,
+    /// What a lookup found, when [`needs_lookup`] asked for one.
+    pub found: Option<&'a PersonMatch>,
+    pub settings: &'a SyncSettings,
+}
+
+pub fn plan(input: PlanInput<'_>) -> CrmPlan {
+    let has_orders = input.customer_sync.has_orders || input.order.is_some();
+    let person = person_plan(&input, has_orders);
+    let order = input.order.map(|order| order_plan(&input, order));
+    CrmPlan {
+        person,
+        order,
+        currency: input
+            .settings
+            .multi_currency
+            .then(|| input.order.map(|o| o.currency))
+            .flatten(),
+    }
+}
+
+fn person_plan(input: &PlanInput<'_>, has_orders: bool) -> PersonPlan {
+    let (p, known, settings) = (input.person, input.customer_sync, input.settings);
+    let key = p.key().to_string();
+    let lead_source = match p.origin {
+        Origin::Web => settings.lead_source_web.clone(),
+        Origin::Social => settings.lead_source_social.clone(),
+    };
+    let contact_fields = |new: bool, owner_id: Option<String>| ContactFields {
+        first_name: p.first_name.clone(),
+        last_name: p.last_name.clone(),
+        email: p.email.clone(),
+        phone: p.phone.clone(),
+        mailing: p.address.clone(),
+        link_account: new,
+        owner_id: if new { owner_id } else { None },
+        lead_source: new.then(|| lead_source.clone()),
+    };
+    let existing_account = |id: CrmId| Record::Known {
+        id,
+        fields: AccountFields {
+            name: settings.overwrite_account_name.then(|| p.account_name()),
+            phone: None,
+            billing: p.address.clone(),
+            owner_id: None,
+        },
+    };
+    let new_account = || Record::New {
+        key: key.clone(),
+        fields: AccountFields {
+            name: Some(p.account_name()),
+            phone: p.phone.clone(),
+            billing: p.address.clone(),
+            owner_id: settings.default_owner_id.clone(),
+        },
+    };
+
+    // Known from an earlier sync: no lookup, no owner changes.
+    if let (Some(contact), Some(account)) =
+        (known.id(CrmObject::Contact), known.id(CrmObject::Account))
+    {
+        return PersonPlan::Customer {
+            account: existing_account(account.clone()),
+            contact: Record::Known {
+                id: contact.clone(),
+                fields: contact_fields(false, None),
+            },
+            convert_lead: None,
+        };
+    }
+    let found = input.found.cloned().unwrap_or_default();
+    let open_lead = found
+        .lead
+        .clone()
+        .or_else(|| known.id(CrmObject::Lead).cloned());
+
+    // 1. A Contact with the e-mail: it and its Account are the customer's.
+    if let Some(contact) = &found.contact {
+        let (account, link) = match &contact.account_id {
+            Some(id) => (existing_account(id.clone()), false),
+            None => (new_account(), true),
+        };
+        let mut fields = contact_fields(false, None);
+        fields.link_account = link;
+        return PersonPlan::Customer {
+            account,
+            contact: Record::Known {
+                id: contact.id.clone(),
+                fields,
+            },
+            convert_lead: open_lead,
+        };
+    }
+    // 2. An Account that matches: a new Contact on it, owned as the Account is.
+    if let Some(account) = &found.account {
+        let owner = account
+            .owner_id
+            .clone()
+            .or_else(|| settings.default_owner_id.clone());
+        return PersonPlan::Customer {
+            account: existing_account(account.id.clone()),
+            contact: Record::New {
+                key,
+                fields: contact_fields(true, owner),
+            },
+            convert_lead: open_lead,
+        };
+    }
+    // 3. A customer with orders: a new Account and Contact; their Lead is converted.
+    if has_orders {
+        return PersonPlan::Customer {
+            account: new_account(),
+            contact: Record::New {
+                key: key.clone(),
+                fields: contact_fields(true, settings.default_owner_id.clone()),
+            },
+            convert_lead: open_lead,
+        };
+    }
+    // 4. No orders yet: a Lead, the one already there if there is one.
+    let fields = |owner_id| LeadFields {
+        first_name: p.first_name.clone().unwrap_or_default(),
+        last_name: p.last_name.clone(),
+        email: p.email.clone(),
+        phone: p.phone.clone(),
+        company: p.account_name(),
+        address: p.address.clone(),
+        lead_source: lead_source.clone(),
+        owner_id,
+    };
+    PersonPlan::Lead(match open_lead {
+        Some(id) => Record::Known {
+            id,
+            fields: fields(None),
+        },
+        None => Record::New {
+            key,
+            fields: fields(settings.default_lead_owner_id.clone()),
+        },
+    })
+}
+
+/// Paid, and not refunded or cancelled since: the sale happened.
+fn is_paid(order: &Order) -> bool {
+    matches!(
+        order.status,
+        OrderStatus::Paid
+            | OrderStatus::Fulfilling
+            | OrderStatus::Shipped
+            | OrderStatus::Delivered
+            | OrderStatus::Closed
+            | OrderStatus::ReturnRequested
+            | OrderStatus::Returned
+    ) || (order.status == OrderStatus::Refunded && order.payment_status != PaymentStatus::Refunded)
+}
+
+/// The Opportunity stage for the order as it is now.
+pub fn stage(order: &Order, settings: &SyncSettings) -> String {
+    if settings.convert_on_payment && is_paid(order) {
+        return settings.converted_stage.clone();
+    }
+    settings
+        .stage_mapping
+        .get(&order.status)
+        .cloned()
+        .unwrap_or_else(|| settings.draft_stage.clone())
+}
+
+/// The Opportunity's close date: the end of the sales cycle, or, once won with the invoice
+/// date setting on, the day the payment was captured.
+pub fn close_date(
+    order: &Order,
+    paid_at: Option<DateTime<Utc>>,
+    settings: &SyncSettings,
+) -> NaiveDate {
+    let cycle_end = order
+        .created_at
+        .date_naive()
+        .checked_add_days(Days::new(settings.sales_cycle_days.into()))
+        .unwrap_or(NaiveDate::MAX);
+    match paid_at {
+        Some(paid) if settings.invoice_date_as_close_date && settings.convert_on_payment => {
+            paid.date_naive()
+        }
+        _ => cycle_end,
+    }
+}
+
+fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
+    let settings = input.settings;
+    let known = input.order_sync;
+    let known_id = |object| known.and_then(|k| k.id(object)).cloned();
+    let opportunity = (settings.opportunity == OpportunityPolicy::EveryOrder).then(|| {
+        let fields = OpportunityFields {
+            name: format!("{} {}", order.number, input.person.full_name()),
+            stage: stage(order, settings),
+            close_date: close_date(order, input.paid_at.filter(|_| is_paid(order)), settings),
+            amount: order.totals.total,
+            record_type_id: settings.opportunity_record_type_id.clone(),
+            owner_id: None,
+        };
+        match known_id(CrmObject::Opportunity) {
+            Some(id) => Record::Known { id, fields },
+            None => Record::New {
+                key: order.id.to_string(),
+                fields: OpportunityFields {
+                    owner_id: settings.default_owner_id.clone(),
+                    ..fields
+                },
+            },
+        }
+    });
+    let contact_role = (opportunity.is_some()
+        && settings.contact_roles
+        && known_id(CrmObject::OpportunityContactRole).is_none())
+    .then(|| ContactRoleFields {
+        key: order.id.to_string(),
+        role: settings.contact_role.clone(),
+    });
+    let wanted = match settings.salesforce_order {
+        SalesforceOrderPolicy::Never => false,
+        SalesforceOrderPolicy::EveryOrder => true,
+        SalesforceOrderPolicy::PaidOrders => is_paid(order) || known_id(CrmObject::Order).is_some(),
+    };
+    let activated = known.is_some_and(|k| k.order_activated);
+    let salesforce_order = wanted.then(|| {
+        let fields = SalesforceOrderFields {
+            effective_date: order.created_at.date_naive(),
+            store_status: order.status.as_str().to_owned(),
+            shipping: order.shipping_address.clone(),
+            pricebook_id: None,
+        };
+        let (record, lines) = match known_id(CrmObject::Order) {
+            Some(id) => (Record::Known { id, fields }, Vec::new()),
+            None => (
+                Record::New {
+                    key: order.id.to_string(),
+                    fields: SalesforceOrderFields {
+                        pricebook_id: settings.standard_pricebook_id.clone(),
+                        ..fields
+                    },
+                },
+                order
+                    .lines
+                    .iter()
+                    .map(|l| LineFields {
+                        key: format!("{}:{}", order.id, l.sku),
+                        sku: l.sku.clone(),
+                        name: l.name.clone(),
+                        quantity: l.quantity.get(),
+                        unit_price: l.unit_price,
+                    })
+                    .collect(),
+            ),
+        };
+        SalesforceOrderPlan {
+            order: record,
+            lines,
+            activate: is_paid(order) && !activated,
+        }
+    });
+    OrderPlan {
+        opportunity,
+        contact_role,
+        salesforce_order,
+    }
+}

@@ -1,0 +1,457 @@
+//! The sync's decisions: the customer matching cases in their order, and what each setting
+//! changes in the plan.
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::crm::{AccountFields, MatchedAccount, MatchedContact, PersonMatch, PersonPlan, Record};
+use super::plan::{Person, PlanInput, needs_lookup, plan};
+use super::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
+use super::status::{CrmObject, CustomerSync, Outcome};
+use crate::customer::Origin;
+use crate::ids::{CrmId, CustomerKey, Email};
+use crate::money::Currency;
+use crate::order::Order;
+use crate::order::lifecycle::{OrderEvent, OrderStatus};
+use crate::order::tests::sample_order;
+
+fn id(raw: &str) -> CrmId {
+    CrmId::parse(raw).unwrap()
+}
+
+fn person() -> Person {
+    Person {
+        email: Email::parse("Jane.Doe@Example.COM").unwrap(),
+        first_name: Some("Jane".into()),
+        last_name: "Doe".into(),
+        phone: None,
+        company: None,
+        address: None,
+        origin: Origin::Web,
+    }
+}
+
+fn fresh() -> CustomerSync {
+    CustomerSync::new(CustomerKey::parse("cust-1").unwrap(), Utc::now())
+}
+
+fn known_customer() -> CustomerSync {
+    let mut c = fresh();
+    let ids = [
+        (CrmObject::Account, id("001000000000001AAA")),
+        (CrmObject::Contact, id("003000000000001AAA")),
+    ]
+    .into_iter()
+    .collect();
+    c.record(
+        &[CrmObject::Account, CrmObject::Contact],
+        &Outcome::Synced(ids),
+        Utc::now(),
+    );
+    c.has_orders = true;
+    c
+}
+
+fn paid(order: &Order) -> Order {
+    order
+        .apply(OrderEvent::PaymentCaptured, Utc::now())
+        .unwrap()
+}
+
+struct Case {
+    person: Person,
+    order: Option<Order>,
+    known: CustomerSync,
+    found: Option<PersonMatch>,
+    settings: SyncSettings,
+    paid_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl Case {
+    fn new() -> Self {
+        Case {
+            person: person(),
+            order: Some(sample_order()),
+            known: known_customer(),
+            found: None,
+            settings: SyncSettings::default(),
+            paid_at: None,
+        }
+    }
+
+    fn plan(&self) -> super::crm::CrmPlan {
+        plan(PlanInput {
+            person: &self.person,
+            order: self.order.as_ref(),
+            paid_at: self.paid_at,
+            customer_sync: &self.known,
+            order_sync: None,
+            found: self.found.as_ref(),
+            settings: &self.settings,
+        })
+    }
+}
+
+fn customer_parts(
+    plan: &super::crm::CrmPlan,
+) -> (
+    &Record<AccountFields>,
+    &Record<super::crm::ContactFields>,
+    Option<&CrmId>,
+) {
+    match &plan.person {
+        PersonPlan::Customer {
+            account,
+            contact,
+            convert_lead,
+        } => (account, contact, convert_lead.as_ref()),
+        other => panic!("expected a customer, planned {other:?}"),
+    }
+}
+
+#[test]
+fn a_known_customer_needs_no_lookup_and_keeps_owners_and_account_name() {
+    let case = Case::new();
+    assert!(!needs_lookup(&case.known, true));
+    let plan = case.plan();
+    let (account, contact, convert) = customer_parts(&plan);
+    assert_eq!(account.id(), Some(&id("001000000000001AAA")));
+    assert_eq!(account.fields().name, None, "the Account name is kept");
+    assert_eq!(account.fields().owner_id, None);
+    assert_eq!(contact.id(), Some(&id("003000000000001AAA")));
+    assert_eq!(contact.fields().owner_id, None);
+    assert!(convert.is_none());
+}
+
+#[test]
+fn a_lookup_is_needed_for_a_new_person_and_for_a_lead_who_orders() {
+    assert!(needs_lookup(&fresh(), false));
+    assert!(needs_lookup(&fresh(), true));
+    let mut lead = fresh();
+    let ids = [(CrmObject::Lead, id("00Q000000000001AAA"))]
+        .into_iter()
+        .collect();
+    lead.record(&[CrmObject::Lead], &Outcome::Synced(ids), Utc::now());
+    assert!(!needs_lookup(&lead, false), "a known Lead is updated by id");
+    assert!(
+        needs_lookup(&lead, true),
+        "a Lead who orders becomes a customer"
+    );
+}
+
+#[test]
+fn case_1_an_existing_contact_and_its_account_are_used_and_the_lead_converted() {
+    let mut case = Case::new();
+    case.known = fresh();
+    case.found = Some(PersonMatch {
+        contact: Some(MatchedContact {
+            id: id("003000000000009AAA"),
+            account_id: Some(id("001000000000009AAA")),
+        }),
+        lead: Some(id("00Q000000000009AAA")),
+        ..Default::default()
+    });
+    let plan = case.plan();
+    let (account, contact, convert) = customer_parts(&plan);
+    assert_eq!(contact.id(), Some(&id("003000000000009AAA")));
+    assert_eq!(account.id(), Some(&id("001000000000009AAA")));
+    assert_eq!(account.fields().name, None);
+    assert!(
+        !contact.fields().link_account,
+        "the Contact keeps its Account"
+    );
+    assert_eq!(contact.fields().owner_id, None, "owners never change");
+    assert_eq!(convert, Some(&id("00Q000000000009AAA")));
+
+    case.settings.overwrite_account_name = true;
+    let plan = case.plan();
+    let (account, _, _) = customer_parts(&plan);
+    assert_eq!(account.fields().name.as_deref(), Some("Jane Doe"));
+}
+
+#[test]
+fn case_2_a_matching_account_gets_a_new_contact_owned_as_the_account() {
+    let mut case = Case::new();
+    case.known = fresh();
+    case.person.company = Some("Acme".into());
+    case.found = Some(PersonMatch {
+        account: Some(MatchedAccount {
+            id: id("001000000000007AAA"),
+            owner_id: Some("005000000000007AAA".into()),
+        }),
+        ..Default::default()
+    });
+    case.settings.default_owner_id = Some("005000000000001AAA".into());
+    let plan = case.plan();
+    let (account, contact, _) = customer_parts(&plan);
+    assert_eq!(account.id(), Some(&id("001000000000007AAA")));
+    assert!(matches!(contact, Record::New { key, .. } if key.starts_with("em_")));
+    assert!(contact.fields().link_account);
+    assert_eq!(
+        contact.fields().owner_id.as_deref(),
+        Some("005000000000007AAA")
+    );
+
+    // An Account without an owner id falls back to the configured default.
+    case.found
+        .as_mut()
+        .unwrap()
+        .account
+        .as_mut()
+        .unwrap()
+        .owner_id = None;
+    let plan = case.plan();
+    let (_, contact, _) = customer_parts(&plan);
+    assert_eq!(
+        contact.fields().owner_id.as_deref(),
+        Some("005000000000001AAA")
+    );
+}
+
+#[test]
+fn case_3_a_customer_with_orders_gets_account_and_contact_and_the_lead_is_converted() {
+    let mut case = Case::new();
+    case.known = fresh();
+    case.found = Some(PersonMatch {
+        lead: Some(id("00Q000000000003AAA")),
+        ..Default::default()
+    });
+    case.settings.default_owner_id = Some("005000000000001AAA".into());
+    let plan = case.plan();
+    let (account, contact, convert) = customer_parts(&plan);
+    let Record::New { key, fields } = account else {
+        panic!("a new Account")
+    };
+    assert_eq!(key, &case.person.key().to_string());
+    assert_eq!(fields.name.as_deref(), Some("Jane Doe"));
+    assert_eq!(fields.owner_id.as_deref(), Some("005000000000001AAA"));
+    assert!(matches!(contact, Record::New { .. }));
+    assert_eq!(convert, Some(&id("00Q000000000003AAA")));
+    assert!(plan.touched().contains(&CrmObject::Lead));
+}
+
+#[test]
+fn case_4_a_person_without_orders_is_a_lead_with_source_and_owner() {
+    let mut case = Case::new();
+    case.known = fresh();
+    case.order = None;
+    case.found = Some(PersonMatch::default());
+    case.person.origin = Origin::Social;
+    case.settings.default_lead_owner_id = Some("00G000000000001AAA".into());
+    let plan = case.plan();
+    let PersonPlan::Lead(Record::New { key, fields }) = &plan.person else {
+        panic!("a new Lead, planned {:?}", plan.person)
+    };
+    assert_eq!(key, &case.person.key().to_string());
+    assert_eq!(fields.lead_source, "Social Media");
+    assert_eq!(fields.owner_id.as_deref(), Some("00G000000000001AAA"));
+    assert_eq!(fields.company, "Jane Doe");
+    assert!(plan.order.is_none());
+
+    // The Lead already there is updated, its owner kept.
+    case.found = Some(PersonMatch {
+        lead: Some(id("00Q000000000004AAA")),
+        ..Default::default()
+    });
+    let plan = case.plan();
+    let PersonPlan::Lead(Record::Known { id: lead, fields }) = &plan.person else {
+        panic!("the known Lead")
+    };
+    assert_eq!(lead, &id("00Q000000000004AAA"));
+    assert_eq!(fields.owner_id, None);
+}
+
+#[test]
+fn a_guest_and_a_customer_with_one_email_are_one_person() {
+    let guest = Person::guest(
+        &Email::parse("JANE.doe@example.com").unwrap(),
+        &sample_order(),
+    );
+    assert_eq!(guest.key(), person().key());
+    assert_eq!(guest.last_name, "JANE.doe");
+}
+
+#[test]
+fn salesforce_order_policy_paid_every_or_never() {
+    let mut case = Case::new();
+    case.settings.standard_pricebook_id = Some("01s000000000001AAA".into());
+    let placed = case.plan();
+    assert!(
+        placed.order.as_ref().unwrap().salesforce_order.is_none(),
+        "paid orders only"
+    );
+    case.order = Some(paid(&sample_order()));
+    let paid_plan = case.plan();
+    let sf = paid_plan
+        .order
+        .as_ref()
+        .unwrap()
+        .salesforce_order
+        .as_ref()
+        .unwrap();
+    assert!(sf.activate, "a paid order's Salesforce Order is activated");
+    assert_eq!(sf.lines.len(), 1);
+    assert_eq!(sf.lines[0].quantity, 2);
+
+    case.order = Some(sample_order());
+    case.settings.salesforce_order = SalesforceOrderPolicy::EveryOrder;
+    let every = case.plan();
+    let sf = every
+        .order
+        .as_ref()
+        .unwrap()
+        .salesforce_order
+        .as_ref()
+        .unwrap();
+    assert!(!sf.activate, "an unpaid order stays Draft");
+
+    case.order = Some(paid(&sample_order()));
+    case.settings.salesforce_order = SalesforceOrderPolicy::Never;
+    assert!(case.plan().order.unwrap().salesforce_order.is_none());
+}
+
+#[test]
+fn opportunity_policy_never_leaves_out_the_opportunity_and_its_role() {
+    let mut case = Case::new();
+    case.settings.opportunity = OpportunityPolicy::Never;
+    let plan = case.plan();
+    let order = plan.order.as_ref().unwrap();
+    assert!(order.opportunity.is_none() && order.contact_role.is_none());
+    assert!(!plan.touched().contains(&CrmObject::Opportunity));
+}
+
+#[test]
+fn record_type_sales_cycle_and_draft_stage_shape_a_new_opportunity() {
+    let mut case = Case::new();
+    case.settings.opportunity_record_type_id = Some("012000000000001AAA".into());
+    case.settings.sales_cycle_days = 15;
+    case.settings.stage_mapping.clear();
+    case.settings.draft_stage = "Qualification".into();
+    let order = case.order.clone().unwrap();
+    let plan = case.plan();
+    let opp = plan.order.unwrap().opportunity.unwrap();
+    let f = opp.fields();
+    assert_eq!(f.record_type_id.as_deref(), Some("012000000000001AAA"));
+    assert_eq!(
+        f.close_date,
+        (order.created_at + Duration::days(15)).date_naive()
+    );
+    assert_eq!(f.stage, "Qualification");
+    assert_eq!(f.amount, order.totals.total);
+}
+
+#[test]
+fn contact_roles_can_be_off_and_the_role_is_configurable() {
+    let mut case = Case::new();
+    case.settings.contact_role = "Economic Buyer".into();
+    let plan = case.plan();
+    assert_eq!(
+        plan.order
+            .as_ref()
+            .unwrap()
+            .contact_role
+            .as_ref()
+            .unwrap()
+            .role,
+        "Economic Buyer"
+    );
+    case.settings.contact_roles = false;
+    assert!(case.plan().order.unwrap().contact_role.is_none());
+}
+
+#[test]
+fn the_stage_follows_the_mapping_and_payment_converts_to_the_configured_stage() {
+    let mut case = Case::new();
+    case.settings
+        .stage_mapping
+        .insert(OrderStatus::PendingPayment, "Needs Analysis".into());
+    assert_eq!(
+        case.plan()
+            .order
+            .unwrap()
+            .opportunity
+            .unwrap()
+            .fields()
+            .stage,
+        "Needs Analysis"
+    );
+
+    case.order = Some(paid(&sample_order()));
+    case.settings.converted_stage = "Won Online".into();
+    assert_eq!(
+        case.plan()
+            .order
+            .unwrap()
+            .opportunity
+            .unwrap()
+            .fields()
+            .stage,
+        "Won Online"
+    );
+
+    case.settings.convert_on_payment = false;
+    case.settings
+        .stage_mapping
+        .insert(OrderStatus::Paid, "Negotiation/Review".into());
+    assert_eq!(
+        case.plan()
+            .order
+            .unwrap()
+            .opportunity
+            .unwrap()
+            .fields()
+            .stage,
+        "Negotiation/Review"
+    );
+}
+
+#[test]
+fn the_invoice_date_closes_a_won_opportunity_when_the_setting_is_on() {
+    let mut case = Case::new();
+    case.order = Some(paid(&sample_order()));
+    let captured = Utc.with_ymd_and_hms(2026, 3, 4, 10, 0, 0).unwrap();
+    case.paid_at = Some(captured);
+    let cycle_end = case
+        .plan()
+        .order
+        .unwrap()
+        .opportunity
+        .unwrap()
+        .fields()
+        .close_date;
+    assert_ne!(cycle_end, captured.date_naive());
+    case.settings.invoice_date_as_close_date = true;
+    assert_eq!(
+        case.plan()
+            .order
+            .unwrap()
+            .opportunity
+            .unwrap()
+            .fields()
+            .close_date,
+        captured.date_naive()
+    );
+}
+
+#[test]
+fn multi_currency_orgs_get_the_order_currency() {
+    let mut case = Case::new();
+    assert_eq!(case.plan().currency, Some(Currency::USD));
+    case.settings.multi_currency = false;
+    assert_eq!(case.plan().currency, None);
+}
+
+#[test]
+fn a_cancelled_order_loses_its_opportunity() {
+    let mut case = Case::new();
+    case.order = Some(sample_order().cancel(None, Utc::now()).unwrap().0);
+    assert_eq!(
+        case.plan()
+            .order
+            .unwrap()
+            .opportunity
+            .unwrap()
+            .fields()
+            .stage,
+        "Closed Lost"
+    );
+}

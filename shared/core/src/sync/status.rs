@@ -1,0 +1,254 @@
+//! Where each customer and order stands in Salesforce: per record its Salesforce id, whether
+//! it is synced, and the last error. The same items are the sync's ledger: the last version
+//! of an order or customer applied, so a stale or repeated event changes nothing.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CrmId, CustomerKey, OrderId};
+use crate::money::Money;
+use crate::order::lifecycle::OrderStatus;
+
+/// A Salesforce object the sync writes for a customer or an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CrmObject {
+    Lead,
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityContactRole,
+    Order,
+}
+
+impl CrmObject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrmObject::Lead => "Lead",
+            CrmObject::Account => "Account",
+            CrmObject::Contact => "Contact",
+            CrmObject::Opportunity => "Opportunity",
+            CrmObject::OpportunityContactRole => "OpportunityContactRole",
+            CrmObject::Order => "Order",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// A change is waiting to reach Salesforce (or is being retried).
+    Pending,
+    Synced,
+    /// Salesforce refused the change, or it kept failing: an operator looks at `last_error`.
+    Failed,
+}
+
+/// One Salesforce record of a customer or order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectSync {
+    pub id: Option<CrmId>,
+    pub state: SyncState,
+    /// Tries that failed since the last success.
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub last_synced_at: Option<DateTime<Utc>>,
+}
+
+impl ObjectSync {
+    fn pending() -> Self {
+        ObjectSync {
+            id: None,
+            state: SyncState::Pending,
+            attempts: 0,
+            last_error: None,
+            last_synced_at: None,
+        }
+    }
+}
+
+/// How a try to reach Salesforce ended, for the records it touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written; the ids Salesforce answered with.
+    Synced(BTreeMap<CrmObject, CrmId>),
+    /// Will be tried again (the message stays on the queue).
+    Retrying(String),
+    /// Refused, or out of tries: shown as failed until an operator syncs it again.
+    Failed(String),
+}
+
+/// Records `outcome` on `objects` for the `touched` objects.
+fn record(
+    objects: &mut BTreeMap<CrmObject, ObjectSync>,
+    touched: &[CrmObject],
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) {
+    for object in touched {
+        let entry = objects.entry(*object).or_insert_with(ObjectSync::pending);
+        match outcome {
+            Outcome::Synced(ids) => {
+                if let Some(id) = ids.get(object) {
+                    entry.id = Some(id.clone());
+                }
+                entry.state = SyncState::Synced;
+                entry.attempts = 0;
+                entry.last_error = None;
+                entry.last_synced_at = Some(now);
+            }
+            Outcome::Retrying(error) => {
+                // A record that failed for good stays failed until a sync succeeds.
+                if entry.state != SyncState::Failed {
+                    entry.state = SyncState::Pending;
+                }
+                entry.attempts += 1;
+                entry.last_error = Some(error.clone());
+            }
+            Outcome::Failed(error) => {
+                entry.state = SyncState::Failed;
+                entry.attempts += 1;
+                entry.last_error = Some(error.clone());
+            }
+        }
+    }
+}
+
+/// The state of a set of records as one: failed if any failed, pending if any waits.
+fn overall(objects: &BTreeMap<CrmObject, ObjectSync>) -> SyncState {
+    let states = objects.values().map(|o| o.state);
+    if states.clone().any(|s| s == SyncState::Failed) {
+        SyncState::Failed
+    } else if states.clone().any(|s| s == SyncState::Pending) || objects.is_empty() {
+        SyncState::Pending
+    } else {
+        SyncState::Synced
+    }
+}
+
+/// A customer (or a guest, by their key) in Salesforce: their Lead, or Account and Contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerSync {
+    pub customer_key: CustomerKey,
+    /// Once an order was synced the person is a customer: Contact and Account, never a Lead.
+    pub has_orders: bool,
+    /// The customer record's version last applied (0 for guests).
+    pub customer_version: u64,
+    pub objects: BTreeMap<CrmObject, ObjectSync>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl CustomerSync {
+    pub fn new(customer_key: CustomerKey, now: DateTime<Utc>) -> Self {
+        CustomerSync {
+            customer_key,
+            has_orders: false,
+            customer_version: 0,
+            objects: BTreeMap::new(),
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    /// The Salesforce id of `object`, once known.
+    pub fn id(&self, object: CrmObject) -> Option<&CrmId> {
+        self.objects.get(&object).and_then(|o| o.id.as_ref())
+    }
+
+    pub fn state(&self) -> SyncState {
+        overall(&self.objects)
+    }
+
+    pub fn record(&mut self, touched: &[CrmObject], outcome: &Outcome, now: DateTime<Utc>) {
+        record(&mut self.objects, touched, outcome, now);
+        self.updated_at = now;
+    }
+}
+
+/// An order in Salesforce: its Opportunity, the Contact's role on it, and its Order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSync {
+    pub order_id: OrderId,
+    pub customer_key: CustomerKey,
+    /// The order's number, status and total as last synced, for the operators' lists.
+    pub number: String,
+    pub status: OrderStatus,
+    pub total: Money,
+    /// The order version last applied: an event about an older version is stale.
+    pub order_version: u64,
+    /// The Salesforce Order is activated (its products can no longer change).
+    pub order_activated: bool,
+    pub objects: BTreeMap<CrmObject, ObjectSync>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl OrderSync {
+    pub fn id(&self, object: CrmObject) -> Option<&CrmId> {
+        self.objects.get(&object).and_then(|o| o.id.as_ref())
+    }
+
+    pub fn state(&self) -> SyncState {
+        overall(&self.objects)
+    }
+
+    pub fn record(&mut self, touched: &[CrmObject], outcome: &Outcome, now: DateTime<Utc>) {
+        record(&mut self.objects, touched, outcome, now);
+        self.updated_at = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(raw: &str) -> CrmId {
+        CrmId::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn a_retry_keeps_the_record_pending_and_counts_and_success_clears_the_error() {
+        let now = Utc::now();
+        let mut c = CustomerSync::new(CustomerKey::parse("c1").unwrap(), now);
+        let touched = [CrmObject::Account, CrmObject::Contact];
+        c.record(&touched, &Outcome::Retrying("503".into()), now);
+        c.record(&touched, &Outcome::Retrying("503".into()), now);
+        assert_eq!(c.state(), SyncState::Pending);
+        assert_eq!(c.objects[&CrmObject::Contact].attempts, 2);
+        let ids = BTreeMap::from([
+            (CrmObject::Account, id("001000000000001AAA")),
+            (CrmObject::Contact, id("003000000000001AAA")),
+        ]);
+        c.record(&touched, &Outcome::Synced(ids), now);
+        assert_eq!(c.state(), SyncState::Synced);
+        assert_eq!(c.id(CrmObject::Contact), Some(&id("003000000000001AAA")));
+        assert_eq!(c.objects[&CrmObject::Contact].attempts, 0);
+        assert_eq!(c.objects[&CrmObject::Contact].last_error, None);
+    }
+
+    #[test]
+    fn a_failure_stays_failed_through_retries_and_keeps_the_id() {
+        let now = Utc::now();
+        let mut c = CustomerSync::new(CustomerKey::parse("c1").unwrap(), now);
+        let ids = BTreeMap::from([(CrmObject::Lead, id("00Q000000000001AAA"))]);
+        c.record(&[CrmObject::Lead], &Outcome::Synced(ids), now);
+        c.record(
+            &[CrmObject::Lead],
+            &Outcome::Failed("REQUIRED_FIELD_MISSING".into()),
+            now,
+        );
+        c.record(
+            &[CrmObject::Lead],
+            &Outcome::Retrying("timeout".into()),
+            now,
+        );
+        assert_eq!(c.state(), SyncState::Failed);
+        assert_eq!(
+            c.objects[&CrmObject::Lead].last_error.as_deref(),
+            Some("timeout")
+        );
+        assert_eq!(c.id(CrmObject::Lead), Some(&id("00Q000000000001AAA")));
+    }
+}

@@ -1,0 +1,108 @@
+//! The sync's ledger on the DynamoDB table: the settings item, one status item per customer
+//! key and per order, and applied event ids that expire.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use chrono::Duration;
+use serde::Serialize;
+use storesync_core::ids::{CustomerKey, EventId, OrderId};
+use storesync_core::ports::StoreError;
+use storesync_core::ports::{APPLIED_EVENT_MEMORY_DAYS, SyncChange, SyncLedger, SyncRecordError};
+use storesync_core::sync::settings::SyncSettings;
+use storesync_core::sync::status::{CustomerSync, OrderSync};
+
+use crate::DynamoStore;
+use crate::keys::{self, EXPIRES_AT, Item, n, s};
+use crate::store::{cancellation_reasons, failed_condition, put, to_item, unavailable, version_is};
+
+/// Writes `item` at `version`: new at 1, else over `version - 1`.
+fn versioned<T: Serialize>(
+    table: &str,
+    value: &T,
+    key: Item,
+    version: u64,
+) -> Result<TransactWriteItem, StoreError> {
+    let item = to_item(value, key)?;
+    Ok(match version {
+        0 | 1 => put(table, item, "attribute_not_exists(pk)", None),
+        v => put(table, item, "version = :v", version_is(v - 1)),
+    })
+}
+
+#[async_trait]
+impl SyncLedger for DynamoStore {
+    async fn sync_settings(&self) -> Result<Option<SyncSettings>, StoreError> {
+        self.get(keys::sync_settings()).await
+    }
+
+    async fn save_sync_settings(&self, settings: &SyncSettings) -> Result<(), StoreError> {
+        let item = versioned(
+            self.table(),
+            settings,
+            keys::sync_settings(),
+            settings.version,
+        )?;
+        match self.transact(vec![item]).await {
+            Ok(()) => Ok(()),
+            Err(e) => match cancellation_reasons(&e) {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(unavailable(e)),
+            },
+        }
+    }
+
+    async fn customer_sync(&self, key: &CustomerKey) -> Result<Option<CustomerSync>, StoreError> {
+        self.get(keys::customer_sync(key)).await
+    }
+
+    async fn order_sync(&self, id: &OrderId) -> Result<Option<OrderSync>, StoreError> {
+        self.get(keys::order_sync(id.as_str())).await
+    }
+
+    async fn event_applied(&self, id: &EventId) -> Result<bool, StoreError> {
+        let item: Option<serde_json::Value> = self.get(keys::applied_event(id.as_str())).await?;
+        Ok(item.is_some())
+    }
+
+    async fn record_sync(&self, change: &SyncChange) -> Result<(), SyncRecordError> {
+        let table = self.table();
+        let mut items = Vec::new();
+        if let Some(event_id) = &change.event_id {
+            let mut marker = keys::applied_event(event_id.as_str());
+            let expires = change.at + Duration::days(APPLIED_EVENT_MEMORY_DAYS);
+            marker.insert(EXPIRES_AT.into(), n(expires.timestamp()));
+            marker.insert("applied_at".into(), s(change.at.to_rfc3339()));
+            items.push(put(table, marker, "attribute_not_exists(pk)", None));
+        }
+        if let Some(c) = &change.customer {
+            items.push(versioned(
+                table,
+                c,
+                keys::customer_sync(&c.customer_key),
+                c.version,
+            )?);
+        }
+        if let Some(o) = &change.order {
+            items.push(versioned(
+                table,
+                o,
+                keys::order_sync(o.order_id.as_str()),
+                o.version,
+            )?);
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        let marks_event = change.event_id.is_some();
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) => match cancellation_reasons(&e) {
+                Some(r) if marks_event && r.first().is_some_and(failed_condition) => {
+                    Err(SyncRecordError::AlreadyApplied)
+                }
+                Some(_) => Err(SyncRecordError::Conflict),
+                None => Err(SyncRecordError::Store(unavailable(e))),
+            },
+        }
+    }
+}

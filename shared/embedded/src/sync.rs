@@ -1,0 +1,103 @@
+//! The sync's ledger in memory, with the DynamoDB adapter's rules: versioned status records
+//! and applied event ids, all of a change or nothing.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use storesync_core::ids::{CustomerKey, EventId, OrderId};
+use storesync_core::ports::StoreError;
+use storesync_core::ports::{SyncChange, SyncLedger, SyncRecordError};
+use storesync_core::sync::settings::SyncSettings;
+use storesync_core::sync::status::{CustomerSync, OrderSync};
+
+use crate::EmbeddedStore;
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SyncState {
+    settings: Option<SyncSettings>,
+    customers: BTreeMap<CustomerKey, CustomerSync>,
+    orders: BTreeMap<OrderId, OrderSync>,
+    applied: BTreeMap<EventId, DateTime<Utc>>,
+}
+
+impl SyncState {
+    pub(crate) fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "settings": self.settings,
+            "customers": self.customers.values().collect::<Vec<_>>(),
+            "orders": self.orders.values().collect::<Vec<_>>(),
+            "applied": self.applied,
+        })
+    }
+}
+
+/// Whether a record at `version` may replace `stored`: new at 1, else over `version - 1`.
+fn fits(stored: Option<u64>, version: u64) -> bool {
+    match (stored, version) {
+        (None, 0 | 1) => true,
+        (Some(v), n) => n >= 2 && v == n - 1,
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl SyncLedger for EmbeddedStore {
+    async fn sync_settings(&self) -> Result<Option<SyncSettings>, StoreError> {
+        Ok(self.state().sync.settings.clone())
+    }
+
+    async fn save_sync_settings(&self, settings: &SyncSettings) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let stored = state.sync.settings.as_ref().map(|s| s.version);
+        if !fits(stored, settings.version) {
+            return Err(StoreError::Conflict);
+        }
+        state.sync.settings = Some(settings.clone());
+        Ok(())
+    }
+
+    async fn customer_sync(&self, key: &CustomerKey) -> Result<Option<CustomerSync>, StoreError> {
+        Ok(self.state().sync.customers.get(key).cloned())
+    }
+
+    async fn order_sync(&self, id: &OrderId) -> Result<Option<OrderSync>, StoreError> {
+        Ok(self.state().sync.orders.get(id).cloned())
+    }
+
+    async fn event_applied(&self, id: &EventId) -> Result<bool, StoreError> {
+        Ok(self.state().sync.applied.contains_key(id))
+    }
+
+    async fn record_sync(&self, change: &SyncChange) -> Result<(), SyncRecordError> {
+        let mut state = self.state();
+        let sync = &mut state.sync;
+        if let Some(id) = &change.event_id
+            && sync.applied.contains_key(id)
+        {
+            return Err(SyncRecordError::AlreadyApplied);
+        }
+        if let Some(c) = &change.customer {
+            let stored = sync.customers.get(&c.customer_key).map(|s| s.version);
+            if !fits(stored, c.version) {
+                return Err(SyncRecordError::Conflict);
+            }
+        }
+        if let Some(o) = &change.order {
+            let stored = sync.orders.get(&o.order_id).map(|s| s.version);
+            if !fits(stored, o.version) {
+                return Err(SyncRecordError::Conflict);
+            }
+        }
+        if let Some(id) = &change.event_id {
+            sync.applied.insert(id.clone(), change.at);
+        }
+        if let Some(c) = &change.customer {
+            sync.customers.insert(c.customer_key.clone(), c.clone());
+        }
+        if let Some(o) = &change.order {
+            sync.orders.insert(o.order_id.clone(), o.clone());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,267 @@
+//! A [`CrmPlan`] as one Composite Graph: every record upserted by the store's key or changed
+//! by id, linked by references, committed all together or not at all.
+
+use serde::Serialize;
+use serde_json::Value;
+use storesync_core::ids::CrmId;
+use storesync_core::sync::crm::{CrmPlan, OrderPlan, PersonPlan, Record};
+use storesync_core::sync::status::CrmObject;
+
+use super::sobjects::{self as so, amount, currency, external_id};
+use crate::composite::{Graph, Reference};
+
+/// How a node's record is named in later nodes: its id, or a reference to the node.
+#[derive(Debug, Clone)]
+pub(super) enum Link {
+    Id(CrmId),
+    Node(Reference),
+}
+
+impl Link {
+    fn value(&self) -> String {
+        match self {
+            Link::Id(id) => id.to_string(),
+            Link::Node(r) => r.id(),
+        }
+    }
+}
+
+/// The graph and which node stands for which of the plan's records.
+pub(super) struct PlanGraph {
+    pub graph: Graph,
+    pub links: Vec<(CrmObject, Link)>,
+}
+
+fn body<T: Serialize>(record: &T) -> Value {
+    serde_json::to_value(record).expect("sObjects serialise")
+}
+
+impl PlanGraph {
+    /// Writes a record: an upsert by `ext_field` when new, a change by id when known (left
+    /// out when there is nothing to change, and then linked by its id).
+    fn write<F>(
+        &mut self,
+        node: &str,
+        object: CrmObject,
+        ext_field: &str,
+        record: &Record<F>,
+        fields: Value,
+    ) -> Link {
+        let name = object.as_str();
+        let link = match record {
+            Record::New { key, .. } => {
+                Link::Node(self.graph.nodes.upsert(node, name, ext_field, key, fields))
+            }
+            Record::Known { id, .. } => {
+                if fields.as_object().is_some_and(|f| !f.is_empty()) {
+                    self.graph.nodes.update(node, name, id.as_str(), fields);
+                }
+                Link::Id(id.clone())
+            }
+        };
+        self.links.push((object, link.clone()));
+        link
+    }
+}
+
+pub(super) fn build(plan: &CrmPlan, graph_id: &str) -> PlanGraph {
+    let mut g = PlanGraph {
+        graph: Graph::new(graph_id),
+        links: Vec::new(),
+    };
+    let (account, contact) = match &plan.person {
+        PersonPlan::Lead(lead) => {
+            let f = lead.fields();
+            let fields = so::Lead {
+                first_name: Some(f.first_name.clone()).filter(|n| !n.is_empty()),
+                last_name: f.last_name.clone(),
+                email: f.email.normalized(),
+                phone: f.phone.clone(),
+                company: f.company.clone(),
+                lead_source: f.lead_source.clone(),
+                owner_id: f.owner_id.clone(),
+                ..Default::default()
+            }
+            .at(f.address.as_ref());
+            g.write(
+                "lead",
+                CrmObject::Lead,
+                external_id::PERSON,
+                lead,
+                body(&fields),
+            );
+            (None, None)
+        }
+        PersonPlan::Customer {
+            account, contact, ..
+        } => {
+            let a = account.fields();
+            let fields = so::Account {
+                name: a.name.clone(),
+                phone: a.phone.clone(),
+                owner_id: a.owner_id.clone(),
+                ..Default::default()
+            }
+            .billed_at(a.billing.as_ref());
+            let account_link = g.write(
+                "account",
+                CrmObject::Account,
+                external_id::PERSON,
+                account,
+                body(&fields),
+            );
+            let c = contact.fields();
+            let fields = so::Contact {
+                first_name: c.first_name.clone(),
+                last_name: c.last_name.clone(),
+                email: c.email.normalized(),
+                phone: c.phone.clone(),
+                account_id: c.link_account.then(|| account_link.value()),
+                lead_source: c.lead_source.clone(),
+                owner_id: c.owner_id.clone(),
+                ..Default::default()
+            }
+            .mailed_at(c.mailing.as_ref());
+            let contact_link = g.write(
+                "contact",
+                CrmObject::Contact,
+                external_id::PERSON,
+                contact,
+                body(&fields),
+            );
+            (Some(account_link), Some(contact_link))
+        }
+    };
+    if let (Some(order), Some(account), Some(contact)) = (&plan.order, account, contact) {
+        order_nodes(&mut g, plan, order, &account, &contact);
+    }
+    g
+}
+
+fn order_nodes(
+    g: &mut PlanGraph,
+    plan: &CrmPlan,
+    order: &OrderPlan,
+    account: &Link,
+    contact: &Link,
+) {
+    let iso = currency(plan.currency);
+    let opportunity = order.opportunity.as_ref().map(|opp| {
+        let f = opp.fields();
+        let new = opp.id().is_none();
+        let fields = so::Opportunity {
+            name: f.name.clone(),
+            stage_name: f.stage.clone(),
+            close_date: f.close_date.to_string(),
+            amount: amount(f.amount),
+            account_id: new.then(|| account.value()),
+            record_type_id: f.record_type_id.clone(),
+            owner_id: f.owner_id.clone(),
+            currency_iso_code: if new { iso } else { None },
+        };
+        g.write(
+            "opportunity",
+            CrmObject::Opportunity,
+            external_id::ORDER,
+            opp,
+            body(&fields),
+        )
+    });
+    if let (Some(role), Some(opportunity)) = (&order.contact_role, &opportunity) {
+        let fields = so::OpportunityContactRole {
+            opportunity_id: opportunity.value(),
+            contact_id: contact.value(),
+            role: role.role.clone(),
+            is_primary: true,
+        };
+        let reference = g.graph.nodes.upsert(
+            "role",
+            CrmObject::OpportunityContactRole.as_str(),
+            external_id::ROLE,
+            &role.key,
+            body(&fields),
+        );
+        g.links
+            .push((CrmObject::OpportunityContactRole, Link::Node(reference)));
+    }
+    let Some(sf_order) = &order.salesforce_order else {
+        return;
+    };
+    let f = sf_order.order.fields();
+    let new = sf_order.order.id().is_none();
+    let fields = if new {
+        so::Order {
+            account_id: Some(account.value()),
+            opportunity_id: opportunity.as_ref().map(Link::value),
+            bill_to_contact_id: Some(contact.value()),
+            effective_date: Some(f.effective_date.to_string()),
+            status: Some(so::ORDER_DRAFT),
+            pricebook2_id: f.pricebook_id.clone(),
+            store_status: Some(f.store_status.clone()),
+            currency_iso_code: iso,
+            ..Default::default()
+        }
+        .shipped_to(&f.shipping)
+    } else {
+        so::Order {
+            store_status: Some(f.store_status.clone()),
+            ..Default::default()
+        }
+    };
+    let order_link = g.write(
+        "order",
+        CrmObject::Order,
+        external_id::ORDER,
+        &sf_order.order,
+        body(&fields),
+    );
+    for (i, line) in sf_order.lines.iter().enumerate() {
+        let product = g.graph.nodes.upsert(
+            &format!("product{i}"),
+            "Product2",
+            external_id::PRODUCT,
+            line.sku.as_str(),
+            body(&so::Product2 {
+                name: line.name.clone(),
+                product_code: line.sku.to_string(),
+                is_active: true,
+            }),
+        );
+        let price = g.graph.nodes.upsert(
+            &format!("price{i}"),
+            "PricebookEntry",
+            external_id::PRICE,
+            &format!("{}:{}", line.sku, line.unit_price.currency()),
+            body(&so::PricebookEntry {
+                pricebook2_id: f.pricebook_id.clone().unwrap_or_default(),
+                product2_id: product.id(),
+                unit_price: amount(line.unit_price),
+                is_active: true,
+                currency_iso_code: iso,
+            }),
+        );
+        g.graph.nodes.upsert(
+            &format!("line{i}"),
+            "OrderItem",
+            external_id::LINE,
+            &line.key,
+            body(&so::OrderItem {
+                order_id: order_link.value(),
+                pricebook_entry_id: price.id(),
+                quantity: line.quantity,
+                unit_price: amount(line.unit_price),
+            }),
+        );
+    }
+    if sf_order.activate {
+        g.graph.nodes.update(
+            "activate",
+            "Order",
+            &order_link.value(),
+            body(&so::Order {
+                status: Some(so::ORDER_ACTIVATED),
+                ..Default::default()
+            }),
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! The CRM port over Salesforce: a lookup is one Composite call of queries, a plan is one
+//! Composite Graph (plus one invocable action when a Lead is converted).
+
+mod graph;
+mod sobjects;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::json;
+use storesync_core::ids::CrmId;
+use storesync_core::sync::crm::{
+    Crm, CrmError, CrmIds, CrmPlan, MatchedAccount, MatchedContact, PersonMatch, PersonPlan,
+    PersonQuery,
+};
+use storesync_core::sync::status::CrmObject;
+
+use crate::SalesforceClient;
+use crate::composite::{CompositeRequest, CompositeResponse, Reference};
+use crate::error::{ApiError, SalesforceError};
+use crate::soql::quote;
+use graph::Link;
+use sobjects::{CONVERTED_LEAD_STATUS, LEAD_CONVERT_ACTION, external_id};
+
+/// The Salesforce side of the sync.
+#[derive(Debug, Clone)]
+pub struct SalesforceCrm {
+    client: SalesforceClient,
+}
+
+impl SalesforceCrm {
+    /// The sync's Salesforce side over `client`.
+    pub fn new(client: SalesforceClient) -> Self {
+        SalesforceCrm { client }
+    }
+
+    /// The client, for its call counts and API usage.
+    pub fn client(&self) -> &SalesforceClient {
+        &self.client
+    }
+}
+
+/// Retryable or not, with Salesforce's own words for an operator.
+fn crm_error(e: SalesforceError) -> CrmError {
+    let text = match &e {
+        SalesforceError::Api { errors, .. } if !errors.is_empty() => describe(errors),
+        SalesforceError::Duplicate { rule, message, .. } => {
+            format!("DUPLICATES_DETECTED ({rule}): {message}")
+        }
+        other => other.to_string(),
+    };
+    if e.is_retryable() || matches!(e, SalesforceError::BudgetExceeded { .. }) {
+        CrmError::Retryable(text)
+    } else {
+        CrmError::Permanent(text)
+    }
+}
+
+fn describe(errors: &[ApiError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.error_code, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[derive(Deserialize)]
+struct Records<T> {
+    records: Vec<T>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Row {
+    id: String,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    owner_id: Option<String>,
+}
+
+/// The first record a query subrequest found; a failed query is an error.
+fn first(response: &CompositeResponse, query: &Reference) -> Result<Option<Row>, CrmError> {
+    let Some(answer) = response.get(query) else {
+        return Ok(None);
+    };
+    if !answer.is_success() {
+        let text = describe(&answer.errors());
+        return Err(if answer.http_status_code >= 500 {
+            CrmError::Retryable(text)
+        } else {
+            CrmError::Permanent(text)
+        });
+    }
+    let rows: Records<Row> = serde_json::from_value(answer.body.clone())
+        .map_err(|e| CrmError::Permanent(format!("unreadable query answer: {e}")))?;
+    Ok(rows.records.into_iter().next())
+}
+
+fn crm_id(raw: &str) -> Result<CrmId, CrmError> {
+    CrmId::parse(raw)
+        .map_err(|_| CrmError::Permanent(format!("Salesforce answered a bad id {raw:?}")))
+}
+
+#[async_trait]
+impl Crm for SalesforceCrm {
+    async fn find_person(&self, q: &PersonQuery) -> Result<PersonMatch, CrmError> {
+        let email = quote(&q.email.normalized());
+        let mut request = CompositeRequest::new(false);
+        let r = &mut request.requests;
+        let contact = r.query(
+            "contact",
+            &format!("SELECT Id, AccountId FROM Contact WHERE Email = {email} ORDER BY CreatedDate LIMIT 1"),
+        );
+        let lead = r.query(
+            "lead",
+            &format!("SELECT Id FROM Lead WHERE Email = {email} AND IsConverted = false ORDER BY CreatedDate LIMIT 1"),
+        );
+        let by_key = r.query(
+            "account",
+            &format!(
+                "SELECT Id, OwnerId FROM Account WHERE {} = {} LIMIT 1",
+                external_id::PERSON,
+                quote(q.key.as_str())
+            ),
+        );
+        let by_name = q.company.as_ref().map(|company| {
+            r.query(
+                "company",
+                &format!(
+                    "SELECT Id, OwnerId FROM Account WHERE Name = {} ORDER BY CreatedDate LIMIT 1",
+                    quote(company)
+                ),
+            )
+        });
+        let pricebook = q.standard_pricebook.then(|| {
+            r.query(
+                "pricebook",
+                "SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1",
+            )
+        });
+        let response = self.client.composite(&request).await.map_err(crm_error)?;
+        let account = match first(&response, &by_key)? {
+            Some(row) => Some(row),
+            None => match &by_name {
+                Some(query) => first(&response, query)?,
+                None => None,
+            },
+        };
+        Ok(PersonMatch {
+            contact: first(&response, &contact)?
+                .map(|row| -> Result<_, CrmError> {
+                    Ok(MatchedContact {
+                        id: crm_id(&row.id)?,
+                        account_id: row.account_id.as_deref().map(crm_id).transpose()?,
+                    })
+                })
+                .transpose()?,
+            account: account
+                .map(|row| -> Result<_, CrmError> {
+                    Ok(MatchedAccount {
+                        id: crm_id(&row.id)?,
+                        owner_id: row.owner_id,
+                    })
+                })
+                .transpose()?,
+            lead: first(&response, &lead)?
+                .map(|row| crm_id(&row.id))
+                .transpose()?,
+            standard_pricebook_id: match &pricebook {
+                Some(query) => first(&response, query)?.map(|row| row.id),
+                None => None,
+            },
+        })
+    }
+
+    async fn standard_pricebook(&self) -> Result<String, CrmError> {
+        let rows: Vec<Row> = self
+            .client
+            .query_all("SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1")
+            .await
+            .map_err(crm_error)?;
+        rows.into_iter()
+            .next()
+            .map(|row| row.id)
+            .ok_or_else(|| CrmError::Permanent("the org has no standard price book".into()))
+    }
+
+    async fn apply(&self, plan: &CrmPlan) -> Result<CrmIds, CrmError> {
+        let built = graph::build(plan, "sync");
+        let mut ids = CrmIds::new();
+        if !built.graph.nodes.is_empty() {
+            let answers = self
+                .client
+                .composite_graph(std::slice::from_ref(&built.graph))
+                .await
+                .map_err(crm_error)?;
+            let answer = answers
+                .into_iter()
+                .next()
+                .ok_or_else(|| CrmError::Retryable("the graph got no answer".into()))?;
+            if !answer.is_successful {
+                return Err(graph_failure(&answer.responses));
+            }
+            for (object, link) in &built.links {
+                let id = match link {
+                    Link::Id(id) => id.clone(),
+                    Link::Node(reference) => {
+                        let raw = answer
+                            .responses
+                            .get(reference)
+                            .and_then(|r| r.id())
+                            .ok_or_else(|| {
+                                CrmError::Retryable(format!(
+                                    "no id for the {} node",
+                                    object.as_str()
+                                ))
+                            })?;
+                        crm_id(raw)?
+                    }
+                };
+                ids.insert(*object, id);
+            }
+        }
+        if let PersonPlan::Customer {
+            convert_lead: Some(lead),
+            ..
+        } = &plan.person
+        {
+            self.convert_lead(lead, &ids).await?;
+            ids.insert(CrmObject::Lead, lead.clone());
+        }
+        Ok(ids)
+    }
+}
+
+impl SalesforceCrm {
+    /// Converts the Lead into the Contact and Account the graph just wrote, with the Apex
+    /// action deployed from `salesforce/` (`Database.convertLead`).
+    async fn convert_lead(&self, lead: &CrmId, ids: &CrmIds) -> Result<(), CrmError> {
+        let input = json!({
+            "leadId": lead.as_str(),
+            "accountId": ids.get(&CrmObject::Account).map(CrmId::as_str),
+            "contactId": ids.get(&CrmObject::Contact).map(CrmId::as_str),
+            "convertedStatus": CONVERTED_LEAD_STATUS,
+            "doNotCreateOpportunity": true,
+        });
+        let results = self
+            .client
+            .invoke_apex(LEAD_CONVERT_ACTION, &[input])
+            .await
+            .map_err(crm_error)?;
+        match results.first() {
+            Some(r) if r.is_success => Ok(()),
+            Some(r) => Err(CrmError::Permanent(format!(
+                "Lead conversion: {}",
+                describe(&r.errors)
+            ))),
+            None => Err(CrmError::Retryable(
+                "the Lead conversion got no answer".into(),
+            )),
+        }
+    }
+}
+
+/// The node that failed (the others only halted), in Salesforce's words; retryable when
+/// the org was busy rather than the data wrong.
+fn graph_failure(responses: &CompositeResponse) -> CrmError {
+    let failed: Vec<(String, Vec<ApiError>)> = responses
+        .responses
+        .iter()
+        .filter(|r| !r.is_success())
+        .map(|r| (r.reference_id.clone(), r.errors()))
+        .filter(|(_, errors)| !errors.iter().all(|e| e.error_code == "PROCESSING_HALTED"))
+        .collect();
+    let retryable = failed
+        .iter()
+        .flat_map(|(_, errors)| errors)
+        .any(ApiError::is_retryable);
+    let text = failed
+        .iter()
+        .map(|(node, errors)| format!("{node}: {}", describe(errors)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let text = if text.is_empty() {
+        "the graph was rolled back".to_owned()
+    } else {
+        text
+    };
+    if retryable {
+        CrmError::Retryable(text)
+    } else {
+        CrmError::Permanent(text)
+    }
+}

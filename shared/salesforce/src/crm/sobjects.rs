@@ -1,0 +1,263 @@
+//! The sObjects the sync writes, typed: every Salesforce field name storesync uses is here
+//! and nowhere else. `None` fields are left out of the body (left as they are).
+
+use serde::Serialize;
+use storesync_core::customer::Address;
+use storesync_core::money::{Currency, Money};
+
+/// The external id fields (deployed from `salesforce/`), by object.
+pub mod external_id {
+    /// Account, Contact and Lead: the store's key for a person (a hash of the e-mail).
+    pub const PERSON: &str = "Storesync_Email_Key__c";
+    /// Opportunity and Order: the store's order id.
+    pub const ORDER: &str = "Storesync_Order_Id__c";
+    /// OpportunityContactRole: one role per order.
+    pub const ROLE: &str = "Storesync_Role_Key__c";
+    /// OrderItem: order id and sku.
+    pub const LINE: &str = "Storesync_Line_Id__c";
+    /// Product2: the sku.
+    pub const PRODUCT: &str = "Storesync_Sku__c";
+    /// PricebookEntry: sku and currency.
+    pub const PRICE: &str = "Storesync_Price_Key__c";
+}
+
+/// The Lead status a conversion ends in (the org's converted status).
+pub const CONVERTED_LEAD_STATUS: &str = "Closed - Converted";
+/// The invocable Apex action in `salesforce/` that converts a Lead.
+pub const LEAD_CONVERT_ACTION: &str = "Storesync_LeadConvert";
+/// A Salesforce Order is created in this status and activated afterwards.
+pub const ORDER_DRAFT: &str = "Draft";
+pub const ORDER_ACTIVATED: &str = "Activated";
+
+/// A money amount as Salesforce's currency fields take it: a decimal number.
+pub fn amount(money: Money) -> f64 {
+    money.minor_units() as f64 / 10f64.powi(money.currency().exponent() as i32)
+}
+
+/// The street lines of an address, as one field.
+fn street(a: &Address) -> String {
+    match &a.line2 {
+        Some(line2) => format!("{}\n{line2}", a.line1),
+        None => a.line1.clone(),
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Lead {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    pub last_name: String,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub company: String,
+    pub lead_source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+impl Lead {
+    pub fn at(mut self, address: Option<&Address>) -> Self {
+        if let Some(a) = address {
+            self.street = Some(street(a));
+            self.city = Some(a.city.clone());
+            self.state = a.region.clone();
+            self.postal_code = Some(a.postal_code.clone());
+            self.country = Some(a.country.as_str().to_owned());
+        }
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Account {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_street: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+impl Account {
+    pub fn billed_at(mut self, address: Option<&Address>) -> Self {
+        if let Some(a) = address {
+            self.billing_street = Some(street(a));
+            self.billing_city = Some(a.city.clone());
+            self.billing_state = a.region.clone();
+            self.billing_postal_code = Some(a.postal_code.clone());
+            self.billing_country = Some(a.country.as_str().to_owned());
+        }
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Contact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    pub last_name: String,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailing_street: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailing_city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailing_state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailing_postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailing_country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+impl Contact {
+    pub fn mailed_at(mut self, address: Option<&Address>) -> Self {
+        if let Some(a) = address {
+            self.mailing_street = Some(street(a));
+            self.mailing_city = Some(a.city.clone());
+            self.mailing_state = a.region.clone();
+            self.mailing_postal_code = Some(a.postal_code.clone());
+            self.mailing_country = Some(a.country.as_str().to_owned());
+        }
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Opportunity {
+    pub name: String,
+    pub stage_name: String,
+    /// `YYYY-MM-DD`.
+    pub close_date: String,
+    pub amount: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_type_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency_iso_code: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OpportunityContactRole {
+    pub opportunity_id: String,
+    pub contact_id: String,
+    pub role: String,
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Order {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opportunity_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bill_to_contact_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    #[serde(rename = "Pricebook2Id", skip_serializing_if = "Option::is_none")]
+    pub pricebook2_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_street: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_country: Option<String>,
+    /// The store's order status.
+    #[serde(
+        rename = "Storesync_Status__c",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub store_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency_iso_code: Option<&'static str>,
+}
+
+impl Order {
+    pub fn shipped_to(mut self, a: &Address) -> Self {
+        self.shipping_street = Some(street(a));
+        self.shipping_city = Some(a.city.clone());
+        self.shipping_state = a.region.clone();
+        self.shipping_postal_code = Some(a.postal_code.clone());
+        self.shipping_country = Some(a.country.as_str().to_owned());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrderItem {
+    pub order_id: String,
+    pub pricebook_entry_id: String,
+    pub quantity: u32,
+    pub unit_price: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Product2 {
+    pub name: String,
+    pub product_code: String,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PricebookEntry {
+    #[serde(rename = "Pricebook2Id")]
+    pub pricebook2_id: String,
+    #[serde(rename = "Product2Id")]
+    pub product2_id: String,
+    pub unit_price: f64,
+    pub is_active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency_iso_code: Option<&'static str>,
+}
+
+/// `CurrencyIsoCode`, for orgs with multi-currency on.
+pub fn currency(c: Option<Currency>) -> Option<&'static str> {
+    c.map(Currency::code)
+}
