@@ -99,21 +99,6 @@ fn text(field: &str, raw: &str, max: usize) -> Result<String, InvalidValue> {
         .ok_or_else(|| InvalidValue::new(field, "must not be empty"))
 }
 
-/// JSON has one kind of number: `2.0` is the whole number 2, as JSON Schema's `integer` says.
-fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    if let Some(i) = n.as_i64() {
-        return Ok(i);
-    }
-    match n.as_f64() {
-        // Out of range saturates, and the range check names the limits.
-        Some(f) if f.fract() == 0.0 => Ok(f as i64),
-        _ => Err(serde::de::Error::custom(format!(
-            "{n} is not a whole number"
-        ))),
-    }
-}
-
 /// A field that may be absent but not `null`.
 fn not_null<T>(field: &str, value: Option<Option<T>>) -> Result<Option<T>, InvalidValue> {
     match value {
@@ -313,7 +298,7 @@ impl CreateCartBody {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetLineBody {
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "storesync_web::json::whole_number")]
     pub quantity: i64,
 }
 
@@ -368,7 +353,7 @@ impl CancelBody {
 #[serde(deny_unknown_fields)]
 pub struct ReturnLineBody {
     pub sku: String,
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "storesync_web::json::whole_number")]
     pub quantity: i64,
 }
 

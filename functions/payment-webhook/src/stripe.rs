@@ -122,6 +122,7 @@ struct StripeEvent {
     id: String,
     #[serde(rename = "type")]
     event_type: String,
+    #[serde(deserialize_with = "storesync_web::json::whole_number")]
     created: i64,
     data: StripeData,
 }
@@ -134,10 +135,17 @@ struct StripeData {
 #[derive(Debug, Deserialize)]
 struct PaymentIntent {
     id: String,
+    #[serde(deserialize_with = "storesync_web::json::whole_number")]
     amount: i64,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "storesync_web::json::optional_whole_number"
+    )]
     amount_received: Option<i64>,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "storesync_web::json::optional_whole_number"
+    )]
     amount_capturable: Option<i64>,
     currency: String,
     #[serde(default)]
@@ -156,7 +164,9 @@ struct PaymentError {
 struct Charge {
     payment_intent: Option<String>,
     id: String,
+    #[serde(deserialize_with = "storesync_web::json::whole_number")]
     amount: i64,
+    #[serde(deserialize_with = "storesync_web::json::whole_number")]
     amount_refunded: i64,
     currency: String,
     #[serde(default)]
@@ -179,6 +189,7 @@ struct Card {
 #[derive(Debug, Deserialize)]
 struct Dispute {
     id: String,
+    #[serde(deserialize_with = "storesync_web::json::whole_number")]
     amount: i64,
     currency: String,
     #[serde(default)]

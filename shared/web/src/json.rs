@@ -6,6 +6,7 @@ mod objects_only;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::MAX_BODY_BYTES;
@@ -142,6 +143,41 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// A JSON number read as a whole number. JSON has one kind of number, and JSON Schema's
+/// `integer` takes `2.0` as 2; fractions and numbers beyond `i64` are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WholeNumber(pub i64);
+
+impl<'de> serde::Deserialize<'de> for WholeNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = serde_json::Number::deserialize(d)?;
+        if let Some(i) = n.as_i64() {
+            return Ok(WholeNumber(i));
+        }
+        // i64::MIN and i64::MAX + 1 are both exact as f64; integers in range came as i64 above.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        match n.as_f64() {
+            // Open at both ends: a number just past i64 reads as the limit itself.
+            Some(f) if f.fract() == 0.0 && f > -LIMIT && f < LIMIT => Ok(WholeNumber(f as i64)),
+            _ => Err(serde::de::Error::custom(format!(
+                "{n} is not a whole number of at most 64 bits"
+            ))),
+        }
+    }
+}
+
+/// For `#[serde(deserialize_with)]`: a [`WholeNumber`].
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    WholeNumber::deserialize(d).map(|w| w.0)
+}
+
+/// For `#[serde(default, deserialize_with)]`: a [`WholeNumber`] or `null`.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
+    Option::<WholeNumber>::deserialize(d).map(|o| o.map(|w| w.0))
+}
+
 fn without_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_owned(),
@@ -226,6 +262,21 @@ mod tests {
             ),
             (1, 2, Some(3))
         );
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        let read = |s: &str| serde_json::from_str::<WholeNumber>(s).map(|w| w.0).ok();
+        assert_eq!(read("7"), Some(7));
+        assert_eq!(read("7.0"), Some(7));
+        assert_eq!(read("-3e2"), Some(-300));
+        assert_eq!(read("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(read("7.5"), None);
+        assert_eq!(read("1e19"), None);
+        assert_eq!(read("-9223372036854775809"), None);
+        assert_eq!(read("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(read("18446744073709551615"), None);
+        assert_eq!(read("\"7\""), None);
     }
 
     #[test]
