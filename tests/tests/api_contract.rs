@@ -274,11 +274,11 @@ async fn an_amount_discount_in_another_currency_is_a_currency_mismatch(b: Backen
     let save5 = app
         .call(Method::PUT, &path, &gus, Some(json!({"code": "SAVE5"})))
         .await;
-    assert_problem(&save5, 422, "currency-mismatch", "SAVE5 is in USD");
+    assert_problem(&save5, 409, "currency-mismatch", "SAVE5 is in USD");
     let unknown = app
         .call(Method::PUT, &path, &gus, Some(json!({"code": "FREE100"})))
         .await;
-    assert_problem(&unknown, 422, "unknown-discount-code", "no such code");
+    assert_problem(&unknown, 409, "unknown-discount-code", "no such code");
     assert_eq!(app.backend.snapshot().await, before, "nothing changed");
 }
 

@@ -181,7 +181,7 @@ async fn a_checkout_retried_with_one_key_places_one_order(b: Backend) {
     let reused = app.checkout(&bob, &path, "key-seq", &other).await;
     assert_eq!(
         (reused.status, reused.problem()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused")
+        (StatusCode::CONFLICT, "idempotency-key-reused")
     );
     assert_eq!(app.backend.snapshot().await, snapshot);
 
@@ -367,7 +367,7 @@ async fn every_bad_request_gets_a_problem_and_changes_nothing(b: Backend) {
             format!("/v1/carts/{gbp}/lines/MUG-WHT"),
             &carol,
             r#"{"quantity": 1}"#,
-            422,
+            409,
             "currency-mismatch",
         ),
         bad(
@@ -385,7 +385,7 @@ async fn every_bad_request_gets_a_problem_and_changes_nothing(b: Backend) {
             format!("/v1/carts/{cart}/discount"),
             &carol,
             r#"{"code": "FREE100"}"#,
-            422,
+            409,
             "unknown-discount-code",
         ),
         bad(
@@ -439,7 +439,7 @@ async fn every_bad_request_gets_a_problem_and_changes_nothing(b: Backend) {
             format!("/v1/carts/{empty}/checkout"),
             &carol,
             &ship,
-            422,
+            409,
             "empty-cart",
         ),
         bad(

@@ -151,8 +151,9 @@ fn app_problem(e: &AppError) -> Problem {
             Problem::new(S::CONFLICT, "price-changed", "Price changed", detail)
                 .with("sku", sku.as_str())
         }
+        // The key is already bound to another request: a conflict with what is stored.
         AppError::IdempotencyKeyReused => Problem::new(
-            S::UNPROCESSABLE_ENTITY,
+            S::CONFLICT,
             "idempotency-key-reused",
             "Idempotency-Key reused",
             detail,
@@ -186,8 +187,10 @@ fn domain_problem(e: &DomainError) -> Problem {
             detail,
         )
         .with("sku", sku.as_str()),
+        // Refusals that come from the state of the cart, the catalog or the discounts on offer
+        // rather than from the request itself are conflicts.
         DomainError::NotSoldInCurrency { sku, currency } => Problem::new(
-            S::UNPROCESSABLE_ENTITY,
+            S::CONFLICT,
             "currency-mismatch",
             "Currency mismatch",
             detail,
@@ -196,7 +199,7 @@ fn domain_problem(e: &DomainError) -> Problem {
         .with("currency", currency.code()),
         DomainError::Money(m) => match m {
             storesync_core::money::MoneyError::CurrencyMismatch(..) => Problem::new(
-                S::UNPROCESSABLE_ENTITY,
+                S::CONFLICT,
                 "currency-mismatch",
                 "Currency mismatch",
                 detail,
@@ -218,9 +221,7 @@ fn domain_problem(e: &DomainError) -> Problem {
         DomainError::CartClosed { .. } => {
             Problem::new(S::CONFLICT, "cart-closed", "Cart closed", detail)
         }
-        DomainError::EmptyCart => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "empty-cart", "Empty cart", detail)
-        }
+        DomainError::EmptyCart => Problem::new(S::CONFLICT, "empty-cart", "Empty cart", detail),
         DomainError::GuestEmailRequired => ApiError::Invalid(vec![FieldError {
             field: "email".into(),
             message: detail,
@@ -254,7 +255,7 @@ fn domain_problem(e: &DomainError) -> Problem {
         .with("sku", sku.as_str())
         .with("returnable", *returnable),
         DomainError::UnknownDiscountCode { .. } => Problem::new(
-            S::UNPROCESSABLE_ENTITY,
+            S::CONFLICT,
             "unknown-discount-code",
             "Unknown discount code",
             detail,
