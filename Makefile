@@ -7,7 +7,7 @@ PORT     ?= 3000
 export PORT
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test unit lint fmt clippy bench build venv sf-emulator clean
+.PHONY: run test unit contract lint fmt clippy bench build venv sf-emulator clean
 
 ## run: the stack on 127.0.0.1:$(PORT) over the embedded store (STORE=dynamodb: over moto)
 run:
@@ -19,9 +19,11 @@ else
 	$(CARGO) run -p storesync-devstack
 endif
 
-## test: format, lints, template lint, then every test (moto server on loopback for AWS)
+## test: format, lints, template lint, every test (moto server on loopback for AWS), then the
+## API contract
 test: venv lint fmt clippy
 	tools/with-moto.sh $(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory contract
 
 unit:
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
@@ -29,6 +31,12 @@ unit:
 	else \
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
+
+## contract: schemathesis runs every operation of openapi.yaml, all checks, against the dev
+## stack binary on a free port (about two minutes)
+contract: venv
+	$(CARGO) build -p storesync-devstack
+	tools/contract.sh target/debug/storesync-dev
 
 lint: venv
 	$(VENV)/bin/cfn-lint template.yaml
@@ -39,7 +47,7 @@ fmt:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## venv: the project's Python tools (moto server, cfn-lint), installed once
+## venv: the project's Python tools (moto server, cfn-lint, schemathesis), installed once
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: tools/requirements.txt
