@@ -83,7 +83,9 @@ async fn per_record_failures_are_reported_per_record() {
     let client = client_for(&emulator);
     let mut records = customers(5);
     records[1]["LastName"] = Value::Null;
+    // Same e-mail and last name as customer 0: the standard contact rule's match.
     records[3]["Email"] = json!("customer0@example.com");
+    records[3]["LastName"] = json!("Customer 0");
 
     let results = upsert_contacts(&client, &records).await.unwrap();
 

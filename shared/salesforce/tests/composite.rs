@@ -7,9 +7,23 @@ use storesync_salesforce::{CompositeRequest, SalesforceClient};
 use storesync_sf_emulator::Emulator;
 use support::*;
 
+/// Whether an order's lines are being written for the first time or again.
+#[derive(Clone, Copy, PartialEq)]
+enum Lines {
+    New,
+    /// Written before: an OrderItem's `OrderId` and `PricebookEntryId` are create-only, so
+    /// an upsert that matches must leave them out.
+    Existing,
+}
+
 /// A known customer's paid order as one graph: Account, Contact, Opportunity, Order and
 /// one OrderItem per line, linked by references and keyed by store ids.
-fn order_graph(emulator: &Emulator, entries: &[String], unit_price_of_last: Option<f64>) -> Graph {
+fn order_graph(
+    emulator: &Emulator,
+    entries: &[String],
+    unit_price_of_last: Option<f64>,
+    lines: Lines,
+) -> Graph {
     let mut graph = Graph::new("order_1001");
     let g = &mut graph.nodes;
     let account = g.upsert(
@@ -43,6 +57,11 @@ fn order_graph(emulator: &Emulator, entries: &[String], unit_price_of_last: Opti
     );
     for (i, entry) in entries.iter().enumerate() {
         let mut line = json!({ "OrderId": order.id(), "PricebookEntryId": entry, "Quantity": 1 + i, "UnitPrice": 10.0 });
+        if lines == Lines::Existing {
+            let fields = line.as_object_mut().unwrap();
+            fields.remove("OrderId");
+            fields.remove("PricebookEntryId");
+        }
         if i == entries.len() - 1 {
             match unit_price_of_last {
                 Some(price) => line["UnitPrice"] = json!(price),
@@ -73,7 +92,7 @@ fn entries(emulator: &Emulator) -> Vec<String> {
 async fn a_composite_graph_creates_a_whole_linked_customer_and_order_in_one_call() {
     let emulator = emulator().await;
     let client = client_for(&emulator);
-    let graph = order_graph(&emulator, &entries(&emulator), Some(10.0));
+    let graph = order_graph(&emulator, &entries(&emulator), Some(10.0), Lines::New);
 
     let responses = client.composite_graph(&[graph]).await.unwrap();
 
@@ -108,12 +127,17 @@ async fn replaying_the_same_order_graph_creates_nothing_new() {
     let client = client_for(&emulator);
     let entries = entries(&emulator);
     let first = client
-        .composite_graph(&[order_graph(&emulator, &entries, Some(10.0))])
+        .composite_graph(&[order_graph(&emulator, &entries, Some(10.0), Lines::New)])
         .await
         .unwrap();
 
     let second = client
-        .composite_graph(&[order_graph(&emulator, &entries, Some(12.5))])
+        .composite_graph(&[order_graph(
+            &emulator,
+            &entries,
+            Some(12.5),
+            Lines::Existing,
+        )])
         .await
         .unwrap();
 
@@ -142,7 +166,7 @@ async fn replaying_the_same_order_graph_creates_nothing_new() {
 async fn a_graph_with_one_bad_node_commits_nothing() {
     let emulator = emulator().await;
     let client = client_for(&emulator);
-    let graph = order_graph(&emulator, &entries(&emulator), None);
+    let graph = order_graph(&emulator, &entries(&emulator), None, Lines::New);
 
     let responses = client.composite_graph(&[graph]).await.unwrap();
 

@@ -74,7 +74,7 @@ async fn an_unknown_external_id_field_is_not_found() {
 }
 
 #[tokio::test]
-async fn a_duplicate_contact_email_is_a_typed_duplicate_error_naming_the_match() {
+async fn a_duplicate_contact_name_and_email_is_a_typed_duplicate_error_naming_the_match() {
     let emulator = emulator().await;
     let client = client_for(&emulator);
     let existing = client
@@ -88,7 +88,7 @@ async fn a_duplicate_contact_email_is_a_typed_duplicate_error_naming_the_match()
     let error = client
         .create(
             "Contact",
-            &json!({ "LastName": "Byron", "Email": "ADA@example.com" }),
+            &json!({ "LastName": "LOVELACE", "Email": "ADA@example.com" }),
         )
         .await
         .unwrap_err();

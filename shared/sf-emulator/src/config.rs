@@ -28,6 +28,13 @@ pub struct EmulatorConfig {
     pub daily_api_limit: u64,
     /// Records per query batch.
     pub query_batch_size: usize,
+    /// The org has multiple currencies: every object carries `CurrencyIsoCode`. Off, the
+    /// field does not exist (`INVALID_FIELD`), as in a single-currency org.
+    pub multi_currency: bool,
+    /// The corporate currency: a record's `CurrencyIsoCode` when the create leaves it out.
+    pub corporate_currency: String,
+    /// The ISO codes a record may carry; any other is refused.
+    pub active_currencies: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -40,6 +47,11 @@ impl Default for EmulatorConfig {
             jwt_public_key: None,
             daily_api_limit: 100_000,
             query_batch_size: 2000,
+            multi_currency: true,
+            corporate_currency: "USD".to_string(),
+            active_currencies: ["USD", "EUR", "GBP", "INR", "JPY"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

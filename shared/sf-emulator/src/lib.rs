@@ -1,11 +1,14 @@
 #![warn(missing_docs)]
 //! A local Salesforce org for tests and the dev stack, in the spirit of stripe-mock.
 //!
-//! It speaks the REST wire format storesync uses (OAuth token endpoint, sObject CRUD and
-//! upsert by external id, a SOQL subset with paging, sObject Collections, Composite and
-//! Composite Graph, `/limits`, `Sforce-Limit-Info`) over real HTTP on loopback, validates
-//! records as Salesforce does (required fields, duplicate rules, references), counts calls
-//! and injects faults. See `docs/salesforce.md` for where it differs from a real org.
+//! It speaks the REST wire format storesync uses (OAuth token endpoint, describe, sObject
+//! CRUD and upsert by external id, a SOQL subset with counts, date literals and paging,
+//! sObject Collections, Composite and Composite Graph, the invocable Apex actions deployed
+//! from `salesforce/` such as lead conversion, `/limits`, `Sforce-Limit-Info`) over real
+//! HTTP on loopback. Every object's fields are known ([`schema`]): it validates records as
+//! Salesforce does (unknown, read-only and create-only fields, types and lengths, required
+//! fields, currencies, duplicate rules, references), counts calls and injects faults. See
+//! `docs/salesforce.md` for where it differs from a real org.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -14,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod actions;
 mod config;
 mod error;
 pub mod ids;
@@ -30,7 +34,7 @@ use tokio::sync::oneshot;
 
 pub use config::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, INTEGRATION_USERNAME};
 pub use error::SfError;
-pub use org::{Record, WriteOptions};
+pub use org::{LeadConversion, LeadConverted, Record, WriteOptions};
 pub use server::Fault;
 
 use server::Shared;

@@ -10,6 +10,7 @@ struct Config {
     jwt_public_key_pem: Option<String>,
     query_batch_size: Option<usize>,
     daily_api_limit: Option<u64>,
+    multi_currency: Option<bool>,
 }
 
 impl Config {
@@ -44,11 +45,18 @@ impl Config {
                     .map_err(|e| format!("SF_EMULATOR_DAILY_API_LIMIT: {e}"))
             })
             .transpose()?;
+        let multi_currency = parse("SF_EMULATOR_MULTI_CURRENCY")?
+            .map(|v| {
+                v.parse()
+                    .map_err(|e| format!("SF_EMULATOR_MULTI_CURRENCY (true or false): {e}"))
+            })
+            .transpose()?;
         Ok(Self {
             port,
             jwt_public_key_pem,
             query_batch_size,
             daily_api_limit,
+            multi_currency,
         })
     }
 }
@@ -72,6 +80,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(limit) = config.daily_api_limit {
         emulator_config.daily_api_limit = limit;
     }
+    if let Some(multi_currency) = config.multi_currency {
+        emulator_config.multi_currency = multi_currency;
+    }
+    let currencies = emulator_config.multi_currency.then(|| {
+        (
+            emulator_config.corporate_currency.clone(),
+            emulator_config.active_currencies.clone(),
+        )
+    });
     let emulator = Emulator::start_with(emulator_config).await?;
     println!("Salesforce emulator listening on {}", emulator.base_url());
     println!("  login URL:      {}", emulator.base_url());
@@ -82,6 +99,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  client id:      {}", emulator.client_id());
     println!("  client secret:  {}", emulator.client_secret());
     println!("  JWT username:   {INTEGRATION_USERNAME}");
+    match &currencies {
+        Some((corporate, active)) => {
+            println!(
+                "  currencies:     {} (corporate {corporate})",
+                active.join(", ")
+            )
+        }
+        None => println!("  currencies:     single-currency org"),
+    }
     tokio::signal::ctrl_c().await?;
     drop(emulator);
     Ok(())

@@ -1,72 +1,35 @@
 //! The emulator's schema must match the SFDX source folder deployed to real orgs.
 
+mod sfdx;
+
 use std::collections::BTreeSet;
-use std::fs;
-use std::path::{Path, PathBuf};
 
-use storesync_sf_emulator::schema;
-
-fn sfdx_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../salesforce/force-app/main/default")
-}
-
-fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(xml[start..end].trim())
-}
-
-/// (object, field, external id, required) for every field file in the SFDX folder.
-fn deployed_fields() -> Vec<(String, String, bool, bool)> {
-    let mut out = Vec::new();
-    for object in fs::read_dir(sfdx_root().join("objects")).expect("objects folder") {
-        let object = object.unwrap().path();
-        let object_name = object.file_name().unwrap().to_string_lossy().to_string();
-        let Ok(fields) = fs::read_dir(object.join("fields")) else {
-            continue;
-        };
-        for field in fields {
-            let path = field.unwrap().path();
-            let file = path.file_name().unwrap().to_string_lossy().to_string();
-            let name = file.trim_end_matches(".field-meta.xml").to_string();
-            let xml = fs::read_to_string(&path).unwrap();
-            assert_eq!(
-                tag(&xml, "fullName"),
-                Some(name.as_str()),
-                "{file}: fullName"
-            );
-            out.push((
-                object_name.clone(),
-                name,
-                tag(&xml, "externalId") == Some("true"),
-                tag(&xml, "required") == Some("true"),
-            ));
-        }
-    }
-    out.sort();
-    out
-}
+use sfdx::{DeployedField, deployed_fields, read, tag};
+use storesync_sf_emulator::{actions, schema};
 
 #[test]
-fn the_emulator_knows_every_deployed_field_with_the_same_external_id_flag() {
+fn the_emulator_knows_every_deployed_field_as_it_is_deployed() {
     let fields = deployed_fields();
-    assert!(fields.len() >= 12, "found only {fields:?}");
-    for (object, field, external_id, required) in &fields {
+    assert!(fields.len() >= 17, "found only {fields:?}");
+    for deployed in &fields {
+        let DeployedField { object, name, .. } = deployed;
         let def = schema::object(object).unwrap_or_else(|| panic!("emulator lacks {object}"));
         let known = def
-            .custom_field(field)
-            .unwrap_or_else(|| panic!("emulator lacks {object}.{field}"));
-        assert_eq!(known.name, field, "{object}.{field}: spelling");
+            .custom_field(name)
+            .unwrap_or_else(|| panic!("emulator lacks {object}.{name}"));
+        let at = format!("{object}.{name}");
+        assert_eq!(known.name, name, "{at}: spelling");
+        assert_eq!(known.label(), deployed.label, "{at}: label");
+        assert_eq!(known.external_id, deployed.external_id, "{at}: externalId");
+        assert_eq!(known.unique, deployed.unique, "{at}: unique");
         assert_eq!(
-            known.external_id, *external_id,
-            "{object}.{field}: externalId"
+            known.case_sensitive, deployed.case_sensitive,
+            "{at}: caseSensitive"
         );
-        assert_eq!(
-            def.required.contains(&field.as_str()),
-            *required,
-            "{object}.{field}: required"
-        );
+        assert_eq!(known.is_required(), deployed.required, "{at}: required");
+        if let Some(length) = deployed.length {
+            assert_eq!(known.length, length, "{at}: length");
+        }
     }
 }
 
@@ -74,10 +37,10 @@ fn the_emulator_knows_every_deployed_field_with_the_same_external_id_flag() {
 fn every_emulator_custom_field_is_deployed_by_the_sfdx_folder() {
     let deployed: BTreeSet<(String, String)> = deployed_fields()
         .into_iter()
-        .map(|(o, f, _, _)| (o, f))
+        .map(|f| (f.object, f.name))
         .collect();
     for def in schema::OBJECTS {
-        for field in def.custom_fields {
+        for field in def.custom_fields() {
             assert!(
                 deployed.contains(&(def.name.to_string(), field.name.to_string())),
                 "{}.{} is emulated but not in salesforce/force-app",
@@ -89,45 +52,60 @@ fn every_emulator_custom_field_is_deployed_by_the_sfdx_folder() {
 }
 
 #[test]
-fn external_ids_are_unique_case_insensitive_text_as_the_emulator_assumes() {
-    for (object, field, external_id, _) in deployed_fields() {
-        if !external_id {
-            continue;
-        }
-        let path = sfdx_root().join(format!("objects/{object}/fields/{field}.field-meta.xml"));
-        let xml = fs::read_to_string(path).unwrap();
-        assert_eq!(tag(&xml, "unique"), Some("true"), "{object}.{field}");
-        assert_eq!(
-            tag(&xml, "caseSensitive"),
-            Some("false"),
-            "{object}.{field}"
-        );
-        assert_eq!(tag(&xml, "type"), Some("Text"), "{object}.{field}");
+fn external_ids_are_unique_text_fields() {
+    for field in deployed_fields().into_iter().filter(|f| f.external_id) {
+        assert!(field.unique, "{}.{}", field.object, field.name);
+        assert_eq!(field.kind, "Text", "{}.{}", field.object, field.name);
+    }
+}
+
+#[test]
+fn the_store_keys_for_people_prices_and_roles_are_deployed_where_the_sync_upserts() {
+    let keys = [
+        ("Account", schema::EMAIL_KEY, 64, true),
+        ("Contact", schema::EMAIL_KEY, 64, true),
+        ("Lead", schema::EMAIL_KEY, 64, true),
+        ("PricebookEntry", schema::PRICE_KEY, 80, false),
+        ("OpportunityContactRole", schema::ROLE_KEY, 64, false),
+    ];
+    let fields = deployed_fields();
+    for (object, name, length, case_sensitive) in keys {
+        let field = fields
+            .iter()
+            .find(|f| f.object == object && f.name == name)
+            .unwrap_or_else(|| panic!("{object}.{name} is not deployed"));
+        assert!(field.external_id && field.unique, "{object}.{name}");
+        assert_eq!(field.length, Some(length), "{object}.{name}");
+        assert_eq!(field.case_sensitive, case_sensitive, "{object}.{name}");
     }
 }
 
 #[test]
 fn the_platform_event_is_deployed_as_a_platform_event() {
-    let xml = fs::read_to_string(sfdx_root().join(format!(
+    let xml = read(&format!(
         "objects/{0}/{0}.object-meta.xml",
         schema::ORDER_EVENT
-    )))
-    .unwrap();
+    ));
     assert_eq!(tag(&xml, "eventType"), Some("HighVolume"));
     assert!(schema::object(schema::ORDER_EVENT).unwrap().platform_event);
 }
 
 #[test]
-fn the_permission_set_grants_every_optional_custom_field_and_api_access() {
-    let xml = fs::read_to_string(
-        sfdx_root().join("permissionsets/Storesync_Integration.permissionset-meta.xml"),
-    )
-    .unwrap();
-    for (object, field, _, required) in deployed_fields() {
+fn the_permission_set_grants_the_fields_the_actions_and_the_api() {
+    let xml = read("permissionsets/Storesync_Integration.permissionset-meta.xml");
+    for field in deployed_fields() {
         // Salesforce refuses field permissions on required fields: they are always accessible.
-        let entry = format!("<field>{object}.{field}</field>");
-        assert_eq!(xml.contains(&entry), !required, "{object}.{field}");
+        let entry = format!("<field>{}.{}</field>", field.object, field.name);
+        assert_eq!(xml.contains(&entry), !field.required, "{entry}");
+    }
+    for action in actions::APEX_ACTIONS {
+        assert!(
+            xml.contains(&format!("<apexClass>{}</apexClass>", action.name)),
+            "{} is not granted",
+            action.name
+        );
     }
     assert!(xml.contains("<name>ApiEnabled</name>"));
+    assert!(xml.contains("<name>ConvertLeads</name>"));
     assert!(xml.contains(&format!("<object>{}</object>", schema::ORDER_EVENT)));
 }

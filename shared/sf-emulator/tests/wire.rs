@@ -1,83 +1,11 @@
 //! The emulator's wire format, checked with a plain HTTP client.
 
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use storesync_sf_emulator::{Emulator, Fault, ids};
-
-struct Org {
-    emulator: Emulator,
-    http: reqwest::Client,
-    token: String,
-}
-
-impl Org {
-    async fn start() -> Self {
-        let emulator = Emulator::start().await.unwrap();
-        let http = reqwest::Client::new();
-        let response: Value = http
-            .post(format!("{}/services/oauth2/token", emulator.base_url()))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", emulator.client_id()),
-                ("client_secret", emulator.client_secret()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = response["access_token"].as_str().unwrap().to_string();
-        Self {
-            emulator,
-            http,
-            token,
-        }
-    }
-
-    /// An Account stored directly (no API call), for records that need one.
-    fn account(&self, name: &str) -> String {
-        self.emulator
-            .insert("Account", json!({ "Name": name }))
-            .unwrap()
-    }
-
-    /// `GET query?q=soql`, the text encoded.
-    async fn query(&self, soql: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let q: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-        self.send(reqwest::Method::GET, &format!("query?q={q}"), None)
-            .await
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/services/data/v62.0/{path}", self.emulator.base_url())
-    }
-
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap()
-        };
-        (status, headers, body)
-    }
-}
+use support::Org;
 
 #[tokio::test]
 async fn the_token_response_has_the_salesforce_shape_and_a_valid_signature() {
@@ -302,12 +230,15 @@ async fn a_custom_price_needs_a_standard_price_first() {
 #[tokio::test]
 async fn duplicates_answer_the_full_duplicate_result_and_the_header_allows_saving() {
     let org = Org::start().await;
-    let first = org.account("Acme");
+    let first = org
+        .emulator
+        .insert("Account", json!({ "Name": "Acme", "BillingCity": "Leeds" }))
+        .unwrap();
     let (status, _, body) = org
         .send(
             reqwest::Method::POST,
             "sobjects/Account",
-            Some(json!({ "Name": " ACME " })),
+            Some(json!({ "Name": " ACME ", "BillingCity": "leeds" })),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -326,7 +257,7 @@ async fn duplicates_answer_the_full_duplicate_result_and_the_header_allows_savin
         .post(org.url("sobjects/Account"))
         .bearer_auth(&org.token)
         .header("Sforce-Duplicate-Rule-Header", "allowSave=true")
-        .json(&json!({ "Name": "Acme" }))
+        .json(&json!({ "Name": "Acme", "BillingCity": "Leeds" }))
         .send()
         .await
         .unwrap();

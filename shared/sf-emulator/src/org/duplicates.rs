@@ -1,4 +1,4 @@
-//! What keeps a second copy of a record out: unique external ids (`DUPLICATE_VALUE`) and the
+//! What keeps a second copy of a record out: unique fields (`DUPLICATE_VALUE`) and the
 //! standard duplicate rules (`DUPLICATES_DETECTED`, unless the write allows saving anyway).
 
 use serde_json::{Value, json};
@@ -6,18 +6,19 @@ use serde_json::{Value, json};
 use super::fields::{field, text};
 use super::{Org, Record, WriteOptions, attributes};
 use crate::error::SfError;
-use crate::schema::ObjectDef;
+use crate::schema::{DuplicateRule, ObjectDef};
 
 impl Org {
-    /// External id fields are unique (and, as deployed, case-insensitive).
+    /// Unique fields (the external ids) hold each value once, compared with or without
+    /// case as the field is defined.
     pub(super) fn check_unique(
         &self,
         def: &ObjectDef,
         record: &Record,
         own_id: Option<&str>,
     ) -> Result<(), SfError> {
-        for ext in def.external_ids() {
-            let Some(value) = text(field(record, ext)).filter(|v| !v.is_empty()) else {
+        for ext in def.fields.iter().filter(|f| f.unique) {
+            let Some(value) = text(field(record, ext.name)).filter(|v| !v.is_empty()) else {
                 continue;
             };
             let clash = self
@@ -28,17 +29,18 @@ impl Org {
                     400,
                     "DUPLICATE_VALUE",
                     format!(
-                        "duplicate value found: {ext} duplicates value on record with id: {id}"
+                        "duplicate value found: {} duplicates value on record with id: {id}",
+                        ext.name
                     ),
-                    &[ext],
+                    &[ext.name],
                 ));
             }
         }
         Ok(())
     }
 
-    /// The object's duplicate rule: another record with the same value in the rule's field
-    /// (trimmed, any case) blocks the write.
+    /// The object's duplicate rule: another record of the object that matches (see
+    /// [`DuplicateRule`]) blocks the write.
     pub(super) fn check_duplicates(
         &self,
         def: &ObjectDef,
@@ -52,18 +54,11 @@ impl Org {
         if options.allow_duplicate_save {
             return Ok(());
         }
-        let comparable = |r: &Record| text(field(r, rule.field)).map(|v| v.trim().to_lowercase());
-        let Some(value) = comparable(record) else {
-            return Ok(());
-        };
-        if value.is_empty() {
-            return Ok(());
-        }
         let matches: Vec<&String> = self
             .data
             .of(def)
             .filter(|(id, _)| Some(id.as_str()) != own_id)
-            .filter(|(_, r)| comparable(r).as_ref() == Some(&value))
+            .filter(|(_, other)| is_match(&rule, record, other))
             .map(|(id, _)| id)
             .collect();
         if matches.is_empty() {
@@ -106,4 +101,18 @@ impl Org {
             }]),
         })
     }
+}
+
+/// Every field of `all_of`, and one of `any_of` if it lists any, hold the same non-blank
+/// value in both records (trimmed, any case).
+fn is_match(rule: &DuplicateRule, record: &Record, other: &Record) -> bool {
+    let same = |name: &&str| {
+        let value = |r: &Record| {
+            text(field(r, name))
+                .map(|v| v.trim().to_lowercase())
+                .filter(|v| !v.is_empty())
+        };
+        value(record).is_some_and(|v| value(other) == Some(v))
+    };
+    rule.all_of.iter().all(same) && (rule.any_of.is_empty() || rule.any_of.iter().any(same))
 }

@@ -1,12 +1,12 @@
 //! Field values as Salesforce treats them: names compared case-insensitively, blank meaning
-//! missing, and the checks on the fields of a write body (read-only and unknown fields,
-//! email format, required fields).
+//! missing; the defaults a create fills in, and the required-field check.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use super::rules::Write;
 use super::{Org, Record};
 use crate::error::SfError;
-use crate::schema::{self, ObjectDef};
+use crate::schema::{CURRENCY_ISO_CODE, CurrencyField, FieldDefault, ObjectDef};
 
 /// The value of `name` in `record`, field names compared case-insensitively.
 pub(super) fn field<'a>(record: &'a Record, name: &str) -> Option<&'a Value> {
@@ -45,86 +45,47 @@ pub(super) fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !s.contains(' ')
-}
-
-fn not_writable(code: &str, name: &str) -> SfError {
-    SfError::new(
-        400,
-        code,
-        format!(
-            "Unable to create/update fields: {name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set."
-        ),
-        &[name],
-    )
-}
-
 impl Org {
-    /// Checks and canonicalises the fields of a create or update body.
-    pub(super) fn clean_body(&self, def: &ObjectDef, body: Record) -> Result<Record, SfError> {
-        let mut out = Record::new();
-        for (name, value) in body {
-            if name == "attributes" {
+    /// Fills in what a create left out: checkbox and picklist defaults, the owner and the
+    /// currency. Values the object's rules derive (`FieldDefault::Org` otherwise) are left
+    /// to them.
+    pub(super) fn apply_defaults(&self, def: &ObjectDef, record: &mut Record) {
+        for f in self.field_defs(def) {
+            if !is_blank(field(record, f.name)) {
                 continue;
             }
-            if name.eq_ignore_ascii_case("Id") {
-                return Err(not_writable("INVALID_FIELD", &name));
-            }
-            if schema::SYSTEM_FIELDS
-                .iter()
-                .any(|f| f.eq_ignore_ascii_case(&name))
-            {
-                return Err(not_writable("INVALID_FIELD_FOR_INSERT_UPDATE", &name));
-            }
-            let name = if name.ends_with("__c") {
-                match def.custom_field(&name) {
-                    Some(f) => f.name.to_string(),
-                    None => {
-                        return Err(SfError::new(
-                            400,
-                            "INVALID_FIELD",
-                            format!("No such column '{name}' on sobject of type {}", def.name),
-                            &[],
-                        ));
-                    }
+            let value = match f.default {
+                FieldDefault::None => continue,
+                FieldDefault::Bool(b) => json!(b),
+                FieldDefault::Text(t) => json!(t),
+                FieldDefault::Org if f.name == "OwnerId" => json!(self.integration_user_id),
+                FieldDefault::Org
+                    if f.name == CURRENCY_ISO_CODE && def.currency != CurrencyField::FromParent =>
+                {
+                    json!(self.currencies.corporate)
                 }
-            } else {
-                name
+                FieldDefault::Org => continue,
             };
-            let value = match (schema::reference_target(&name), &value) {
-                (Some(target), Value::String(raw)) if !raw.is_empty() => {
-                    Value::String(self.check_reference(&name, raw, target)?)
-                }
-                _ => value,
-            };
-            if name.eq_ignore_ascii_case("Email")
-                && let Value::String(email) = &value
-                && !email.is_empty()
-                && !looks_like_email(email)
-            {
-                return Err(SfError::new(
-                    400,
-                    "INVALID_EMAIL_ADDRESS",
-                    format!("Email: invalid email address: {email}"),
-                    &["Email"],
-                ));
-            }
-            out.insert(name, value);
+            set_field(record, f.name, value);
         }
-        Ok(out)
     }
 }
 
-/// `REQUIRED_FIELD_MISSING` naming every blank required field of `def`.
-pub(super) fn check_required(def: &ObjectDef, record: &Record) -> Result<(), SfError> {
+/// `REQUIRED_FIELD_MISSING` naming every blank required field of `def`: on a create the
+/// ones without a default, on an update every writable field that may not be blank.
+pub(super) fn check_required(
+    def: &ObjectDef,
+    record: &Record,
+    write: Write,
+) -> Result<(), SfError> {
     let missing: Vec<&str> = def
-        .required
+        .fields
         .iter()
-        .copied()
+        .filter(|f| match write {
+            Write::Create => f.is_required(),
+            Write::Update => !f.nillable && f.createable(),
+        })
+        .map(|f| f.name)
         .filter(|f| is_blank(field(record, f)))
         .collect();
     if missing.is_empty() {

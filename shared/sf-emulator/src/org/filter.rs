@@ -1,11 +1,14 @@
 //! SOQL semantics on stored values: WHERE conditions and ORDER BY, with Salesforce's
 //! comparisons (text ignores case, ids compare by their case-sensitive 15 characters, dates
-//! compare as text, null only equals null).
+//! and instants compare in time, a relative date literal stands for a range of days, null
+//! only equals null).
 
 use std::cmp::Ordering;
 
+use chrono::NaiveDate;
 use serde_json::Value;
 
+use super::dates::{self, day_of, parse_datetime};
 use super::fields::{is_blank, text};
 use super::{Org, Record};
 use crate::ids;
@@ -112,13 +115,11 @@ fn compare(actual: Option<&Value>, op: Op, literal: &Literal) -> bool {
             }
         }
         (Literal::Str(s), other) => Some(other.to_string().to_lowercase().cmp(&s.to_lowercase())),
-        (Literal::Date(d), Value::String(v)) => {
-            let v = if d.len() == 10 {
-                v.get(..10).unwrap_or(v)
-            } else {
-                v.as_str()
-            };
-            Some(v.cmp(d.as_str()))
+        (Literal::Date(d), Value::String(v)) => day_of(v).map(|v| v.cmp(d)),
+        (Literal::DateTime(t), Value::String(v)) => parse_datetime(v).map(|v| v.cmp(t)),
+        (Literal::Relative(r), Value::String(v)) => {
+            let (first, last) = dates::range(*r, dates::today());
+            return day_of(v).is_some_and(|day| in_range(op, day, first, last));
         }
         _ => None,
     };
@@ -126,6 +127,11 @@ fn compare(actual: Option<&Value>, op: Op, literal: &Literal) -> bool {
     let Some(ordering) = ordering else {
         return op == Op::Ne;
     };
+    holds(op, ordering)
+}
+
+/// Whether `op` holds between a value and a literal that compare as `ordering`.
+fn holds(op: Op, ordering: Ordering) -> bool {
     match op {
         Op::Eq => ordering == Ordering::Equal,
         Op::Ne => ordering != Ordering::Equal,
@@ -133,5 +139,18 @@ fn compare(actual: Option<&Value>, op: Op, literal: &Literal) -> bool {
         Op::Le => ordering != Ordering::Greater,
         Op::Gt => ordering == Ordering::Greater,
         Op::Ge => ordering != Ordering::Less,
+    }
+}
+
+/// A day against a range literal: `=` inside it, `<` before its first day, `>` after its
+/// last.
+fn in_range(op: Op, day: NaiveDate, first: NaiveDate, last: NaiveDate) -> bool {
+    match op {
+        Op::Eq => first <= day && day <= last,
+        Op::Ne => day < first || last < day,
+        Op::Lt => day < first,
+        Op::Le => day <= last,
+        Op::Gt => last < day,
+        Op::Ge => first <= day,
     }
 }

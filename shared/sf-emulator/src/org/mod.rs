@@ -1,17 +1,22 @@
 //! The in-memory org: stored records, the checks Salesforce makes on a write (fields,
 //! references, required fields, per-object rules, unique external ids, duplicate rules),
-//! the REST operations on records, and SOQL evaluation with query cursors. HTTP lives in
-//! `server`; this module has no I/O.
+//! the REST operations on records, lead conversion, and SOQL evaluation with query
+//! cursors. HTTP lives in `server`; this module has no I/O.
 //!
 //! A write runs the checks in the order Salesforce reports them: the body's fields
-//! (`fields`, `references`), required fields, the object's own rules (`rules`), then unique
-//! external ids and duplicate rules (`duplicates`).
+//! (`body`, `references`), defaults and required fields (`fields`), the object's own rules
+//! (`rules`), then unique external ids and duplicate rules (`duplicates`).
 
+mod body;
+mod convert;
 mod crud;
+mod dates;
 mod duplicates;
 mod fields;
 mod filter;
+mod project;
 mod query;
+mod query_check;
 mod references;
 mod rules;
 mod storage;
@@ -21,8 +26,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::ids;
-use crate::schema::{self, ObjectDef};
+use crate::schema::{self, FieldDef, ObjectDef};
 
+pub use convert::{LeadConversion, LeadConverted};
 pub use storage::OrgData;
 
 /// A record's fields by API name.
@@ -33,6 +39,17 @@ pub type Record = Map<String, Value>;
 pub struct WriteOptions {
     /// `Sforce-Duplicate-Rule-Header: allowSave=true`.
     pub allow_duplicate_save: bool,
+}
+
+/// The org's currencies.
+#[derive(Debug, Clone)]
+pub struct Currencies {
+    /// Multiple currencies are on: records carry `CurrencyIsoCode`.
+    pub enabled: bool,
+    /// The default `CurrencyIsoCode`.
+    pub corporate: String,
+    /// The codes a record may carry.
+    pub active: Vec<String>,
 }
 
 /// The emulated org.
@@ -46,6 +63,7 @@ pub struct Org {
     pub standard_pricebook_id: String,
     /// Records per query batch (Salesforce's default is 2000).
     pub query_batch_size: usize,
+    pub currencies: Currencies,
     /// Query results not yet fetched, by query locator.
     cursors: HashMap<String, Vec<Value>>,
     cursor_sequence: u64,
@@ -53,33 +71,41 @@ pub struct Org {
 
 impl Org {
     /// A fresh org with an integration user and the standard price book.
-    pub fn new() -> Self {
+    pub fn new(currencies: Currencies) -> Self {
         let mut org = Self {
             data: OrgData::default(),
             org_id: ids::make_id("00D", 1),
             integration_user_id: String::new(),
             standard_pricebook_id: String::new(),
             query_batch_size: 2000,
+            currencies,
             cursors: HashMap::new(),
             cursor_sequence: 0,
         };
-        let mut user = Record::new();
-        user.insert("LastName".into(), json!("Integration"));
-        user.insert("FirstName".into(), json!("Storesync"));
-        user.insert(
-            "Username".into(),
-            json!("storesync.integration@example.com"),
+        org.integration_user_id = org.seed(
+            "User",
+            json!({
+                "FirstName": "Storesync",
+                "LastName": "Integration",
+                "Name": "Storesync Integration",
+                "Username": crate::config::INTEGRATION_USERNAME,
+                "Email": crate::config::INTEGRATION_USERNAME,
+                "Alias": "ssync",
+            }),
         );
-        user.insert("Email".into(), json!("storesync.integration@example.com"));
-        user.insert("Alias".into(), json!("ssync"));
-        user.insert("IsActive".into(), json!(true));
-        org.integration_user_id = org.insert_unchecked("User", user);
-        let mut pricebook = Record::new();
-        pricebook.insert("Name".into(), json!("Standard Price Book"));
-        pricebook.insert("IsStandard".into(), json!(true));
-        pricebook.insert("IsActive".into(), json!(true));
-        org.standard_pricebook_id = org.insert_unchecked("Pricebook2", pricebook);
+        org.standard_pricebook_id = org.seed(
+            "Pricebook2",
+            json!({ "Name": "Standard Price Book", "IsStandard": true, "IsActive": true }),
+        );
         org
+    }
+
+    /// Stores one of the org's own records, with defaults but without validation.
+    fn seed(&mut self, type_name: &str, fields: Value) -> String {
+        let def = schema::object(type_name).expect("known object");
+        let mut record = fields.as_object().cloned().unwrap_or_default();
+        self.apply_defaults(def, &mut record);
+        self.insert_unchecked(def.name, record)
     }
 
     /// All records of a type, oldest first.
@@ -94,6 +120,20 @@ impl Org {
         let id = ids::normalise(id)?;
         let def = schema::object_for_id(&id)?;
         self.data.get(def, &id)
+    }
+
+    /// The field of `def` with this name, as this org has it (`CurrencyIsoCode` only with
+    /// multiple currencies).
+    pub fn field_def(&self, def: &ObjectDef, name: &str) -> Option<&'static FieldDef> {
+        def.field(name, self.currencies.enabled)
+    }
+
+    /// Every field of `def` as this org has it.
+    pub fn field_defs<'a>(
+        &self,
+        def: &'a ObjectDef,
+    ) -> impl Iterator<Item = &'static FieldDef> + 'a {
+        def.fields(self.currencies.enabled)
     }
 }
 

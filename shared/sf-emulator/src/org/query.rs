@@ -1,15 +1,14 @@
-//! `GET /query`: checks a parsed query against the schema, selects, orders, pages and
-//! projects records, and keeps the rest behind a query locator for `nextRecordsUrl`.
+//! `GET /query`: runs a checked query (see `query_check`): selects, orders, counts or
+//! pages and projects records, and keeps the rest behind a query locator for
+//! `nextRecordsUrl`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::fields::{field, text};
 use super::filter::order_by;
-use super::{Org, Record, attributes};
+use super::{Org, Record};
 use crate::error::SfError;
 use crate::ids;
-use crate::schema::{self, ObjectDef};
-use crate::soql::{self, Cond};
+use crate::soql;
 
 impl Org {
     /// `GET /query?q=`: the first batch, with `nextRecordsUrl` when more remain.
@@ -19,28 +18,9 @@ impl Org {
         version: &str,
         batch_size: Option<usize>,
     ) -> Result<Value, SfError> {
-        let query =
+        let parsed =
             soql::parse(q).map_err(|e| SfError::new(400, "MALFORMED_QUERY", e.to_string(), &[]))?;
-        let def = schema::object(&query.object)
-            .filter(|d| !d.platform_event)
-            .ok_or_else(|| {
-                SfError::new(
-                    400,
-                    "INVALID_TYPE",
-                    format!("sObject type '{}' is not supported.", query.object),
-                    &[],
-                )
-            })?;
-        for name in query
-            .fields
-            .iter()
-            .chain(query.order_by.iter().map(|k| &k.field))
-        {
-            check_queryable_field(def, name)?;
-        }
-        if let Some(filter) = &query.filter {
-            check_filter_fields(def, filter)?;
-        }
+        let (def, query) = self.check_query(q, parsed)?;
         let mut rows: Vec<&Record> = self
             .data
             .of(def)
@@ -52,10 +32,11 @@ impl Org {
         }
         let offset = query.offset.unwrap_or(0);
         let limit = query.limit.unwrap_or(usize::MAX);
+        let rows = rows.into_iter().skip(offset).take(limit);
+        if query.count {
+            return Ok(json!({ "totalSize": rows.count(), "done": true, "records": [] }));
+        }
         let projected: Vec<Value> = rows
-            .into_iter()
-            .skip(offset)
-            .take(limit)
             .map(|r| self.project(def, r, &query.fields, version))
             .collect();
         let batch = batch_size.unwrap_or(self.query_batch_size).max(1);
@@ -100,78 +81,5 @@ impl Org {
                 json!(format!("/services/data/{version}/query/{locator}-{end}"));
         }
         Ok(out)
-    }
-
-    /// A record as a query returns it: `attributes`, then the selected fields, a parent's
-    /// fields nested under the relationship name.
-    fn project(&self, def: &ObjectDef, record: &Record, fields: &[String], version: &str) -> Value {
-        let id = text(field(record, "Id")).unwrap_or_default();
-        let mut out = Map::new();
-        out.insert("attributes".into(), attributes(def, &id, version));
-        for name in fields {
-            match name.split_once('.') {
-                None => {
-                    let key = def
-                        .custom_field(name)
-                        .map(|f| f.name.to_string())
-                        .or_else(|| {
-                            record
-                                .keys()
-                                .find(|k| k.eq_ignore_ascii_case(name))
-                                .cloned()
-                        })
-                        .unwrap_or_else(|| name.clone());
-                    out.insert(key, field(record, name).cloned().unwrap_or(Value::Null));
-                }
-                Some((relationship, rest)) => {
-                    let parent = self.parent(record, relationship);
-                    let entry = out.entry(relationship.to_string()).or_insert(Value::Null);
-                    if let Some(parent) = parent {
-                        let parent_def = text(field(parent, "Id"))
-                            .and_then(|pid| schema::object_for_id(&pid))
-                            .unwrap_or(def);
-                        if entry.is_null() {
-                            *entry = self.project(parent_def, parent, &[], version);
-                        }
-                        if let Value::Object(m) = entry {
-                            m.insert(
-                                rest.to_string(),
-                                self.resolve(parent, rest).unwrap_or(Value::Null),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        Value::Object(out)
-    }
-}
-
-/// A custom field the query names must exist (a relationship path is taken on trust).
-fn check_queryable_field(def: &ObjectDef, name: &str) -> Result<(), SfError> {
-    let base = name.split('.').next().unwrap_or(name);
-    if base.ends_with("__c") && !name.contains('.') && def.custom_field(base).is_none() {
-        return Err(SfError::new(
-            400,
-            "INVALID_FIELD",
-            format!(
-                "No such column '{name}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.",
-                def.name
-            ),
-            &[],
-        ));
-    }
-    Ok(())
-}
-
-fn check_filter_fields(def: &ObjectDef, cond: &Cond) -> Result<(), SfError> {
-    match cond {
-        Cond::And(parts) | Cond::Or(parts) => {
-            parts.iter().try_for_each(|c| check_filter_fields(def, c))
-        }
-        Cond::Not(inner) => check_filter_fields(def, inner),
-        Cond::Cmp { field, .. } | Cond::In { field, .. } | Cond::Like { field, .. } => {
-            check_queryable_field(def, field)
-        }
     }
 }

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
+use super::dates::now_datetime;
 use super::fields::{field, text};
 use super::{Org, Record};
 use crate::error::SfError;
 use crate::ids;
-use crate::schema::{self, ObjectDef};
+use crate::schema::{self, FieldDef, ObjectDef};
 
 /// The part of the org that Composite and Collections roll back with `allOrNone`.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +19,8 @@ pub struct OrgData {
     /// Deleted ids answer `ENTITY_IS_DELETED`, not `NOT_FOUND`.
     deleted: BTreeSet<String>,
     sequence: u64,
+    /// The last auto-number handed out (`Order.OrderNumber`).
+    auto_number: u64,
     /// Platform events published, oldest first.
     pub published_events: Vec<Record>,
 }
@@ -27,6 +30,12 @@ impl OrgData {
     pub(super) fn next_id(&mut self, def: &ObjectDef) -> String {
         self.sequence += 1;
         ids::make_id(def.key_prefix, self.sequence)
+    }
+
+    /// The next auto-number, eight digits from 00000100 as a new org's orders start.
+    pub(super) fn next_auto_number(&mut self) -> String {
+        self.auto_number += 1;
+        format!("{:08}", 99 + self.auto_number)
     }
 
     /// The records of one object with their ids, oldest first.
@@ -57,13 +66,6 @@ impl OrgData {
         }
         self.deleted.insert(id18);
     }
-}
-
-/// The Salesforce datetime format: `2026-11-22T10:00:00.000+0000`.
-pub(super) fn now_datetime() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
-        .to_string()
 }
 
 impl Org {
@@ -102,18 +104,24 @@ impl Org {
         Ok((id18, record.clone()))
     }
 
-    /// Ids of the records of `def` whose external id field `ext` holds `value`, compared
-    /// case-insensitively as Salesforce does.
+    /// Ids of the records of `def` whose unique field `ext` holds `value`, compared with
+    /// or without case as the field is defined.
     pub(super) fn ids_with_external_id<'a>(
         &'a self,
         def: &ObjectDef,
-        ext: &'a str,
+        ext: &'static FieldDef,
         value: &'a str,
     ) -> impl Iterator<Item = &'a String> + use<'a> {
         self.data
             .of(def)
             .filter(move |(_, r)| {
-                text(field(r, ext)).is_some_and(|v| v.eq_ignore_ascii_case(value))
+                text(field(r, ext.name)).is_some_and(|v| {
+                    if ext.case_sensitive {
+                        v == value
+                    } else {
+                        v.to_lowercase() == value.to_lowercase()
+                    }
+                })
             })
             .map(|(id, _)| id)
     }

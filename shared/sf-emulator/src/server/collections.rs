@@ -1,15 +1,26 @@
-//! sObject Collections (`/composite/sobjects`): up to 200 records written one by one in
-//! one call, each with its own result, or all rolled back with `allOrNone`.
+//! sObject Collections (`/composite/sobjects`): up to 200 records written or deleted one
+//! by one in one call, each with its own result, or all rolled back with `allOrNone`; and
+//! up to 200 records of one type read by id.
 
 use serde_json::{Value, json};
 
-use super::routes::{Reply, SubRequest};
+use super::routes::{Reply, SubRequest, query_param};
 use crate::error::SfError;
 use crate::ids;
 use crate::org::{Org, Record};
+use crate::schema;
 
 /// Most records an sObject Collections request takes.
 const COLLECTION_LIMIT: usize = 200;
+
+fn too_many() -> SfError {
+    SfError::new(
+        400,
+        "EXCEEDED_ID_LIMIT",
+        "record limit reached. cannot submit more than 200 records into this call",
+        &[],
+    )
+}
 
 fn rolled_back() -> Value {
     json!([{
@@ -37,12 +48,7 @@ fn collection_body(req: &SubRequest) -> Result<CollectionBody, SfError> {
         .map(|a| a.iter().filter_map(|r| r.as_object().cloned()).collect())
         .unwrap_or_default();
     if records.len() > COLLECTION_LIMIT {
-        return Err(SfError::new(
-            400,
-            "EXCEEDED_ID_LIMIT",
-            "record limit reached. cannot submit more than 200 records into this call",
-            &[],
-        ));
+        return Err(too_many());
     }
     Ok(CollectionBody {
         all_or_none: body
@@ -78,15 +84,25 @@ type Written = (String, Option<bool>);
 fn run_collection(
     org: &mut Org,
     req: &SubRequest,
-    mut write: impl FnMut(&mut Org, Record) -> Result<Written, SfError>,
+    write: impl FnMut(&mut Org, Record) -> Result<Written, SfError>,
 ) -> Result<Reply, SfError> {
     let CollectionBody {
         all_or_none,
         records,
     } = collection_body(req)?;
+    Ok(run_each(org, all_or_none, records, write))
+}
+
+/// Runs one write per item; with `allOrNone`, any failure rolls every item back.
+fn run_each<T>(
+    org: &mut Org,
+    all_or_none: bool,
+    items: Vec<T>,
+    mut write: impl FnMut(&mut Org, T) -> Result<Written, SfError>,
+) -> Reply {
     let snapshot = all_or_none.then(|| org.data.clone());
     let outcomes: Vec<Result<Written, SfError>> =
-        records.into_iter().map(|r| write(org, r)).collect();
+        items.into_iter().map(|r| write(org, r)).collect();
     let failed = outcomes.iter().any(Result::is_err);
     if let (true, Some(snapshot)) = (failed, snapshot) {
         org.data = snapshot;
@@ -111,7 +127,65 @@ fn run_collection(
             Err(e) => json!({ "id": null, "success": false, "errors": e.as_record_errors() }),
         })
         .collect();
-    Ok(Reply::json(200, Value::Array(results)))
+    Reply::json(200, Value::Array(results))
+}
+
+/// Up to 200 ids, from a comma-separated list.
+fn id_list(ids: &str) -> Result<Vec<String>, SfError> {
+    let ids: Vec<String> = ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if ids.len() > COLLECTION_LIMIT {
+        return Err(too_many());
+    }
+    Ok(ids)
+}
+
+/// `DELETE /composite/sobjects?ids=a,b[&allOrNone=true]`.
+pub(super) fn delete(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
+    let ids = id_list(&query_param(&req.query, "ids").unwrap_or_default())?;
+    let all_or_none = query_param(&req.query, "allOrNone").is_some_and(|v| v == "true");
+    Ok(run_each(org, all_or_none, ids, |org, id| {
+        let def = schema::object_for_id(&id)
+            .ok_or_else(|| SfError::new(400, "MALFORMED_ID", format!("malformed id {id}"), &[]))?;
+        org.delete(def.name, &id)
+            .map(|()| (ids::normalise(&id).unwrap_or(id), None))
+    }))
+}
+
+/// `GET /composite/sobjects/{Type}?ids=&fields=`, or `POST` with `{"ids": [], "fields": []}`:
+/// the records in the order asked, null for an id with no record.
+pub(super) fn retrieve(org: &mut Org, req: &SubRequest, ty: &str) -> Result<Reply, SfError> {
+    let listed = |key: &str| -> Option<String> {
+        match req.body.as_ref().and_then(|b| b.get(key)) {
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            _ => query_param(&req.query, key),
+        }
+    };
+    let ids = id_list(&listed("ids").unwrap_or_default())?;
+    let fields: Vec<String> = listed("fields")
+        .ok_or_else(|| SfError::new(400, "MISSING_ARGUMENT", "fields not specified", &[]))?
+        .split(',')
+        .map(|f| f.trim().to_string())
+        .collect();
+    let mut records = Vec::with_capacity(ids.len());
+    for id in ids {
+        match org.get(ty, &id, Some(&fields), &req.version) {
+            Ok(record) => records.push(record),
+            Err(e) if e.status == 404 => records.push(Value::Null),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Reply::json(200, Value::Array(records)))
 }
 
 /// `POST /composite/sobjects`.

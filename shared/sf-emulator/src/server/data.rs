@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::gate::{Gate, gate};
-use super::routes::{Reply, SubRequest, dispatch};
+use super::routes::{LIMITS_ALLOWED, Reply, SubRequest, dispatch, method_allowed};
 use super::{Shared, json_response, with_limit_info};
 use crate::error::SfError;
 use crate::org::WriteOptions;
@@ -62,6 +62,11 @@ pub(super) async fn data_api(
         }
     };
     if path == "limits" {
+        let method = method.as_str();
+        if !method_allowed(method, LIMITS_ALLOWED) {
+            let reply = Reply::method_not_allowed(method, LIMITS_ALLOWED);
+            return to_response(reply, &limit_info);
+        }
         let control = shared.control();
         let limits = json!({
             "DailyApiRequests": { "Max": control.daily_limit, "Remaining": control.daily_limit.saturating_sub(control.usage) },
@@ -127,6 +132,11 @@ fn to_response(reply: Reply, limit_info: &str) -> Response {
         && let Ok(v) = HeaderValue::from_str(&location)
     {
         response.headers_mut().insert(header::LOCATION, v);
+    }
+    if let Some(allow) = reply.allow {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
     }
     response
 }

@@ -1,11 +1,13 @@
 //! The HTTP face of the emulator: the OAuth token endpoint (`oauth`) and the REST data API
 //! (`data`), which passes every call through `gate` (faults, session, daily limit) and then
-//! routes it (`routes`) to the handlers of its API family: `sobjects`, `query`,
-//! `collections` and `composite`.
+//! routes it (`routes`) to the handlers of its API family: `describe`, `sobjects`,
+//! `query`, `collections`, `composite` and `actions`.
 
+mod actions;
 mod collections;
 mod composite;
 mod data;
+mod describe;
 mod gate;
 mod oauth;
 mod query;
@@ -25,7 +27,7 @@ use serde_json::Value;
 
 use crate::config::EmulatorConfig;
 use crate::error::SfError;
-use crate::org::Org;
+use crate::org::{Currencies, Org};
 
 pub use gate::Fault;
 
@@ -52,7 +54,11 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
-        let mut org = Org::new();
+        let mut org = Org::new(Currencies {
+            enabled: config.multi_currency,
+            corporate: config.corporate_currency.clone(),
+            active: config.active_currencies.clone(),
+        });
         org.query_batch_size = config.query_batch_size;
         Self {
             org: Mutex::new(org),

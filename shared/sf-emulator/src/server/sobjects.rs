@@ -1,31 +1,17 @@
-//! `/sobjects`: the object list, and one record by id or by external id.
+//! `/sobjects/{Type}/...`: one record by id or by external id.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::routes::{Reply, SubRequest, body_object, query_param};
 use crate::error::SfError;
 use crate::org::Org;
-use crate::schema;
-
-/// `GET /sobjects`: every object the org knows.
-pub(super) fn list() -> Reply {
-    let list: Vec<Value> = schema::OBJECTS
-        .iter()
-        .map(|o| json!({ "name": o.name, "keyPrefix": o.key_prefix, "custom": o.name.ends_with("__c") || o.name.ends_with("__e") }))
-        .collect();
-    Reply::json(
-        200,
-        json!({ "encoding": "UTF-8", "maxBatchSize": 200, "sobjects": list }),
-    )
-}
 
 /// `POST /sobjects/{Type}`.
 pub(super) fn create(org: &mut Org, req: &SubRequest, ty: &str) -> Result<Reply, SfError> {
     let id = org.create(ty, body_object(&req.body)?, req.options)?;
     Ok(Reply {
-        status: 201,
         location: Some(location(req, ty, &id)),
-        body: Some(json!({ "id": id, "success": true, "errors": [] })),
+        ..Reply::json(201, json!({ "id": id, "success": true, "errors": [] }))
     })
 }
 
@@ -54,6 +40,17 @@ pub(super) fn delete(org: &mut Org, ty: &str, id: &str) -> Result<Reply, SfError
     Ok(Reply::no_content())
 }
 
+/// `DELETE /sobjects/{Type}/{ExtField}/{value}`.
+pub(super) fn delete_by_external_id(
+    org: &mut Org,
+    ty: &str,
+    ext: &str,
+    value: &str,
+) -> Result<Reply, SfError> {
+    org.delete_by_external_id(ty, ext, value)?;
+    Ok(Reply::no_content())
+}
+
 /// `GET /sobjects/{Type}/{ExtField}/{value}`.
 pub(super) fn get_by_external_id(
     org: &Org,
@@ -78,10 +75,10 @@ pub(super) fn upsert(
     let update_only = query_param(&req.query, "updateOnly").is_some_and(|x| x == "true");
     let body = body_object(&req.body)?;
     let (id, created) = org.upsert(ty, ext, value, body, update_only, req.options)?;
+    let body = json!({ "id": id, "success": true, "errors": [], "created": created });
     Ok(Reply {
-        status: if created { 201 } else { 200 },
         location: Some(location(req, ty, &id)),
-        body: Some(json!({ "id": id, "success": true, "errors": [], "created": created })),
+        ..Reply::json(if created { 201 } else { 200 }, body)
     })
 }
 

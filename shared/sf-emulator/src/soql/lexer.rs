@@ -74,6 +74,13 @@ pub(super) fn lex(input: &str) -> Result<Vec<Tok>, ParseError> {
             {
                 i += 1;
             }
+            // A date literal with a parameter, `LAST_N_DAYS:7`, is one word.
+            if chars.get(i) == Some(&':') {
+                i += 1;
+                while i < chars.len() && chars[i].is_alphanumeric() {
+                    i += 1;
+                }
+            }
             out.push(Tok::Word(chars[start..i].iter().collect()));
         } else {
             let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();

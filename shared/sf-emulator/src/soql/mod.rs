@@ -1,7 +1,9 @@
 //! The SOQL subset storesync sends, parsed to a [`Query`]:
 //! `SELECT f, g, Parent.h FROM Object [WHERE cond] [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...]
-//! [LIMIT n] [OFFSET n]`, where conditions use `=`, `!=`, `<>`, `<`, `<=`, `>`, `>=`, `IN`,
-//! `NOT IN`, `LIKE`, `AND`, `OR`, `NOT` and parentheses.
+//! [LIMIT n] [OFFSET n]` or `SELECT COUNT() FROM Object [WHERE cond]`, where conditions use
+//! `=`, `!=`, `<>`, `<`, `<=`, `>`, `>=`, `IN`, `NOT IN`, `LIKE`, `AND`, `OR`, `NOT` and
+//! parentheses over string, number, boolean, `null`, date, dateTime and relative date
+//! (`TODAY`, `YESTERDAY`, `LAST_N_DAYS:n`, `THIS_MONTH`) literals.
 //!
 //! `lexer` splits the text into tokens, `parser` builds the query by recursive descent, and
 //! `like` matches LIKE patterns when the org evaluates one.
@@ -11,6 +13,8 @@ mod like;
 mod parser;
 
 use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use like::like_matches;
 
@@ -25,8 +29,41 @@ pub enum Literal {
     Bool(bool),
     /// `null`.
     Null,
-    /// A date or datetime literal (`2026-11-22`, `2026-11-22T10:00:00Z`), compared as text.
-    Date(String),
+    /// A date literal, `2026-11-22`.
+    Date(NaiveDate),
+    /// A dateTime literal, `2026-11-22T10:00:00Z` (or with an offset).
+    DateTime(DateTime<Utc>),
+    /// A relative date literal: a range of days counted from today.
+    Relative(RelativeDate),
+}
+
+/// A date literal that names a range of days relative to today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelativeDate {
+    /// `TODAY`.
+    Today,
+    /// `YESTERDAY`.
+    Yesterday,
+    /// `LAST_N_DAYS:n`: today and the `n` days before it.
+    LastNDays(u32),
+    /// `THIS_MONTH`: the calendar month of today.
+    ThisMonth,
+}
+
+impl RelativeDate {
+    /// The literal as a query writes it (any case), e.g. `LAST_N_DAYS:7`.
+    pub fn parse(word: &str) -> Option<Self> {
+        let upper = word.to_ascii_uppercase();
+        match upper.as_str() {
+            "TODAY" => Some(Self::Today),
+            "YESTERDAY" => Some(Self::Yesterday),
+            "THIS_MONTH" => Some(Self::ThisMonth),
+            _ => upper
+                .strip_prefix("LAST_N_DAYS:")
+                .and_then(|n| n.parse().ok())
+                .map(Self::LastNDays),
+        }
+    }
 }
 
 /// One piece of a LIKE pattern.
@@ -107,8 +144,10 @@ pub struct OrderKey {
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
-    /// The SELECT list: fields and relationship paths, as written.
+    /// The SELECT list: fields and relationship paths, as written (empty for `COUNT()`).
     pub fields: Vec<String>,
+    /// `SELECT COUNT()`: the answer is the number of matching records, no records.
+    pub count: bool,
     /// The FROM object, as written.
     pub object: String,
     /// The WHERE condition.
@@ -203,6 +242,33 @@ mod tests {
             panic!("expected AND")
         };
         assert_eq!(parts.len(), 4);
+    }
+
+    #[test]
+    fn count_and_relative_and_datetime_literals_parse() {
+        let q = parse("SELECT COUNT() FROM Lead WHERE CreatedDate = LAST_N_DAYS:30 AND ConvertedDate < today AND LastModifiedDate > 2026-01-01T00:00:00Z").unwrap();
+        assert!(q.count);
+        assert!(q.fields.is_empty());
+        let Some(Cond::And(parts)) = q.filter else {
+            panic!("expected AND")
+        };
+        let values: Vec<&Literal> = parts
+            .iter()
+            .map(|p| match p {
+                Cond::Cmp { value, .. } => value,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(values[0], &Literal::Relative(RelativeDate::LastNDays(30)));
+        assert_eq!(values[1], &Literal::Relative(RelativeDate::Today));
+        assert!(matches!(values[2], Literal::DateTime(_)));
+    }
+
+    #[test]
+    fn count_cannot_be_mixed_with_fields_and_dates_must_be_real() {
+        assert!(parse("SELECT COUNT(), Id FROM Lead").is_err());
+        assert!(parse("SELECT Id FROM Lead WHERE CloseDate = 2026-02-30").is_err());
+        assert!(parse("SELECT Id FROM Lead WHERE CreatedDate = LAST_N_DAYS:x").is_err());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The recursive-descent parser over the lexer's tokens.
 
 use super::lexer::{Tok, plain_string, unescape};
-use super::{Cond, Literal, Op, OrderKey, ParseError, Query};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Cond, Literal, Op, OrderKey, ParseError, Query, RelativeDate};
 
 /// The tokens of one query and the position reached in them.
 pub(super) struct Parser {
@@ -74,9 +76,19 @@ impl Parser {
     /// The whole query; anything after it is an error.
     pub(super) fn query(&mut self) -> Result<Query, ParseError> {
         self.expect_keyword("SELECT")?;
-        let mut fields = vec![self.identifier()?];
-        while self.eat_sym(",") {
+        let count =
+            self.is_keyword("COUNT") && matches!(self.toks.get(self.pos + 1), Some(Tok::Sym("(")));
+        let mut fields = Vec::new();
+        if count {
+            self.pos += 2;
+            if !self.eat_sym(")") {
+                return Err(self.unexpected("expecting ')' after COUNT("));
+            }
+        } else {
             fields.push(self.identifier()?);
+            while self.eat_sym(",") {
+                fields.push(self.identifier()?);
+            }
         }
         self.expect_keyword("FROM")?;
         let object = self.identifier()?;
@@ -131,6 +143,7 @@ impl Parser {
         }
         Ok(Query {
             fields,
+            count,
             object,
             filter,
             order_by,
@@ -249,16 +262,37 @@ impl Parser {
                 .parse()
                 .map(Literal::Num)
                 .map_err(|_| ParseError(format!("invalid number {n}"))),
-            Some(Tok::Date(d)) => Ok(Literal::Date(d)),
+            Some(Tok::Date(d)) => date_literal(&d),
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("null") => Ok(Literal::Null),
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("true") => Ok(Literal::Bool(true)),
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("false") => Ok(Literal::Bool(false)),
+            Some(Tok::Word(w)) if RelativeDate::parse(&w).is_some() => {
+                Ok(Literal::Relative(RelativeDate::parse(&w).expect("checked")))
+            }
             _ => {
                 self.pos -= 1;
                 Err(self.unexpected("expecting a value"))
             }
         }
     }
+}
+
+/// `2026-11-22` or `2026-11-22T10:00:00Z` (`.000`, `+01:00` and `+0100` allowed).
+fn date_literal(text: &str) -> Result<Literal, ParseError> {
+    let invalid = || {
+        ParseError(format!(
+            "line 1:0 no viable alternative at character '{text}'"
+        ))
+    };
+    if text.len() == 10 {
+        return NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Literal::Date)
+            .map_err(|_| invalid());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .map(|t| Literal::DateTime(t.with_timezone(&Utc)))
+        .map_err(|_| invalid())
 }
 
 fn is_reserved(word: &str) -> bool {

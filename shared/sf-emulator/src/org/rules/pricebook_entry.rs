@@ -1,45 +1,64 @@
-//! A product has one price per price book, and a standard price before any other.
+//! A product has one price per price book and currency, and a standard price in that
+//! currency before any other; an entry shows its product's name and code, and one that
+//! uses the standard price takes it.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::Write;
 use crate::error::SfError;
-use crate::org::fields::{field, text};
+use crate::org::fields::{field, set_field, text};
 use crate::org::{Org, Record};
+use crate::schema::CURRENCY_ISO_CODE;
 
-/// On create: no second entry for the same product and book, a standard price first, and
-/// active unless the body says otherwise.
-pub(super) fn pricebook_entry(org: &Org, record: &mut Record, write: Write) -> Result<(), SfError> {
-    if write != Write::Create {
-        return Ok(());
-    }
+/// On create: no second entry for the same product, book and currency, and a standard
+/// price first. Always: the product's name and code, and the standard price when
+/// `UseStandardPrice` is set.
+pub(super) fn pricebook_entry(
+    org: &mut Org,
+    record: &mut Record,
+    before: Option<&Record>,
+) -> Result<(), SfError> {
     let book = text(field(record, "Pricebook2Id")).unwrap_or_default();
     let product = text(field(record, "Product2Id")).unwrap_or_default();
+    let currency = text(field(record, CURRENCY_ISO_CODE));
     let entries = org.records("PricebookEntry");
-    let same = |e: &Record, b: &str| {
+    let standard = org.standard_pricebook_id.clone();
+    let in_book = |e: &&Record, b: &str| {
         text(field(e, "Pricebook2Id")).as_deref() == Some(b)
             && text(field(e, "Product2Id")).as_deref() == Some(product.as_str())
+            && text(field(e, CURRENCY_ISO_CODE)) == currency
     };
-    if entries.iter().any(|e| same(e, &book)) {
-        return Err(SfError::new(
-            400,
-            "DUPLICATE_VALUE",
-            "This price definition already exists in this price book",
-            &[],
-        ));
+    let standard_entry = entries.iter().find(|e| in_book(e, &standard)).cloned();
+    if before.is_none() {
+        if entries.iter().any(|e| in_book(&e, &book)) {
+            return Err(SfError::new(
+                400,
+                "DUPLICATE_VALUE",
+                "This price definition already exists in this price book",
+                &[],
+            ));
+        }
+        if book != standard && standard_entry.is_none() {
+            return Err(SfError::new(
+                400,
+                "STANDARD_PRICE_NOT_DEFINED",
+                "No standard price defined for this product",
+                &[],
+            ));
+        }
     }
-    if book != org.standard_pricebook_id
-        && !entries.iter().any(|e| same(e, &org.standard_pricebook_id))
+    if book != standard
+        && field(record, "UseStandardPrice") == Some(&json!(true))
+        && let Some(price) = standard_entry.as_ref().and_then(|e| field(e, "UnitPrice"))
     {
-        return Err(SfError::new(
-            400,
-            "STANDARD_PRICE_NOT_DEFINED",
-            "No standard price defined for this product",
-            &[],
-        ));
+        set_field(record, "UnitPrice", price.clone());
     }
-    if field(record, "IsActive").is_none() {
-        record.insert("IsActive".into(), json!(true));
+    let product = org.record(&product).cloned().unwrap_or_default();
+    for name in ["Name", "ProductCode"] {
+        set_field(
+            record,
+            name,
+            field(&product, name).cloned().unwrap_or(Value::Null),
+        );
     }
     Ok(())
 }
