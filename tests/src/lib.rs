@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod crm;
 pub mod moto;
 pub mod payments;
 pub mod queue;

@@ -4,12 +4,11 @@
 //! one customer's events are never applied out of order.
 
 pub mod config;
+pub mod wiring;
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use futures::future::join_all;
 use lambda_runtime::LambdaEvent;
 use storesync_core::events::OutboxEvent;
 use storesync_core::sync::consumer::{CrmSync, Handled};
@@ -58,33 +57,20 @@ impl Consumer {
         Consumer { sync, max_receives }
     }
 
-    /// Handles a batch: groups run side by side, each group's messages one after another.
-    /// Returns the ids to deliver again: each failure and every later message of its group.
+    /// Handles a batch in its order, one message at a time. Returns the ids to deliver
+    /// again: each failure and every later message of its group.
     pub async fn consume(&self, batch: &[Delivery]) -> Vec<String> {
-        let mut groups: BTreeMap<&str, Vec<&Delivery>> = BTreeMap::new();
+        let mut failed_groups: Vec<&str> = Vec::new();
+        let mut failed = Vec::new();
         for delivery in batch {
-            groups.entry(&delivery.group).or_default().push(delivery);
-        }
-        let failed: Vec<String> = join_all(groups.into_values().map(|group| self.group(group)))
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-        // In the batch's own order, which is how SQS reads the response.
-        batch
-            .iter()
-            .filter(|d| failed.contains(&d.id))
-            .map(|d| d.id.clone())
-            .collect()
-    }
-
-    async fn group(&self, group: Vec<&Delivery>) -> Vec<String> {
-        for (at, delivery) in group.iter().enumerate() {
-            if !self.one(delivery).await {
-                return group[at..].iter().map(|d| d.id.clone()).collect();
+            if failed_groups.contains(&delivery.group.as_str()) {
+                failed.push(delivery.id.clone());
+            } else if !self.one(delivery).await {
+                failed_groups.push(&delivery.group);
+                failed.push(delivery.id.clone());
             }
         }
-        Vec::new()
+        failed
     }
 
     /// Whether the delivery is done with (synced, or recorded as failed for good).

@@ -2,9 +2,8 @@ use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use order_events::config::Config;
-use order_events::{Consumer, function_handler};
+use order_events::{function_handler, wiring};
 use storesync_core::ports::SystemClock;
-use storesync_core::sync::consumer::CrmSync;
 use storesync_dynamodb::DynamoStore;
 use storesync_salesforce::{SalesforceClient, SalesforceCrm};
 
@@ -18,14 +17,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         storesync_dynamodb::client(&aws, None),
         config.table,
     ));
-    let sync = CrmSync::new(
-        store.clone(),
+    let consumer = wiring::consumer(
         store,
         Arc::new(SalesforceCrm::new(salesforce)),
         Arc::new(SystemClock),
         config.sync_defaults,
+        config.max_receives,
     );
-    let consumer = Consumer::new(sync, config.max_receives);
     let consumer = &consumer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
         function_handler(consumer, event).await

@@ -5,13 +5,20 @@ use std::time::Duration;
 
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::ports::Store;
+use storesync_core::sync::settings::SyncSettings;
 use storesync_devstack::LocalStack;
 use storesync_dynamodb::DynamoStore;
 use storesync_embedded::{EmbeddedStore, LocalQueue};
+use storesync_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
 use storesync_sf_emulator::{Emulator, EmulatorConfig};
 
 /// How often the local scheduler runs the outbox sweep.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// How long the local consumer waits when the queue is empty.
+const CONSUMER_IDLE: Duration = Duration::from_millis(200);
+/// Deliveries of an event before it is parked in the dead-letter list, as the SAM template's
+/// default `OrderEventsMaxReceiveCount`.
+const MAX_RECEIVES: u32 = 5;
 
 fn env_port(name: &str, default: u16) -> Result<u16, String> {
     match std::env::var(name) {
@@ -58,8 +65,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
 
-    let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), 5));
-    let stack = LocalStack::new(store, queue);
+    let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
+    let stack = LocalStack::new(store, queue.clone());
+    let client = SalesforceClient::new(SalesforceConfig::new(
+        salesforce.base_url(),
+        Auth::ClientCredentials {
+            client_id: salesforce.client_id().to_owned(),
+            client_secret: salesforce.client_secret().to_owned(),
+        },
+    ))?;
+    let consumer = order_events::wiring::consumer(
+        stack.store.clone(),
+        Arc::new(SalesforceCrm::new(client)),
+        stack.clock.clone(),
+        SyncSettings::default(),
+        MAX_RECEIVES,
+    );
+    tokio::spawn(async move {
+        loop {
+            match order_events::wiring::poll(queue.as_ref(), &consumer).await {
+                Ok(0) => tokio::time::sleep(CONSUMER_IDLE).await,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "order events queue");
+                    tokio::time::sleep(CONSUMER_IDLE).await;
+                }
+            }
+        }
+    });
     let scheduler = Scheduler::new(stack.relay());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);

@@ -92,7 +92,7 @@ impl CrmSync {
     }
 
     /// Applies one event. `last_try` says the queue will not deliver it again: a retryable
-    /// failure is then recorded as `failed`.
+    /// failure is then recorded as `failed` (and the message moves to the dead-letter queue).
     pub async fn handle(&self, event: &OutboxEvent, last_try: bool) -> Result<Handled, SyncError> {
         if self.ledger.event_applied(&event.event_id).await? {
             return Ok(Handled::AlreadyApplied);
@@ -137,9 +137,19 @@ impl CrmSync {
             match self.crm.find_person(&query).await {
                 Ok(found) => Some(found),
                 Err(e) => {
-                    let touched = [CrmObject::Account, CrmObject::Contact];
+                    // The records a plan without the lookup's answer would write.
+                    let touched = plan(PlanInput {
+                        person: &subjects.person,
+                        order: subjects.order,
+                        paid_at: subjects.paid_at,
+                        customer_sync: &customer_sync,
+                        order_sync: order_sync.as_ref(),
+                        found: None,
+                        settings: &settings,
+                    })
+                    .touched();
                     return self
-                        .failed(e, last_try, event, &touched, customer_sync, None, now)
+                        .failed(e, last_try, event, &touched, customer_sync, order_sync, now)
                         .await;
                 }
             }
@@ -299,8 +309,10 @@ impl CrmSync {
         }
     }
 
-    /// Records a failure on the records the plan touched. A retryable one (unless this was
-    /// the last try) leaves the event for another delivery; a permanent one is final.
+    /// Records a failure on the records the plan touched. A permanent one is final: the
+    /// event counts as applied and the customer's later events go on. A retryable one leaves
+    /// the event for another delivery; on the last delivery the records show `failed`, and
+    /// the message goes on to the dead-letter queue, from where an operator can send it again.
     #[allow(clippy::too_many_arguments)]
     async fn failed(
         &self,
@@ -312,15 +324,12 @@ impl CrmSync {
         order_sync: Option<OrderSync>,
         now: DateTime<Utc>,
     ) -> Result<Handled, SyncError> {
-        let (outcome, final_error) = match &error {
-            CrmError::Retryable(message) if !last_try => {
-                (Outcome::Retrying(message.clone()), false)
-            }
-            CrmError::Retryable(message) | CrmError::Permanent(message) => {
-                (Outcome::Failed(message.clone()), true)
-            }
+        let (outcome, permanent) = match &error {
+            CrmError::Permanent(message) => (Outcome::Failed(message.clone()), true),
+            CrmError::Retryable(message) if last_try => (Outcome::Failed(message.clone()), false),
+            CrmError::Retryable(message) => (Outcome::Retrying(message.clone()), false),
         };
-        tracing::warn!(event_id = %event.event_id, subject = event.subject_id(), error = %error, final_error, "Salesforce sync failed");
+        tracing::warn!(event_id = %event.event_id, subject = event.subject_id(), error = %error, permanent, last_try, "Salesforce sync failed");
         customer_sync.record(touched, &outcome, now);
         customer_sync.version += 1;
         let order_sync = event.order().map(|order| {
@@ -330,7 +339,7 @@ impl CrmSync {
             sync
         });
         let change = SyncChange {
-            event_id: final_error.then(|| event.event_id.clone()),
+            event_id: permanent.then(|| event.event_id.clone()),
             customer: Some(customer_sync),
             order: order_sync,
             at: now,
@@ -342,10 +351,8 @@ impl CrmSync {
             Err(SyncRecordError::Store(e)) => return Err(e.into()),
         }
         match error {
-            CrmError::Retryable(_) if !last_try => Err(SyncError::Crm(error)),
-            CrmError::Retryable(message) | CrmError::Permanent(message) => {
-                Ok(Handled::Refused(message))
-            }
+            CrmError::Permanent(message) => Ok(Handled::Refused(message)),
+            retryable => Err(SyncError::Crm(retryable)),
         }
     }
 }

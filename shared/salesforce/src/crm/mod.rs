@@ -251,6 +251,15 @@ impl SalesforceCrm {
             .map_err(crm_error)?;
         match results.first() {
             Some(r) if r.is_success => Ok(()),
+            // Converted meanwhile by another order of the same person (a guest and a
+            // registered customer with one e-mail): the Lead is where it should be.
+            Some(r)
+                if r.errors
+                    .iter()
+                    .any(|e| e.error_code == "CANNOT_UPDATE_CONVERTED_LEAD") =>
+            {
+                Ok(())
+            }
             Some(r) => Err(CrmError::Permanent(format!(
                 "Lead conversion: {}",
                 describe(&r.errors)

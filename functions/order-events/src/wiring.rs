@@ -1,0 +1,49 @@
+//! The consumer put together, once, for the Lambda binary, the dev stack and the tests; and
+//! the local event source that feeds it from an in-process queue as SQS feeds the Lambda.
+
+use std::sync::Arc;
+
+use storesync_core::ports::{Clock, CustomerStore, Store, SyncLedger};
+use storesync_core::queue::{EventQueue, QueueError};
+use storesync_core::sync::consumer::CrmSync;
+use storesync_core::sync::crm::Crm;
+use storesync_core::sync::settings::SyncSettings;
+
+use crate::{Consumer, Delivery};
+
+/// The consumer over `store` and `crm`.
+pub fn consumer(
+    store: Arc<dyn Store>,
+    crm: Arc<dyn Crm>,
+    clock: Arc<dyn Clock>,
+    defaults: SyncSettings,
+    max_receives: u32,
+) -> Consumer {
+    let ledger: Arc<dyn SyncLedger> = store.clone();
+    let customers: Arc<dyn CustomerStore> = store;
+    Consumer::new(
+        CrmSync::new(ledger, customers, crm, clock, defaults),
+        max_receives,
+    )
+}
+
+/// Takes up to 10 messages from `queue`, hands them to the consumer as one batch and deletes
+/// the ones it is done with. The others come back after the visibility timeout, as SQS
+/// redelivers what a Lambda reports in `batchItemFailures`. Returns how many were received.
+pub async fn poll(queue: &dyn EventQueue, consumer: &Consumer) -> Result<usize, QueueError> {
+    let received = queue.receive(10).await?;
+    let batch: Vec<Delivery> = received
+        .iter()
+        .map(|r| Delivery {
+            id: r.message.id.clone(),
+            group: r.message.group.clone(),
+            body: r.message.body.clone(),
+            receive_count: r.receive_count,
+        })
+        .collect();
+    let failed = consumer.consume(&batch).await;
+    for r in received.iter().filter(|r| !failed.contains(&r.message.id)) {
+        queue.delete(&r.receipt).await?;
+    }
+    Ok(received.len())
+}

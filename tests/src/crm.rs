@@ -1,0 +1,268 @@
+//! The sync harness: the stack over HTTP, its queue, the order-events consumer and a fresh
+//! Salesforce emulator, so a test drives the store as a shopper and reads Salesforce as sales.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use order_events::Consumer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use storesync_core::ids::{CustomerKey, OrderId};
+use storesync_core::ports::{Store, SystemClock};
+use storesync_core::queue::QueueMessage;
+use storesync_core::sync::settings::SyncSettings;
+use storesync_core::sync::status::{CustomerSync, OrderSync};
+use storesync_devstack::{DEV_STRIPE_SECRET, LocalStack};
+use storesync_embedded::LocalQueue;
+use storesync_salesforce::{Auth as SfAuth, SalesforceClient, SalesforceConfig, SalesforceCrm};
+use storesync_sf_emulator::{Emulator, Record};
+
+use crate::Backend;
+use crate::app::{Auth, TestApp, shipping_body};
+use crate::payments::{payment_intent, stripe_event};
+
+/// Deliveries before the dead-letter queue, as the template's default.
+pub const MAX_RECEIVES: u32 = 5;
+
+pub struct SyncHarness {
+    pub app: TestApp,
+    pub queue: Arc<LocalQueue>,
+    pub emulator: Emulator,
+    pub store: Arc<dyn Store>,
+}
+
+impl SyncHarness {
+    pub async fn start() -> SyncHarness {
+        Self::start_on(Backend::embedded().await).await
+    }
+
+    pub async fn start_on(backend: Backend) -> SyncHarness {
+        let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
+        let store = backend.store();
+        let stack = LocalStack::new(store.clone(), queue.clone());
+        let app = TestApp::spawn_stack(backend, stack).await;
+        let emulator = Emulator::start().await.expect("the emulator starts");
+        SyncHarness {
+            app,
+            queue,
+            emulator,
+            store,
+        }
+    }
+
+    /// A consumer as the Lambda runs it, with its own Salesforce client.
+    pub fn consumer(&self) -> Consumer {
+        self.consumer_with(MAX_RECEIVES)
+    }
+
+    pub fn consumer_with(&self, max_receives: u32) -> Consumer {
+        let mut config = SalesforceConfig::new(
+            self.emulator.base_url(),
+            SfAuth::ClientCredentials {
+                client_id: self.emulator.client_id().to_owned(),
+                client_secret: self.emulator.client_secret().to_owned(),
+            },
+        );
+        config.retry.base_delay = Duration::from_millis(1);
+        config.retry.max_delay = Duration::from_millis(5);
+        let client = SalesforceClient::new(config).expect("a client for the emulator");
+        order_events::wiring::consumer(
+            self.store.clone(),
+            Arc::new(SalesforceCrm::new(client)),
+            Arc::new(SystemClock),
+            SyncSettings::default(),
+            max_receives,
+        )
+    }
+
+    /// Saves the sync settings an operator would.
+    pub async fn settings(&self, change: impl FnOnce(&mut SyncSettings)) {
+        let mut settings = self
+            .store
+            .sync_settings()
+            .await
+            .expect("settings read")
+            .unwrap_or_default();
+        change(&mut settings);
+        settings.version += 1;
+        self.store
+            .save_sync_settings(&settings)
+            .await
+            .expect("settings saved");
+    }
+
+    /// Runs `consumer` over the queue until it is empty; returns the messages handled.
+    pub async fn sync_with(&self, consumer: &Consumer) -> usize {
+        let mut handled = 0;
+        loop {
+            let n = order_events::wiring::poll(self.queue.as_ref(), consumer)
+                .await
+                .expect("the queue answers");
+            if n == 0 {
+                return handled;
+            }
+            handled += n;
+        }
+    }
+
+    pub async fn sync(&self) -> usize {
+        self.sync_with(&self.consumer()).await
+    }
+
+    /// Takes every waiting message off the queue, for a test to deliver by hand.
+    pub async fn take_messages(&self) -> Vec<QueueMessage> {
+        crate::payments::drain(self.queue.as_ref()).await
+    }
+
+    // --- the shopper ---
+
+    pub async fn register(&self, id: &str, email: &str, company: Option<&str>) {
+        let mut body =
+            json!({ "email": email, "first_name": "Jane", "last_name": format!("Doe {id}") });
+        if let Some(company) = company {
+            body["company"] = json!(company);
+        }
+        let reply = self
+            .app
+            .call(
+                Method::POST,
+                "/v1/customers",
+                &Auth::customer(id),
+                Some(body),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    }
+
+    /// A customer's order of `quantity` mugs; returns its id and total in minor units.
+    pub async fn order(&self, customer: &str, quantity: i64) -> (String, i64) {
+        let auth = Auth::customer(customer);
+        let cart = self.app.cart_with(&auth, "MUG-WHT", quantity).await;
+        let key = uuid::Uuid::new_v4().to_string();
+        let placed = self
+            .app
+            .checkout(&auth, &format!("/v1/carts/{cart}"), &key, &shipping_body())
+            .await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{:?}", placed.body);
+        order_of(&placed.body)
+    }
+
+    /// A guest's order with `email`; returns its id and total.
+    pub async fn guest_order(&self, email: &str) -> (String, i64) {
+        let created = self
+            .app
+            .call(
+                Method::POST,
+                "/v1/guest-carts",
+                &Auth::None,
+                Some(json!({"currency": "USD"})),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        let cart = created.body["id"].as_str().expect("cart id").to_owned();
+        let token = created.body["cart_token"]
+            .as_str()
+            .or_else(|| {
+                created
+                    .headers
+                    .get("x-cart-token")
+                    .and_then(|v| v.to_str().ok())
+            })
+            .expect("a cart token")
+            .to_owned();
+        let guest = Auth::Guest(token);
+        let set = self
+            .app
+            .call(
+                Method::PUT,
+                &format!("/v1/guest-carts/{cart}/lines/MUG-WHT"),
+                &guest,
+                Some(json!({"quantity": 1})),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+        let mut body = shipping_body();
+        body["email"] = json!(email);
+        let placed = self
+            .app
+            .checkout(
+                &guest,
+                &format!("/v1/guest-carts/{cart}"),
+                "guest-key",
+                &body,
+            )
+            .await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{:?}", placed.body);
+        order_of(&placed.body)
+    }
+
+    /// The gateway reports the order paid.
+    pub async fn pay(&self, order_id: &str, total: i64) {
+        let event = stripe_event(
+            &format!("evt_{}", uuid::Uuid::new_v4().simple()),
+            "payment_intent.succeeded",
+            payment_intent(&format!("pi_{}", &order_id[4..16]), order_id, total, "usd"),
+        );
+        let reply = self
+            .app
+            .stripe_webhook(&event, DEV_STRIPE_SECRET, chrono::Utc::now().timestamp())
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+
+    // --- sales, in Salesforce ---
+
+    pub fn records(&self, object: &str) -> Vec<Record> {
+        self.emulator.records(object)
+    }
+
+    /// Records of `object` whose `field` equals `value`, ignoring case as Salesforce does.
+    pub fn records_where(&self, object: &str, field: &str, value: &str) -> Vec<Record> {
+        self.records(object)
+            .into_iter()
+            .filter(|r| {
+                r.get(field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
+            .collect()
+    }
+
+    pub fn one(&self, object: &str, field: &str, value: &str) -> Record {
+        let found = self.records_where(object, field, value);
+        assert_eq!(found.len(), 1, "{object} with {field} = {value}: {found:?}");
+        found.into_iter().next().expect("one")
+    }
+
+    // --- the store's sync status ---
+
+    pub async fn customer_sync(&self, key: &str) -> CustomerSync {
+        self.store
+            .customer_sync(&CustomerKey::parse(key).expect("a key"))
+            .await
+            .expect("read")
+            .expect("a sync status")
+    }
+
+    pub async fn order_sync(&self, order_id: &str) -> OrderSync {
+        self.store
+            .order_sync(&OrderId::parse(order_id).expect("an order id"))
+            .await
+            .expect("read")
+            .expect("a sync status")
+    }
+}
+
+fn order_of(body: &Value) -> (String, i64) {
+    (
+        body["id"].as_str().expect("order id").to_owned(),
+        body["totals"]["total"]["minor_units"]
+            .as_i64()
+            .expect("order total"),
+    )
+}
+
+/// A record's text field.
+pub fn text<'a>(record: &'a Record, field: &str) -> &'a str {
+    record.get(field).and_then(Value::as_str).unwrap_or("")
+}
