@@ -259,4 +259,57 @@ async fn api_calls_per_order_stay_within_budget() {
         "a known customer's order: {known_order} calls"
     );
     assert_eq!(h.records("Opportunity").len(), 2);
+    let orders = h.records("Order");
+    assert_eq!(orders.len(), 2, "both orders reached Salesforce");
+    assert!(orders.iter().all(|o| text(o, "Status") == "Activated"));
+    assert_eq!(h.order_sync(&order).await.state(), SyncState::Synced);
+    assert_eq!(
+        h.records("PricebookEntry").len(),
+        1,
+        "one price for the sku and currency"
+    );
+}
+
+#[tokio::test]
+async fn a_price_already_in_salesforce_is_matched_not_written_again() {
+    let h = SyncHarness::start().await;
+    // Made before the store's first sync (another system, or an answer lost on the way).
+    let product = h
+        .emulator
+        .insert(
+            "Product2",
+            json!({"Name": "Mug", "ProductCode": "MUG-WHT", "IsActive": true, "Storesync_Sku__c": "MUG-WHT"}),
+        )
+        .unwrap();
+    let entry = h
+        .emulator
+        .insert(
+            "PricebookEntry",
+            json!({
+                "Pricebook2Id": h.emulator.standard_pricebook_id(),
+                "Product2Id": product,
+                "UnitPrice": 10.0,
+                "IsActive": true,
+                "CurrencyIsoCode": "USD",
+                "Storesync_Price_Key__c": "MUG-WHT:USD",
+            }),
+        )
+        .unwrap();
+    h.register("p-1", "p1@example.com", None).await;
+    let (order, total) = h.order("p-1", 2).await;
+    h.pay(&order, total).await;
+    h.sync().await;
+
+    let status = h.order_sync(&order).await;
+    assert_eq!(status.state(), SyncState::Synced, "{status:?}");
+    assert_eq!(h.records("PricebookEntry").len(), 1, "the entry is reused");
+    assert_eq!(h.records("Product2").len(), 1);
+    let items = h.records("OrderItem");
+    assert_eq!(items.len(), 1);
+    assert_eq!(text(&items[0], "PricebookEntryId"), entry);
+    assert_eq!(
+        text(&h.emulator.record(&entry).unwrap(), "Product2Id"),
+        product,
+        "its product is untouched"
+    );
 }

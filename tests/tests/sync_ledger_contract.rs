@@ -9,7 +9,9 @@ use storesync_core::money::{Currency, Money};
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::ports::{StoreError, SyncChange, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
-use storesync_core::sync::status::{CrmObject, CustomerSync, OrderSync, Outcome, SyncState};
+use storesync_core::sync::status::{
+    CrmObject, CustomerSync, OrderSync, Outcome, PriceSync, SyncState,
+};
 use storesync_tests::{Backend, against_both_stores};
 
 fn key(raw: &str) -> CustomerKey {
@@ -80,6 +82,7 @@ async fn a_sync_is_recorded_once_per_event_with_its_records(b: Backend) {
         event_id: Some(event.clone()),
         customer: Some(customer.clone()),
         order: Some(order.clone()),
+        prices: vec![],
         at: now,
     };
     assert!(!store.event_applied(&event).await.unwrap());
@@ -118,6 +121,7 @@ async fn a_record_is_written_only_over_the_version_it_was_read_at(b: Backend) {
         event_id: None,
         customer: Some(c),
         order: None,
+        prices: vec![],
         at: now,
     };
     store.record_sync(&write(first.clone())).await.unwrap();
@@ -157,6 +161,7 @@ async fn a_refused_change_writes_neither_the_event_nor_the_records(b: Backend) {
         customer: Some(customer),
         // Version 2 of an order never written: refused, and with it the whole change.
         order: Some(order),
+        prices: vec![],
         at: now,
     };
     let before = b.snapshot().await;
@@ -168,7 +173,53 @@ async fn a_refused_change_writes_neither_the_event_nor_the_records(b: Backend) {
     assert!(!store.event_applied(&event).await.unwrap());
 }
 
+async fn prices_created_in_salesforce_are_remembered_by_key(b: Backend) {
+    let store = b.store();
+    let price = |key: &str, entry: &str| PriceSync {
+        key: key.into(),
+        product_id: CrmId::parse("01t000000000001AAA").unwrap(),
+        price_entry_id: CrmId::parse(entry).unwrap(),
+    };
+    assert!(
+        store
+            .price_entries(&["MUG:USD".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let change = SyncChange {
+        event_id: None,
+        customer: None,
+        order: None,
+        prices: vec![
+            price("MUG:USD", "01u000000000001AAA"),
+            price("MUG:EUR", "01u000000000002AAA"),
+        ],
+        at: Utc::now(),
+    };
+    store.record_sync(&change).await.unwrap();
+    // Written again (another order made the same price): the last answer stands.
+    let again = SyncChange {
+        prices: vec![price("MUG:USD", "01u000000000003AAA")],
+        ..change
+    };
+    store.record_sync(&again).await.unwrap();
+    let mut found = store
+        .price_entries(&["MUG:USD".into(), "MUG:EUR".into(), "CUP:USD".into()])
+        .await
+        .unwrap();
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(
+        found,
+        [
+            price("MUG:EUR", "01u000000000002AAA"),
+            price("MUG:USD", "01u000000000003AAA")
+        ]
+    );
+}
+
 against_both_stores!(
+    prices_created_in_salesforce_are_remembered_by_key,
     settings_are_saved_at_their_version,
     a_sync_is_recorded_once_per_event_with_its_records,
     a_record_is_written_only_over_the_version_it_was_read_at,

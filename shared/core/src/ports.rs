@@ -12,7 +12,7 @@ use crate::ids::{CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, 
 use crate::order::Order;
 use crate::payments::record::{Payment, PaymentEvent};
 use crate::sync::settings::SyncSettings;
-use crate::sync::status::{CustomerSync, OrderSync};
+use crate::sync::status::{CustomerSync, OrderSync, PriceSync};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -212,6 +212,8 @@ pub struct SyncChange {
     pub event_id: Option<EventId>,
     pub customer: Option<CustomerSync>,
     pub order: Option<OrderSync>,
+    /// Prices created in Salesforce, remembered (written whatever was there).
+    pub prices: Vec<PriceSync>,
     pub at: DateTime<Utc>,
 }
 
@@ -235,6 +237,8 @@ pub trait SyncLedger: Send + Sync {
     async fn customer_sync(&self, key: &CustomerKey) -> Result<Option<CustomerSync>, StoreError>;
     async fn order_sync(&self, id: &OrderId) -> Result<Option<OrderSync>, StoreError>;
     async fn event_applied(&self, id: &EventId) -> Result<bool, StoreError>;
+    /// The prices of these keys known to be in Salesforce (at most 100 keys).
+    async fn price_entries(&self, keys: &[String]) -> Result<Vec<PriceSync>, StoreError>;
     async fn record_sync(&self, change: &SyncChange) -> Result<(), SyncRecordError>;
 }
 

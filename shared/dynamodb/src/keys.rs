@@ -101,6 +101,11 @@ pub fn order_sync(order_id: &str) -> Item {
     key(format!("ORDER#{order_id}"), "SYNC")
 }
 
+/// A product's price in one currency as created in Salesforce.
+pub fn price_sync(key: &str) -> Item {
+    self::key(format!("SYNC#PRICE#{key}"), "SYNC_PRICE")
+}
+
 /// An event the sync applied, remembered for a while.
 pub fn applied_event(event_id: &str) -> Item {
     key(format!("SYNC_EVENT#{event_id}"), "SYNC_EVENT")

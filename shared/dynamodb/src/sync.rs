@@ -2,18 +2,22 @@
 //! key and per order, and applied event ids that expire.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
 use chrono::Duration;
 use serde::Serialize;
 use storesync_core::ids::{CustomerKey, EventId, OrderId};
 use storesync_core::ports::StoreError;
 use storesync_core::ports::{APPLIED_EVENT_MEMORY_DAYS, SyncChange, SyncLedger, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
-use storesync_core::sync::status::{CustomerSync, OrderSync};
+use storesync_core::sync::status::{CustomerSync, OrderSync, PriceSync};
 
 use crate::DynamoStore;
 use crate::keys::{self, EXPIRES_AT, Item, n, s};
-use crate::store::{cancellation_reasons, failed_condition, put, to_item, unavailable, version_is};
+use crate::store::{
+    cancellation_reasons, failed_condition, from_item, put, to_item, unavailable, version_is,
+};
 
 /// Writes `item` at `version`: new at 1, else over `version - 1`.
 fn versioned<T: Serialize>(
@@ -64,6 +68,41 @@ impl SyncLedger for DynamoStore {
         Ok(item.is_some())
     }
 
+    async fn price_entries(&self, keys: &[String]) -> Result<Vec<PriceSync>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut wanted = KeysAndAttributes::builder().consistent_read(true);
+        for key in keys {
+            wanted = wanted.keys(keys::price_sync(key));
+        }
+        let mut request = Some(HashMap::from([(
+            self.table().to_owned(),
+            wanted.build().expect("keys are set"),
+        )]));
+        let mut found = Vec::new();
+        // DynamoDB may answer part of a batch and name the rest as unprocessed.
+        while let Some(items) = request.take().filter(|r| !r.is_empty()) {
+            let out = self
+                .client()
+                .batch_get_item()
+                .set_request_items(Some(items))
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out
+                .responses
+                .unwrap_or_default()
+                .remove(self.table())
+                .unwrap_or_default()
+            {
+                found.push(from_item(item)?);
+            }
+            request = out.unprocessed_keys;
+        }
+        Ok(found)
+    }
+
     async fn record_sync(&self, change: &SyncChange) -> Result<(), SyncRecordError> {
         let table = self.table();
         let mut items = Vec::new();
@@ -89,6 +128,15 @@ impl SyncLedger for DynamoStore {
                 keys::order_sync(o.order_id.as_str()),
                 o.version,
             )?);
+        }
+        for price in &change.prices {
+            let item = to_item(price, keys::price_sync(&price.key))?;
+            let overwrite = Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .build()
+                .expect("put has table and item");
+            items.push(TransactWriteItem::builder().put(overwrite).build());
         }
         if items.is_empty() {
             return Ok(());

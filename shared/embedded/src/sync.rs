@@ -9,7 +9,7 @@ use storesync_core::ids::{CustomerKey, EventId, OrderId};
 use storesync_core::ports::StoreError;
 use storesync_core::ports::{SyncChange, SyncLedger, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
-use storesync_core::sync::status::{CustomerSync, OrderSync};
+use storesync_core::sync::status::{CustomerSync, OrderSync, PriceSync};
 
 use crate::EmbeddedStore;
 
@@ -19,6 +19,7 @@ pub(crate) struct SyncState {
     customers: BTreeMap<CustomerKey, CustomerSync>,
     orders: BTreeMap<OrderId, OrderSync>,
     applied: BTreeMap<EventId, DateTime<Utc>>,
+    prices: BTreeMap<String, PriceSync>,
 }
 
 impl SyncState {
@@ -28,6 +29,7 @@ impl SyncState {
             "customers": self.customers.values().collect::<Vec<_>>(),
             "orders": self.orders.values().collect::<Vec<_>>(),
             "applied": self.applied,
+            "prices": self.prices,
         })
     }
 }
@@ -69,6 +71,14 @@ impl SyncLedger for EmbeddedStore {
         Ok(self.state().sync.applied.contains_key(id))
     }
 
+    async fn price_entries(&self, keys: &[String]) -> Result<Vec<PriceSync>, StoreError> {
+        let state = self.state();
+        Ok(keys
+            .iter()
+            .filter_map(|k| state.sync.prices.get(k).cloned())
+            .collect())
+    }
+
     async fn record_sync(&self, change: &SyncChange) -> Result<(), SyncRecordError> {
         let mut state = self.state();
         let sync = &mut state.sync;
@@ -97,6 +107,9 @@ impl SyncLedger for EmbeddedStore {
         }
         if let Some(o) = &change.order {
             sync.orders.insert(o.order_id.clone(), o.clone());
+        }
+        for price in &change.prices {
+            sync.prices.insert(price.key.clone(), price.clone());
         }
         Ok(())
     }

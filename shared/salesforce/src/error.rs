@@ -221,6 +221,18 @@ impl SalesforceError {
                 matches,
             };
         }
+        // An invocable action that failed answers its per-input results, each with errors.
+        if let Some(results) = body.as_array()
+            && !results.is_empty()
+            && results.iter().all(|r| r.get("isSuccess").is_some())
+        {
+            let errors = results
+                .iter()
+                .flat_map(|r| r["errors"].as_array().cloned().unwrap_or_default())
+                .filter_map(|e| serde_json::from_value::<ApiError>(e).ok())
+                .collect();
+            return Self::Api { status, errors };
+        }
         match serde_json::from_value::<Vec<ApiError>>(body) {
             Ok(errors) => Self::Api { status, errors },
             // Gateways and session failures may answer without a Salesforce error body.

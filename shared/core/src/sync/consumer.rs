@@ -2,6 +2,7 @@
 //! Safe to run twice on the same event and on events out of order: an applied event id or an
 //! older version changes nothing, and every Salesforce write is an upsert by the store's key.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use thiserror::Error;
 
 use crate::customer::Customer;
 use crate::events::{EventType, OutboxEvent, Subject};
-use crate::ids::{CustomerKey, EventId};
+use crate::ids::{CrmId, CustomerKey, EventId};
 use crate::order::Order;
 use crate::payments::record::Payment;
 use crate::ports::{Clock, CustomerStore, StoreError};
@@ -145,6 +146,7 @@ impl CrmSync {
                         customer_sync: &customer_sync,
                         order_sync: order_sync.as_ref(),
                         found: None,
+                        prices: &BTreeMap::new(),
                         settings: &settings,
                     })
                     .touched();
@@ -159,7 +161,7 @@ impl CrmSync {
         if let Some(id) = found.as_ref().and_then(|f| f.standard_pricebook_id.clone()) {
             self.learn_pricebook(&mut settings, id).await?;
         }
-        let make_plan = |settings: &SyncSettings| {
+        let make_plan = |settings: &SyncSettings, prices: &BTreeMap<String, CrmId>| {
             plan(PlanInput {
                 person: &subjects.person,
                 order: subjects.order,
@@ -167,15 +169,17 @@ impl CrmSync {
                 customer_sync: &customer_sync,
                 order_sync: order_sync.as_ref(),
                 found: found.as_ref(),
+                prices,
                 settings,
             })
         };
-        let mut crm_plan = make_plan(&settings);
+        let mut prices = BTreeMap::new();
+        let mut crm_plan = make_plan(&settings, &prices);
         if needs_pricebook(&crm_plan) {
             match self.crm.standard_pricebook().await {
                 Ok(id) => {
                     self.learn_pricebook(&mut settings, id).await?;
-                    crm_plan = make_plan(&settings);
+                    crm_plan = make_plan(&settings, &prices);
                 }
                 Err(e) => {
                     let touched = crm_plan.touched();
@@ -185,16 +189,27 @@ impl CrmSync {
                 }
             }
         }
+        let price_keys = new_price_keys(&crm_plan);
+        if !price_keys.is_empty() {
+            prices = self
+                .ledger
+                .price_entries(&price_keys)
+                .await?
+                .into_iter()
+                .map(|p| (p.key, p.price_entry_id))
+                .collect();
+            crm_plan = make_plan(&settings, &prices);
+        }
         let touched = crm_plan.touched();
-        let ids = match self.crm.apply(&crm_plan).await {
-            Ok(ids) => ids,
+        let applied = match self.crm.apply(&crm_plan).await {
+            Ok(applied) => applied,
             Err(e) => {
                 return self
                     .failed(e, last_try, event, &touched, customer_sync, order_sync, now)
                     .await;
             }
         };
-        let outcome = Outcome::Synced(ids);
+        let outcome = Outcome::Synced(applied.ids);
         customer_sync.record(&touched, &outcome, now);
         customer_sync.has_orders = has_orders;
         if let Some(customer) = subjects.customer {
@@ -221,6 +236,7 @@ impl CrmSync {
             event_id: Some(event.event_id.clone()),
             customer: Some(customer_sync),
             order: order_sync,
+            prices: applied.prices,
             at: now,
         };
         match self.ledger.record_sync(&change).await {
@@ -300,6 +316,7 @@ impl CrmSync {
             event_id: Some(event_id.clone()),
             customer: None,
             order: None,
+            prices: Vec::new(),
             at: now,
         };
         match self.ledger.record_sync(&change).await {
@@ -342,6 +359,7 @@ impl CrmSync {
             event_id: permanent.then(|| event.event_id.clone()),
             customer: Some(customer_sync),
             order: order_sync,
+            prices: Vec::new(),
             at: now,
         };
         match self.ledger.record_sync(&change).await {
@@ -365,6 +383,21 @@ fn needs_pricebook(plan: &CrmPlan) -> bool {
         .is_some_and(|o| {
             matches!(&o.order, crate::sync::crm::Record::New { fields, .. } if fields.pricebook_id.is_none())
         })
+}
+
+/// The prices of a new Salesforce Order's lines, to look up among those already created.
+fn new_price_keys(plan: &CrmPlan) -> Vec<String> {
+    let mut keys: Vec<String> = plan
+        .order
+        .iter()
+        .flat_map(|o| &o.salesforce_order)
+        .flat_map(|o| &o.lines)
+        .filter(|l| l.price_entry_id.is_none())
+        .map(|l| l.price_key())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// When the gateway captured the payment: the invoice date of the sale.

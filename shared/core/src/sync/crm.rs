@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::customer::Address;
 use crate::ids::{CrmId, Email, PersonKey, Sku};
 use crate::money::{Currency, Money};
-use crate::sync::status::CrmObject;
+use crate::sync::status::{CrmObject, PriceSync};
 
 /// A record the plan writes: changed by id when the store knows it, else upserted by the
 /// store's external key (created when missing, so a replay never makes a second one).
@@ -114,7 +114,13 @@ pub struct SalesforceOrderFields {
     pub pricebook_id: Option<String>,
 }
 
-/// One product line of a new Salesforce Order, with its product and price upserted by sku.
+/// The key of a product's price in one currency: `SKU:CURRENCY`.
+pub fn price_key(sku: &Sku, currency: Currency) -> String {
+    format!("{sku}:{currency}")
+}
+
+/// One product line of a new Salesforce Order. Its product and price entry are created by
+/// sku and currency unless `price_entry_id` says they exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineFields {
     pub key: String,
@@ -122,6 +128,13 @@ pub struct LineFields {
     pub name: String,
     pub quantity: u32,
     pub unit_price: Money,
+    pub price_entry_id: Option<CrmId>,
+}
+
+impl LineFields {
+    pub fn price_key(&self) -> String {
+        price_key(&self.sku, self.unit_price.currency())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,8 +237,13 @@ pub enum CrmError {
     Permanent(String),
 }
 
-/// What Salesforce answered: the id of each record the plan wrote.
-pub type CrmIds = BTreeMap<CrmObject, CrmId>;
+/// What Salesforce answered: the id of each record the plan wrote, and the prices it
+/// created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrmApplied {
+    pub ids: BTreeMap<CrmObject, CrmId>,
+    pub prices: Vec<PriceSync>,
+}
 
 #[async_trait]
 pub trait Crm: Send + Sync {
@@ -234,5 +252,5 @@ pub trait Crm: Send + Sync {
     /// The org's standard price book, which every Salesforce Order's products come from.
     async fn standard_pricebook(&self) -> Result<String, CrmError>;
     /// Writes the plan: one call for all its records, and one more if a Lead is converted.
-    async fn apply(&self, plan: &CrmPlan) -> Result<CrmIds, CrmError>;
+    async fn apply(&self, plan: &CrmPlan) -> Result<CrmApplied, CrmError>;
 }

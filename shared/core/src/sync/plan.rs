@@ -4,6 +4,8 @@
 //! Account that matches, a new Account and Contact for a customer with orders (converting
 //! their Lead), else a Lead.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::customer::{Address, Customer, Origin};
@@ -13,7 +15,7 @@ use crate::order::lifecycle::{OrderStatus, PaymentStatus};
 use crate::sync::crm::{
     AccountFields, ContactFields, ContactRoleFields, CrmPlan, LeadFields, LineFields,
     OpportunityFields, OrderPlan, PersonMatch, PersonPlan, Record, SalesforceOrderFields,
-    SalesforceOrderPlan,
+    SalesforceOrderPlan, price_key,
 };
 use crate::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
 use crate::sync::status::{CrmObject, CustomerSync, OrderSync};
@@ -94,6 +96,8 @@ pub struct PlanInput<'a> {
     pub order_sync: Option<&'a OrderSync>,
     /// What a lookup found, when [`needs_lookup`] asked for one.
     pub found: Option<&'a PersonMatch>,
+    /// Prices already in Salesforce, by [`crate::sync::crm::price_key`].
+    pub prices: &'a BTreeMap<String, CrmId>,
     pub settings: &'a SyncSettings,
 }
 
@@ -342,6 +346,10 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
                         name: l.name.clone(),
                         quantity: l.quantity.get(),
                         unit_price: l.unit_price,
+                        price_entry_id: input
+                            .prices
+                            .get(&price_key(&l.sku, l.unit_price.currency()))
+                            .cloned(),
                     })
                     .collect(),
             ),

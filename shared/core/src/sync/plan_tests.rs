@@ -64,6 +64,7 @@ struct Case {
     found: Option<PersonMatch>,
     settings: SyncSettings,
     paid_at: Option<chrono::DateTime<Utc>>,
+    prices: std::collections::BTreeMap<String, CrmId>,
 }
 
 impl Case {
@@ -75,6 +76,7 @@ impl Case {
             found: None,
             settings: SyncSettings::default(),
             paid_at: None,
+            prices: Default::default(),
         }
     }
 
@@ -86,6 +88,7 @@ impl Case {
             customer_sync: &self.known,
             order_sync: None,
             found: self.found.as_ref(),
+            prices: &self.prices,
             settings: &self.settings,
         })
     }
@@ -291,6 +294,26 @@ fn salesforce_order_policy_paid_every_or_never() {
     assert!(sf.activate, "a paid order's Salesforce Order is activated");
     assert_eq!(sf.lines.len(), 1);
     assert_eq!(sf.lines[0].quantity, 2);
+    assert_eq!(
+        sf.lines[0].price_entry_id, None,
+        "a price not yet in Salesforce"
+    );
+    case.prices
+        .insert(sf.lines[0].price_key(), id("01u000000000001AAA"));
+    let known = case.plan();
+    let line = &known
+        .order
+        .as_ref()
+        .unwrap()
+        .salesforce_order
+        .as_ref()
+        .unwrap()
+        .lines[0];
+    assert_eq!(
+        line.price_entry_id,
+        Some(id("01u000000000001AAA")),
+        "a known price by id"
+    );
 
     case.order = Some(sample_order());
     case.settings.salesforce_order = SalesforceOrderPolicy::EveryOrder;

@@ -23,6 +23,14 @@ pub enum CrmObject {
 }
 
 impl CrmObject {
+    /// The person's records, kept on the customer's status; the others are the order's.
+    pub fn is_person(self) -> bool {
+        matches!(
+            self,
+            CrmObject::Lead | CrmObject::Account | CrmObject::Contact
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CrmObject::Lead => "Lead",
@@ -79,14 +87,15 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Records `outcome` on `objects` for the `touched` objects.
+/// Records `outcome` on `objects` for the `touched` objects that are `mine`.
 fn record(
     objects: &mut BTreeMap<CrmObject, ObjectSync>,
     touched: &[CrmObject],
+    mine: fn(CrmObject) -> bool,
     outcome: &Outcome,
     now: DateTime<Utc>,
 ) {
-    for object in touched {
+    for object in touched.iter().filter(|o| mine(**o)) {
         let entry = objects.entry(*object).or_insert_with(ObjectSync::pending);
         match outcome {
             Outcome::Synced(ids) => {
@@ -161,10 +170,28 @@ impl CustomerSync {
         overall(&self.objects)
     }
 
+    /// Records how a try ended for the person's records among `touched`.
     pub fn record(&mut self, touched: &[CrmObject], outcome: &Outcome, now: DateTime<Utc>) {
-        record(&mut self.objects, touched, outcome, now);
+        record(
+            &mut self.objects,
+            touched,
+            CrmObject::is_person,
+            outcome,
+            now,
+        );
         self.updated_at = now;
     }
+}
+
+/// A product's price in one currency, as created in Salesforce: its Product2 and its
+/// standard PricebookEntry. Kept so later orders name the entry by id (its price book and
+/// product cannot be written again once it exists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSync {
+    /// `SKU:CURRENCY`, as the entry's external id.
+    pub key: String,
+    pub product_id: CrmId,
+    pub price_entry_id: CrmId,
 }
 
 /// An order in Salesforce: its Opportunity, the Contact's role on it, and its Order.
@@ -194,8 +221,9 @@ impl OrderSync {
         overall(&self.objects)
     }
 
+    /// Records how a try ended for the order's records among `touched`.
     pub fn record(&mut self, touched: &[CrmObject], outcome: &Outcome, now: DateTime<Utc>) {
-        record(&mut self.objects, touched, outcome, now);
+        record(&mut self.objects, touched, |o| !o.is_person(), outcome, now);
         self.updated_at = now;
     }
 }

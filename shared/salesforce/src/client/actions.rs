@@ -15,7 +15,8 @@ pub struct ActionResult {
     /// The action's API name.
     #[serde(default)]
     pub action_name: String,
-    /// Whether this input succeeded; the others are independent of it.
+    /// Whether this input succeeded. (An Apex action that throws fails the whole call:
+    /// the answer is then an error, with every input's errors.)
     pub is_success: bool,
     /// The action's outputs for this input.
     #[serde(default)]
@@ -32,7 +33,8 @@ fn errors_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ApiError
 
 impl SalesforceClient {
     /// `POST actions/custom/apex/{class}`: runs an invocable Apex action on each input, in
-    /// one API call. Never resent after a timeout: an action may have run.
+    /// one API call. Never resent after a timeout: an action may have run. A failed action
+    /// is `SalesforceError::Api` with the errors of its inputs.
     pub async fn invoke_apex(
         &self,
         class: &str,

@@ -1,6 +1,8 @@
 //! A [`CrmPlan`] as one Composite Graph: every record upserted by the store's key or changed
 //! by id, linked by references, committed all together or not at all.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use serde_json::Value;
 use storesync_core::ids::CrmId;
@@ -27,16 +29,42 @@ impl Link {
 }
 
 /// The graph and which node stands for which of the plan's records.
-pub(super) struct PlanGraph {
+pub(super) struct PlanGraph<'a> {
     pub graph: Graph,
     pub links: Vec<(CrmObject, Link)>,
+    /// The new prices' nodes: their key, product node and price node.
+    pub prices: Vec<(String, Reference, Reference)>,
+    /// Upsert nodes known to match an existing record: their create-only fields are left
+    /// out.
+    matched: &'a BTreeSet<String>,
 }
 
 fn body<T: Serialize>(record: &T) -> Value {
     serde_json::to_value(record).expect("sObjects serialise")
 }
 
-impl PlanGraph {
+impl PlanGraph<'_> {
+    /// An upsert by external id; a node known to match leaves out its create-only fields.
+    fn upsert(
+        &mut self,
+        node: &str,
+        object: &str,
+        ext_field: &str,
+        key: &str,
+        mut fields: Value,
+    ) -> Reference {
+        if self.matched.contains(node)
+            && let Some(map) = fields.as_object_mut()
+        {
+            for field in so::create_only(object) {
+                map.remove(*field);
+            }
+        }
+        self.graph
+            .nodes
+            .upsert(node, object, ext_field, key, fields)
+    }
+
     /// Writes a record: an upsert by `ext_field` when new, a change by id when known (left
     /// out when there is nothing to change, and then linked by its id).
     fn write<F>(
@@ -49,9 +77,7 @@ impl PlanGraph {
     ) -> Link {
         let name = object.as_str();
         let link = match record {
-            Record::New { key, .. } => {
-                Link::Node(self.graph.nodes.upsert(node, name, ext_field, key, fields))
-            }
+            Record::New { key, .. } => Link::Node(self.upsert(node, name, ext_field, key, fields)),
             Record::Known { id, .. } => {
                 if fields.as_object().is_some_and(|f| !f.is_empty()) {
                     self.graph.nodes.update(node, name, id.as_str(), fields);
@@ -64,10 +90,16 @@ impl PlanGraph {
     }
 }
 
-pub(super) fn build(plan: &CrmPlan, graph_id: &str) -> PlanGraph {
+pub(super) fn build<'a>(
+    plan: &CrmPlan,
+    graph_id: &str,
+    matched: &'a BTreeSet<String>,
+) -> PlanGraph<'a> {
     let mut g = PlanGraph {
         graph: Graph::new(graph_id),
         links: Vec::new(),
+        prices: Vec::new(),
+        matched,
     };
     let (account, contact) = match &plan.person {
         PersonPlan::Lead(lead) => {
@@ -174,7 +206,7 @@ fn order_nodes(
             role: role.role.clone(),
             is_primary: true,
         };
-        let reference = g.graph.nodes.upsert(
+        let reference = g.upsert(
             "role",
             CrmObject::OpportunityContactRole.as_str(),
             external_id::ROLE,
@@ -216,38 +248,46 @@ fn order_nodes(
         body(&fields),
     );
     for (i, line) in sf_order.lines.iter().enumerate() {
-        let product = g.graph.nodes.upsert(
-            &format!("product{i}"),
-            "Product2",
-            external_id::PRODUCT,
-            line.sku.as_str(),
-            body(&so::Product2 {
-                name: line.name.clone(),
-                product_code: line.sku.to_string(),
-                is_active: true,
-            }),
-        );
-        let price = g.graph.nodes.upsert(
-            &format!("price{i}"),
-            "PricebookEntry",
-            external_id::PRICE,
-            &format!("{}:{}", line.sku, line.unit_price.currency()),
-            body(&so::PricebookEntry {
-                pricebook2_id: f.pricebook_id.clone().unwrap_or_default(),
-                product2_id: product.id(),
-                unit_price: amount(line.unit_price),
-                is_active: true,
-                currency_iso_code: iso,
-            }),
-        );
-        g.graph.nodes.upsert(
+        let price_entry = match &line.price_entry_id {
+            Some(id) => id.to_string(),
+            None => {
+                let product = g.upsert(
+                    &format!("product{i}"),
+                    "Product2",
+                    external_id::PRODUCT,
+                    line.sku.as_str(),
+                    body(&so::Product2 {
+                        name: line.name.clone(),
+                        product_code: line.sku.to_string(),
+                        is_active: true,
+                    }),
+                );
+                let key = line.price_key();
+                let price = g.upsert(
+                    &format!("price{i}"),
+                    "PricebookEntry",
+                    external_id::PRICE,
+                    &key,
+                    body(&so::PricebookEntry {
+                        pricebook2_id: f.pricebook_id.clone().unwrap_or_default(),
+                        product2_id: product.id(),
+                        unit_price: amount(line.unit_price),
+                        is_active: true,
+                        currency_iso_code: iso,
+                    }),
+                );
+                g.prices.push((key, product, price.clone()));
+                price.id()
+            }
+        };
+        g.upsert(
             &format!("line{i}"),
             "OrderItem",
             external_id::LINE,
             &line.key,
             body(&so::OrderItem {
                 order_id: order_link.value(),
-                pricebook_entry_id: price.id(),
+                pricebook_entry_id: price_entry,
                 quantity: line.quantity,
                 unit_price: amount(line.unit_price),
             }),

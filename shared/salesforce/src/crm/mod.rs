@@ -7,12 +7,14 @@ mod sobjects;
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
 use storesync_core::ids::CrmId;
+
 use storesync_core::sync::crm::{
-    Crm, CrmError, CrmIds, CrmPlan, MatchedAccount, MatchedContact, PersonMatch, PersonPlan,
+    Crm, CrmApplied, CrmError, CrmPlan, MatchedAccount, MatchedContact, PersonMatch, PersonPlan,
     PersonQuery,
 };
-use storesync_core::sync::status::CrmObject;
+use storesync_core::sync::status::{CrmObject, PriceSync};
 
 use crate::SalesforceClient;
 use crate::composite::{CompositeRequest, CompositeResponse, Reference};
@@ -185,58 +187,98 @@ impl Crm for SalesforceCrm {
             .ok_or_else(|| CrmError::Permanent("the org has no standard price book".into()))
     }
 
-    async fn apply(&self, plan: &CrmPlan) -> Result<CrmIds, CrmError> {
-        let built = graph::build(plan, "sync");
-        let mut ids = CrmIds::new();
-        if !built.graph.nodes.is_empty() {
-            let answers = self
+    async fn apply(&self, plan: &CrmPlan) -> Result<CrmApplied, CrmError> {
+        let mut matched = BTreeSet::new();
+        let mut applied = loop {
+            let built = graph::build(plan, "sync", &matched);
+            if built.graph.nodes.is_empty() {
+                break ids_of(&built, None)?;
+            }
+            let answer = self
                 .client
                 .composite_graph(std::slice::from_ref(&built.graph))
                 .await
-                .map_err(crm_error)?;
-            let answer = answers
+                .map_err(crm_error)?
                 .into_iter()
                 .next()
                 .ok_or_else(|| CrmError::Retryable("the graph got no answer".into()))?;
-            if !answer.is_successful {
+            if answer.is_successful {
+                break ids_of(&built, Some(&answer.responses))?;
+            }
+            // A record the store did not know of exists (a replay after a lost answer, or a
+            // price created by another order meanwhile): send it again as a match.
+            let refused = create_only_refusals(&answer.responses);
+            if refused.is_empty() || refused.is_subset(&matched) {
                 return Err(graph_failure(&answer.responses));
             }
-            for (object, link) in &built.links {
-                let id = match link {
-                    Link::Id(id) => id.clone(),
-                    Link::Node(reference) => {
-                        let raw = answer
-                            .responses
-                            .get(reference)
-                            .and_then(|r| r.id())
-                            .ok_or_else(|| {
-                                CrmError::Retryable(format!(
-                                    "no id for the {} node",
-                                    object.as_str()
-                                ))
-                            })?;
-                        crm_id(raw)?
-                    }
-                };
-                ids.insert(*object, id);
-            }
-        }
+            matched.extend(refused);
+        };
         if let PersonPlan::Customer {
             convert_lead: Some(lead),
             ..
         } = &plan.person
         {
-            self.convert_lead(lead, &ids).await?;
-            ids.insert(CrmObject::Lead, lead.clone());
+            self.convert_lead(lead, &applied.ids).await?;
+            applied.ids.insert(CrmObject::Lead, lead.clone());
         }
-        Ok(ids)
+        Ok(applied)
     }
+}
+
+/// The ids of the plan's records and of the prices it created, from the graph's answer.
+fn ids_of(
+    built: &graph::PlanGraph<'_>,
+    answers: Option<&CompositeResponse>,
+) -> Result<CrmApplied, CrmError> {
+    let id_of = |reference: &Reference| -> Result<CrmId, CrmError> {
+        let raw = answers
+            .and_then(|a| a.get(reference))
+            .and_then(|r| r.id())
+            .ok_or_else(|| {
+                CrmError::Retryable(format!("no id for the {} node", reference.name()))
+            })?;
+        crm_id(raw)
+    };
+    let mut applied = CrmApplied::default();
+    for (object, link) in &built.links {
+        let id = match link {
+            Link::Id(id) => id.clone(),
+            Link::Node(reference) => id_of(reference)?,
+        };
+        applied.ids.insert(*object, id);
+    }
+    for (key, product, price) in &built.prices {
+        applied.prices.push(PriceSync {
+            key: key.clone(),
+            product_id: id_of(product)?,
+            price_entry_id: id_of(price)?,
+        });
+    }
+    Ok(applied)
+}
+
+/// Upsert nodes refused for writing a field only a create may write.
+fn create_only_refusals(responses: &CompositeResponse) -> BTreeSet<String> {
+    responses
+        .responses
+        .iter()
+        .filter(|r| {
+            r.errors()
+                .iter()
+                .any(|e| e.error_code == "INVALID_FIELD_FOR_INSERT_UPDATE")
+        })
+        .map(|r| r.reference_id.clone())
+        .collect()
 }
 
 impl SalesforceCrm {
     /// Converts the Lead into the Contact and Account the graph just wrote, with the Apex
     /// action deployed from `salesforce/` (`Database.convertLead`).
-    async fn convert_lead(&self, lead: &CrmId, ids: &CrmIds) -> Result<(), CrmError> {
+    async fn convert_lead(
+        &self,
+        lead: &CrmId,
+        ids: &BTreeMap<CrmObject, CrmId>,
+    ) -> Result<(), CrmError> {
         let input = json!({
             "leadId": lead.as_str(),
             "accountId": ids.get(&CrmObject::Account).map(CrmId::as_str),
@@ -244,29 +286,26 @@ impl SalesforceCrm {
             "convertedStatus": CONVERTED_LEAD_STATUS,
             "doNotCreateOpportunity": true,
         });
-        let results = self
-            .client
-            .invoke_apex(LEAD_CONVERT_ACTION, &[input])
-            .await
-            .map_err(crm_error)?;
-        match results.first() {
-            Some(r) if r.is_success => Ok(()),
+        let converted_meanwhile = |errors: &[ApiError]| {
+            errors
+                .iter()
+                .any(|e| e.error_code == "CANNOT_UPDATE_CONVERTED_LEAD")
+        };
+        match self.client.invoke_apex(LEAD_CONVERT_ACTION, &[input]).await {
+            Ok(results) => match results.first() {
+                Some(r) if r.is_success || converted_meanwhile(&r.errors) => Ok(()),
+                Some(r) => Err(CrmError::Permanent(format!(
+                    "Lead conversion: {}",
+                    describe(&r.errors)
+                ))),
+                None => Err(CrmError::Retryable(
+                    "the Lead conversion got no answer".into(),
+                )),
+            },
             // Converted meanwhile by another order of the same person (a guest and a
             // registered customer with one e-mail): the Lead is where it should be.
-            Some(r)
-                if r.errors
-                    .iter()
-                    .any(|e| e.error_code == "CANNOT_UPDATE_CONVERTED_LEAD") =>
-            {
-                Ok(())
-            }
-            Some(r) => Err(CrmError::Permanent(format!(
-                "Lead conversion: {}",
-                describe(&r.errors)
-            ))),
-            None => Err(CrmError::Retryable(
-                "the Lead conversion got no answer".into(),
-            )),
+            Err(SalesforceError::Api { errors, .. }) if converted_meanwhile(&errors) => Ok(()),
+            Err(e) => Err(crm_error(e)),
         }
     }
 }

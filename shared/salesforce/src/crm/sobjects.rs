@@ -29,6 +29,17 @@ pub const LEAD_CONVERT_ACTION: &str = "Storesync_LeadConvert";
 pub const ORDER_DRAFT: &str = "Draft";
 pub const ORDER_ACTIVATED: &str = "Activated";
 
+/// Fields an object takes only when a record is created: an upsert that matches an
+/// existing record must leave them out (`INVALID_FIELD_FOR_INSERT_UPDATE`).
+pub fn create_only(object: &str) -> &'static [&'static str] {
+    match object {
+        "PricebookEntry" => &["Pricebook2Id", "Product2Id", "CurrencyIsoCode"],
+        "OrderItem" => &["OrderId", "PricebookEntryId", "Product2Id"],
+        "OpportunityContactRole" => &["OpportunityId"],
+        _ => &[],
+    }
+}
+
 /// A money amount as Salesforce's currency fields take it: a decimal number.
 pub fn amount(money: Money) -> f64 {
     money.minor_units() as f64 / 10f64.powi(money.currency().exponent() as i32)
