@@ -132,8 +132,21 @@ pub async fn seed_demo_catalog(store: &dyn Store) -> Result<(), StoreError> {
 /// Copy-paste commands that walk through the store against a running stack. They can be run
 /// again and from any directory: each run is a new customer with its own checkout key, and the
 /// webhook sender is named by its absolute path.
-pub fn walkthrough(base: &str) -> String {
+/// How to sign in to the local Salesforce emulator (client credentials).
+#[derive(Debug, Clone)]
+pub struct SalesforceLogin {
+    pub url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+pub fn walkthrough(base: &str, salesforce: &SalesforceLogin) -> String {
     let sender = webhook_sender();
+    let SalesforceLogin {
+        url: sf,
+        client_id,
+        client_secret,
+    } = salesforce;
     format!(
         r#"storesync is running at {base}
 
@@ -163,7 +176,16 @@ pub fn walkthrough(base: &str) -> String {
   EVENT_ID=evt_demo_$RUN '{sender}' $ORDER_ID $TOTAL usd payment_intent.succeeded {base}
   EVENT_ID=evt_demo_$RUN '{sender}' $ORDER_ID $TOTAL usd payment_intent.succeeded {base}
   # 7. the orders: paid
-  curl -s {base}/v1/orders -H "$AUTH"
+  curl -s {base}/v1/orders -H "$AUTH"; echo
+  # 8. sales sees it in Salesforce (the local emulator; order-events syncs within a second or so):
+  #    sign in as the integration, then SOQL for the order's Opportunity and Order
+  TOKEN=$(curl -s {sf}/services/oauth2/token -d grant_type=client_credentials \
+       -d client_id={client_id} -d client_secret={client_secret} | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  SOQL() {{ curl -s -G {sf}/services/data/v62.0/query -H "Authorization: Bearer $TOKEN" --data-urlencode "q=$1"; echo; }}
+  for _ in $(seq 50); do SOQL "SELECT COUNT() FROM Order WHERE Storesync_Order_Id__c = '$ORDER_ID' AND Status = 'Activated'" | grep -q '"totalSize":1' && break; sleep 0.2; done
+  SOQL "SELECT Name, Email, AccountId FROM Contact WHERE Email = 'demo-$RUN@example.com'"
+  SOQL "SELECT Name, StageName, Amount, CloseDate FROM Opportunity WHERE Storesync_Order_Id__c = '$ORDER_ID'"
+  SOQL "SELECT OrderNumber, Status, TotalAmount FROM Order WHERE Storesync_Order_Id__c = '$ORDER_ID'"
 "#
     )
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::ports::Store;
 use storesync_core::sync::settings::SyncSettings;
-use storesync_devstack::LocalStack;
+use storesync_devstack::{LocalStack, SalesforceLogin};
 use storesync_dynamodb::DynamoStore;
 use storesync_embedded::{EmbeddedStore, LocalQueue};
 use storesync_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
@@ -110,13 +110,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
+    let login = SalesforceLogin {
+        url: salesforce.base_url(),
+        client_id: salesforce.client_id().to_owned(),
+        client_secret: salesforce.client_secret().to_owned(),
+    };
     println!(
-        "Salesforce emulator: {} (client id {}, secret {})",
-        salesforce.base_url(),
-        salesforce.client_id(),
-        salesforce.client_secret()
+        "Salesforce emulator: {} (client id {}, client secret {})",
+        login.url, login.client_id, login.client_secret
     );
-    println!("{}", storesync_devstack::walkthrough(&base));
+    println!("{}", storesync_devstack::walkthrough(&base, &login));
     axum::serve(listener, stack.app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -23,7 +23,8 @@ impl Drop for Running {
 }
 
 #[test]
-fn the_printed_walkthrough_runs_twice_from_any_directory_and_ends_with_a_paid_order() {
+fn the_printed_walkthrough_runs_twice_from_any_directory_and_ends_with_the_order_paid_and_in_salesforce()
+ {
     let port = free_port();
     let mut child = Running(
         Command::new(env!("CARGO_BIN_EXE_storesync-dev"))
@@ -72,10 +73,32 @@ fn the_printed_walkthrough_runs_twice_from_any_directory_and_ends_with_a_paid_or
             "run {run}: {out}\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let last = out.lines().last().unwrap_or_default();
-        let orders: serde_json::Value =
-            serde_json::from_str(last).expect("the last step lists the orders");
-        assert_eq!(orders["orders"][0]["status"], "paid", "run {run}: {last}");
+        let json_lines: Vec<serde_json::Value> = out
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let orders = json_lines
+            .iter()
+            .find(|v| v.get("orders").is_some())
+            .expect("step 7 lists the orders");
+        assert_eq!(orders["orders"][0]["status"], "paid", "run {run}: {out}");
+        // Step 8: the same order in Salesforce, a record per query.
+        let records = |object: &str| {
+            json_lines
+                .iter()
+                .filter_map(|v| v["records"].as_array())
+                .flatten()
+                .find(|r| r["attributes"]["type"] == object)
+                .cloned()
+                .unwrap_or_else(|| panic!("run {run}: no {object} in {out}"))
+        };
+        assert_eq!(records("Contact")["Name"], "Alice Ng", "run {run}");
+        assert_eq!(
+            records("Opportunity")["StageName"],
+            "Closed Won",
+            "run {run}"
+        );
+        assert_eq!(records("Order")["Status"], "Activated", "run {run}");
         assert!(
             out.contains(r#""outcome":"applied""#),
             "the webhook was applied: {out}"

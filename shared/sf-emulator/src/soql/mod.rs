@@ -207,6 +207,16 @@ mod tests {
     }
 
     #[test]
+    fn order_is_an_object_after_from_and_a_keyword_after_it() {
+        let q =
+            parse("SELECT Id FROM Order WHERE Status = 'Activated' ORDER BY CreatedDate").unwrap();
+        assert_eq!(q.object, "Order");
+        assert_eq!(q.order_by[0].field, "CreatedDate");
+        assert!(parse("SELECT Id FROM Contact ORDER").is_err());
+        assert!(parse("SELECT Order FROM Contact").is_err());
+    }
+
+    #[test]
     fn an_escaped_quote_stays_inside_the_literal() {
         let q =
             parse(r"SELECT Id FROM Contact WHERE Email = 'o\'hara\\x@example.com\' OR Name != \''")

@@ -73,6 +73,18 @@ impl Parser {
         }
     }
 
+    /// The object after `FROM`: `Order` is a keyword elsewhere but an object name here, as a
+    /// real org reads `SELECT Id FROM Order ORDER BY CreatedDate`.
+    fn object_name(&mut self) -> Result<String, ParseError> {
+        match self.next() {
+            Some(Tok::Word(w)) if !is_reserved(&w) || w.eq_ignore_ascii_case("Order") => Ok(w),
+            _ => {
+                self.pos -= 1;
+                Err(self.unexpected("expecting an object name"))
+            }
+        }
+    }
+
     /// The whole query; anything after it is an error.
     pub(super) fn query(&mut self) -> Result<Query, ParseError> {
         self.expect_keyword("SELECT")?;
@@ -91,7 +103,7 @@ impl Parser {
             }
         }
         self.expect_keyword("FROM")?;
-        let object = self.identifier()?;
+        let object = self.object_name()?;
         let filter = if self.eat_keyword("WHERE") {
             Some(self.or_cond()?)
         } else {
