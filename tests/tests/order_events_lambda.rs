@@ -22,6 +22,25 @@ fn sqs(sample: &str) -> SqsEvent {
     serde_json::from_str(sample).expect("the sample is an SQS event")
 }
 
+/// The consumer as the Lambda wires it, over `store` and the emulator.
+fn consumer(emulator: &Emulator, store: Arc<dyn Store>) -> order_events::Consumer {
+    let client = SalesforceClient::new(SalesforceConfig::new(
+        emulator.base_url(),
+        Auth::ClientCredentials {
+            client_id: emulator.client_id().into(),
+            client_secret: emulator.client_secret().into(),
+        },
+    ))
+    .unwrap();
+    order_events::wiring::consumer(
+        store,
+        Arc::new(SalesforceCrm::new(client)),
+        Arc::new(SystemClock),
+        SyncSettings::default(),
+        5,
+    )
+}
+
 async fn invoke(consumer: &order_events::Consumer, event: SqsEvent) -> Value {
     let response = function_handler(consumer, LambdaEvent::new(event, Context::default()))
         .await
@@ -45,21 +64,7 @@ async fn the_sample_events_sync_a_customer_and_a_paid_order_into_salesforce() {
         panic!("the first sample event is a registration")
     };
     store.create_customer(customer, &first).await.unwrap();
-    let client = SalesforceClient::new(SalesforceConfig::new(
-        emulator.base_url(),
-        Auth::ClientCredentials {
-            client_id: emulator.client_id().into(),
-            client_secret: emulator.client_secret().into(),
-        },
-    ))
-    .unwrap();
-    let consumer = order_events::wiring::consumer(
-        store.clone() as Arc<dyn Store>,
-        Arc::new(SalesforceCrm::new(client)),
-        Arc::new(SystemClock),
-        SyncSettings::default(),
-        5,
-    );
+    let consumer = consumer(&emulator, store.clone());
 
     for sample in [REGISTERED_AND_PLACED, PAID, REGISTERED_AND_PLACED] {
         assert_eq!(
@@ -84,21 +89,7 @@ async fn the_sample_events_sync_a_customer_and_a_paid_order_into_salesforce() {
 async fn an_unreadable_message_fails_with_the_rest_of_its_group_only() {
     let emulator = Emulator::start().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(EmbeddedStore::new());
-    let client = SalesforceClient::new(SalesforceConfig::new(
-        emulator.base_url(),
-        Auth::ClientCredentials {
-            client_id: emulator.client_id().into(),
-            client_secret: emulator.client_secret().into(),
-        },
-    ))
-    .unwrap();
-    let consumer = order_events::wiring::consumer(
-        store,
-        Arc::new(SalesforceCrm::new(client)),
-        Arc::new(SystemClock),
-        SyncSettings::default(),
-        5,
-    );
+    let consumer = consumer(&emulator, store);
     let mut event = sqs(REGISTERED_AND_PLACED);
     event.records[0].body = Some("not an event".into());
     let other = event.records[1].clone();

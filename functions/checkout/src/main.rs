@@ -12,17 +12,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     storesync_runtime::logging::init();
     let config = Config::from_env()?;
     let aws = aws_config::load_from_env().await;
-    let store = Arc::new(DynamoStore::new(
-        storesync_dynamodb::client(&aws, None),
-        config.table,
-    ));
-    let queue = config.queue_url.map(|url| {
-        Arc::new(SqsQueue::new(
-            storesync_sqs::client(&aws),
-            url,
-            Default::default(),
-        )) as Arc<dyn EventQueue>
-    });
+    let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
+    let queue = config
+        .queue_url
+        .map(|url| Arc::new(SqsQueue::from_aws(&aws, url)) as Arc<dyn EventQueue>);
     let storefront = storefront(store, queue, Arc::new(SystemClock), config.storefront);
     lambda_http::run(lambda_app(storefront)).await
 }

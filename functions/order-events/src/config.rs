@@ -112,14 +112,7 @@ fn from_secret(
 mod tests {
     use super::*;
 
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use storesync_runtime::config::pairs as env;
 
     #[test]
     fn the_secret_wins_and_the_defaults_fill_in() {

@@ -13,10 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
     let aws = aws_config::load_from_env().await;
     let salesforce = SalesforceClient::new(config.credentials.load(&aws).await?)?;
-    let store = Arc::new(DynamoStore::new(
-        storesync_dynamodb::client(&aws, None),
-        config.table,
-    ));
+    let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
     let consumer = wiring::consumer(
         store,
         Arc::new(SalesforceCrm::new(salesforce)),

@@ -119,14 +119,7 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use storesync_runtime::config::pairs as env;
 
     #[test]
     fn the_secret_parameter_wins_over_inline_secrets() {

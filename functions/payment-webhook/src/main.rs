@@ -13,17 +13,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let aws = aws_config::load_from_env().await;
     let secrets = config.secrets.load(&aws).await?;
-    let store = Arc::new(DynamoStore::new(
-        storesync_dynamodb::client(&aws, None),
-        config.table,
-    ));
-    let queue = config.queue_url.map(|url| {
-        Arc::new(SqsQueue::new(
-            storesync_sqs::client(&aws),
-            url,
-            Default::default(),
-        )) as Arc<dyn EventQueue>
-    });
+    let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
+    let queue = config
+        .queue_url
+        .map(|url| Arc::new(SqsQueue::from_aws(&aws, url)) as Arc<dyn EventQueue>);
     let webhook = wiring::webhook(
         store,
         queue,

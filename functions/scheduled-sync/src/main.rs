@@ -12,15 +12,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     storesync_runtime::logging::init();
     let config = Config::from_env()?;
     let aws = aws_config::load_from_env().await;
-    let store = Arc::new(DynamoStore::new(
-        storesync_dynamodb::client(&aws, None),
-        config.table,
-    ));
-    let queue = Arc::new(SqsQueue::new(
-        storesync_sqs::client(&aws),
-        config.queue_url,
-        Default::default(),
-    ));
+    let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
+    let queue = Arc::new(SqsQueue::from_aws(&aws, config.queue_url));
     let scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store, queue)));
     let scheduler = &scheduler;
     lambda_runtime::run(service_fn(

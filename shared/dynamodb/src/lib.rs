@@ -2,6 +2,7 @@
 //! serde, every multi-item change one `TransactWriteItems`.
 
 mod counter;
+mod customers;
 mod keys;
 mod payments;
 mod store;
@@ -11,6 +12,13 @@ mod table;
 pub use counter::RequestCounter;
 pub use store::DynamoStore;
 pub use table::create_table;
+
+impl DynamoStore {
+    /// The store on `table`, with a client from the shared AWS configuration.
+    pub fn from_aws(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        DynamoStore::new(client(config, None), table)
+    }
+}
 
 /// Builds a DynamoDB client from the shared AWS configuration, counting every request sent
 /// when a counter is given.

@@ -5,21 +5,19 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Delete, Put, ReturnValuesOnConditionCheckFailure,
+    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::{Product, ProductDetails};
-use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
-use storesync_core::ids::{CartId, CustomerId, CustomerKey, LocationId, OrderId, Sku};
+use storesync_core::ids::{CartId, CustomerKey, LocationId, OrderId, Sku};
 use storesync_core::money::Currency;
 use storesync_core::order::Order;
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError,
-    StoreError,
+    CartStore, CatalogStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError, StoreError,
 };
 
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Item, n, s};
@@ -140,7 +138,7 @@ pub(crate) fn failed_condition(reason: &CancellationReason) -> bool {
 }
 
 /// Another transaction held one of the items: nothing was written, and trying again may succeed.
-fn lost_to_concurrent_transaction(reasons: &[CancellationReason]) -> bool {
+pub(crate) fn lost_to_concurrent_transaction(reasons: &[CancellationReason]) -> bool {
     reasons
         .iter()
         .any(|r| r.code() == Some("TransactionConflict"))
@@ -367,97 +365,6 @@ impl CatalogStore for DynamoStore {
                 Err(StoreError::Conflict)
             }
             Err(e) => Err(unavailable(e)),
-        }
-    }
-}
-
-#[async_trait]
-impl CustomerStore for DynamoStore {
-    async fn create_customer(&self, c: &Customer, event: &OutboxEvent) -> Result<(), StoreError> {
-        let email = c.email.normalized();
-        let mut email_item = keys::email(&email);
-        email_item.insert("customer_id".into(), s(c.id.as_str()));
-        let items = vec![
-            put(
-                &self.table,
-                to_item(c, keys::customer(c.id.as_str()))?,
-                "attribute_not_exists(pk)",
-                None,
-            ),
-            put(&self.table, email_item, "attribute_not_exists(pk)", None),
-            put(
-                &self.table,
-                outbox_item(event)?,
-                "attribute_not_exists(pk)",
-                None,
-            ),
-        ];
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(e) => match cancellation_reasons(&e) {
-                Some(r) if r.first().is_some_and(failed_condition) => {
-                    Err(StoreError::AlreadyExists)
-                }
-                Some(r) if r.get(1).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
-                Some(r) if lost_to_concurrent_transaction(r) => Err(StoreError::Conflict),
-                _ => Err(unavailable(e)),
-            },
-        }
-    }
-
-    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
-        self.get(keys::customer(id.as_str())).await
-    }
-
-    async fn update_customer(
-        &self,
-        previous: &Customer,
-        next: &Customer,
-        event: &OutboxEvent,
-    ) -> Result<(), StoreError> {
-        let (old, new) = (previous.email.normalized(), next.email.normalized());
-        // The customer first and the new e-mail claim last (fourth): the refusals below read
-        // them there.
-        let mut items = vec![
-            put(
-                &self.table,
-                to_item(next, keys::customer(next.id.as_str()))?,
-                "version = :v",
-                version_is(previous.version),
-            ),
-            put(
-                &self.table,
-                outbox_item(event)?,
-                "attribute_not_exists(pk)",
-                None,
-            ),
-        ];
-        if old != new {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::email(&old)))
-                .condition_expression("customer_id = :id")
-                .expression_attribute_values(":id", s(previous.id.as_str()))
-                .build()
-                .expect("delete is complete");
-            items.push(TransactWriteItem::builder().delete(delete).build());
-            let mut email_item = keys::email(&new);
-            email_item.insert("customer_id".into(), s(next.id.as_str()));
-            items.push(put(
-                &self.table,
-                email_item,
-                "attribute_not_exists(pk)",
-                None,
-            ));
-        }
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(e) => match cancellation_reasons(&e) {
-                Some(r) if r.first().is_some_and(failed_condition) => Err(StoreError::Conflict),
-                Some(r) if r.get(3).is_some_and(failed_condition) => Err(StoreError::EmailTaken),
-                Some(_) => Err(StoreError::Conflict),
-                None => Err(unavailable(e)),
-            },
         }
     }
 }

@@ -28,3 +28,13 @@ pub fn optional(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<
 pub fn from_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
+
+/// A lookup over fixed name/value pairs: what `from_lookup` reads in tests.
+pub fn pairs<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}

@@ -233,7 +233,7 @@ fn order_nodes(
             currency_iso_code: iso,
             ..Default::default()
         }
-        .shipped_to(&f.shipping)
+        .shipped_to(Some(&f.shipping))
     } else {
         so::Order {
             store_status: Some(f.store_status.clone()),

@@ -45,6 +45,53 @@ pub fn amount(money: Money) -> f64 {
     money.minor_units() as f64 / 10f64.powi(money.currency().exponent() as i32)
 }
 
+/// Fills an object's five address fields from an address, when there is one.
+macro_rules! addressed {
+    ($object:ident, $method:ident, $street:ident, $city:ident, $state:ident, $postal:ident, $country:ident) => {
+        impl $object {
+            pub fn $method(mut self, address: Option<&Address>) -> Self {
+                if let Some(a) = address {
+                    self.$street = Some(street(a));
+                    self.$city = Some(a.city.clone());
+                    self.$state = a.region.clone();
+                    self.$postal = Some(a.postal_code.clone());
+                    self.$country = Some(a.country.as_str().to_owned());
+                }
+                self
+            }
+        }
+    };
+}
+
+addressed!(Lead, at, street, city, state, postal_code, country);
+addressed!(
+    Account,
+    billed_at,
+    billing_street,
+    billing_city,
+    billing_state,
+    billing_postal_code,
+    billing_country
+);
+addressed!(
+    Contact,
+    mailed_at,
+    mailing_street,
+    mailing_city,
+    mailing_state,
+    mailing_postal_code,
+    mailing_country
+);
+addressed!(
+    Order,
+    shipped_to,
+    shipping_street,
+    shipping_city,
+    shipping_state,
+    shipping_postal_code,
+    shipping_country
+);
+
 /// The street lines of an address, as one field.
 fn street(a: &Address) -> String {
     match &a.line2 {
@@ -78,19 +125,6 @@ pub struct Lead {
     pub owner_id: Option<String>,
 }
 
-impl Lead {
-    pub fn at(mut self, address: Option<&Address>) -> Self {
-        if let Some(a) = address {
-            self.street = Some(street(a));
-            self.city = Some(a.city.clone());
-            self.state = a.region.clone();
-            self.postal_code = Some(a.postal_code.clone());
-            self.country = Some(a.country.as_str().to_owned());
-        }
-        self
-    }
-}
-
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Account {
@@ -110,19 +144,6 @@ pub struct Account {
     pub billing_country: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
-}
-
-impl Account {
-    pub fn billed_at(mut self, address: Option<&Address>) -> Self {
-        if let Some(a) = address {
-            self.billing_street = Some(street(a));
-            self.billing_city = Some(a.city.clone());
-            self.billing_state = a.region.clone();
-            self.billing_postal_code = Some(a.postal_code.clone());
-            self.billing_country = Some(a.country.as_str().to_owned());
-        }
-        self
-    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -150,19 +171,6 @@ pub struct Contact {
     pub mailing_country: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
-}
-
-impl Contact {
-    pub fn mailed_at(mut self, address: Option<&Address>) -> Self {
-        if let Some(a) = address {
-            self.mailing_street = Some(street(a));
-            self.mailing_city = Some(a.city.clone());
-            self.mailing_state = a.region.clone();
-            self.mailing_postal_code = Some(a.postal_code.clone());
-            self.mailing_country = Some(a.country.as_str().to_owned());
-        }
-        self
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -225,17 +233,6 @@ pub struct Order {
     pub store_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_iso_code: Option<&'static str>,
-}
-
-impl Order {
-    pub fn shipped_to(mut self, a: &Address) -> Self {
-        self.shipping_street = Some(street(a));
-        self.shipping_city = Some(a.city.clone());
-        self.shipping_state = a.region.clone();
-        self.shipping_postal_code = Some(a.postal_code.clone());
-        self.shipping_country = Some(a.country.as_str().to_owned());
-        self
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
