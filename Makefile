@@ -19,11 +19,11 @@ else
 	$(CARGO) run -p storesync-devstack
 endif
 
-## test: format, lints, template lint, every test (moto server on loopback for AWS), then the
-## API contract
+## test: format, lints, template lint, the API contract, then every test (moto server on
+## loopback for AWS); the test runner's summary is the last word
 test: venv lint fmt clippy
-	tools/with-moto.sh $(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory contract
+	tools/with-moto.sh $(MAKE) --no-print-directory unit
 
 unit:
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
