@@ -19,7 +19,7 @@ use storesync_sf_emulator::{Emulator, Record};
 
 use crate::Backend;
 use crate::app::{Auth, TestApp, shipping_body};
-use crate::payments::{payment_intent, stripe_event};
+use crate::payments::{charge, payment_intent, stripe_event};
 
 /// Deliveries before the dead-letter queue, as the template's default.
 pub const MAX_RECEIVES: u32 = 5;
@@ -202,6 +202,26 @@ impl SyncHarness {
             &format!("evt_{}", uuid::Uuid::new_v4().simple()),
             "payment_intent.succeeded",
             payment_intent(&format!("pi_{}", &order_id[4..16]), order_id, total, "usd"),
+        );
+        let reply = self
+            .app
+            .stripe_webhook(&event, DEV_STRIPE_SECRET, chrono::Utc::now().timestamp())
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+
+    /// The gateway reports the whole payment refunded.
+    pub async fn refund(&self, order_id: &str, total: i64) {
+        let event = stripe_event(
+            &format!("evt_{}", uuid::Uuid::new_v4().simple()),
+            "charge.refunded",
+            charge(
+                &format!("pi_{}", &order_id[4..16]),
+                order_id,
+                total,
+                total,
+                "usd",
+            ),
         );
         let reply = self
             .app

@@ -223,3 +223,23 @@ async fn the_invoice_date_becomes_the_close_date_when_the_setting_is_on() {
     let (h, order) = order_under(|s| s.sales_cycle_days = 90, true).await;
     assert_ne!(text(&opportunity(&h, &order), "CloseDate"), today);
 }
+
+#[tokio::test]
+async fn a_refund_after_payment_loses_the_opportunity_and_marks_the_order() {
+    let h = SyncHarness::start().await;
+    h.register("cust-1", "ada@example.com", None).await;
+    let (order, total) = h.order("cust-1", 1).await;
+    h.pay(&order, total).await;
+    h.sync().await;
+    assert_eq!(text(&opportunity(&h, &order), "StageName"), "Closed Won");
+    h.refund(&order, total).await;
+    h.sync().await;
+    assert_eq!(text(&opportunity(&h, &order), "StageName"), "Closed Lost");
+    let sf_order = h.one("Order", "Storesync_Order_Id__c", &order);
+    assert_eq!(text(&sf_order, "Storesync_Status__c"), "refunded");
+    assert_eq!(
+        text(&sf_order, "Status"),
+        "Activated",
+        "an activated Order stays so"
+    );
+}
