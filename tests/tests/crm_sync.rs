@@ -174,3 +174,49 @@ async fn a_new_customer_with_orders_gets_account_and_contact_with_the_default_ow
     assert_eq!(leads.len(), 1, "the registration's Lead, converted");
     assert_eq!(leads[0]["IsConverted"], json!(true));
 }
+
+#[tokio::test]
+async fn a_lead_converted_by_a_guest_order_is_followed_to_its_contact() {
+    let h = SyncHarness::start().await;
+    h.register("twin-1", "twin@example.com", None).await;
+    h.sync().await;
+    h.guest_order("TWIN@example.com").await;
+    h.sync().await;
+    let lead = &h.records("Lead")[0];
+    assert_eq!(
+        lead["IsConverted"],
+        json!(true),
+        "the guest's order converted it"
+    );
+
+    // The registered customer, still a Lead as far as the store knew, changes her name.
+    let changed = h
+        .app
+        .call(
+            reqwest::Method::PATCH,
+            "/v1/customers/me",
+            &storesync_tests::Auth::customer("twin-1"),
+            Some(json!({"last_name": "Twin"})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{:?}", changed.body);
+    let messages = h.take_messages().await;
+    let consumer = h.consumer();
+    let deliver = |n| {
+        messages
+            .iter()
+            .map(|m| order_events::Delivery {
+                id: m.id.clone(),
+                group: m.group.clone(),
+                body: m.body.clone(),
+                receive_count: n,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(consumer.consume(&deliver(1)).await.len(), 1, "tried again");
+    assert!(consumer.consume(&deliver(2)).await.is_empty());
+    assert_eq!(h.customer_sync("twin-1").await.state(), SyncState::Synced);
+    let contact = h.one("Contact", "Email", "twin@example.com");
+    assert_eq!(text(&contact, "LastName"), "Twin");
+    assert_eq!(h.records("Lead").len(), 1);
+}

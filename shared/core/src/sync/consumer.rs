@@ -15,7 +15,7 @@ use crate::order::Order;
 use crate::payments::record::Payment;
 use crate::ports::{Clock, CustomerStore, StoreError};
 use crate::ports::{SyncChange, SyncLedger, SyncRecordError};
-use crate::sync::crm::{Crm, CrmError, CrmPlan, PersonQuery};
+use crate::sync::crm::{Crm, CrmError, CrmPlan, PersonPlan, PersonQuery, Record};
 use crate::sync::plan::{Person, PlanInput, needs_lookup, plan};
 use crate::sync::settings::SyncSettings;
 use crate::sync::status::{CrmObject, CustomerSync, OrderSync, Outcome};
@@ -203,6 +203,18 @@ impl CrmSync {
         let touched = crm_plan.touched();
         let applied = match self.crm.apply(&crm_plan).await {
             Ok(applied) => applied,
+            Err(CrmError::Permanent(message))
+                if message.contains("CANNOT_UPDATE_CONVERTED_LEAD")
+                    && updates_known_lead(&crm_plan) =>
+            {
+                // The Lead became a customer elsewhere (a guest order with the same e-mail
+                // converted it): forget it, and the next delivery finds its Contact.
+                customer_sync.objects.remove(&CrmObject::Lead);
+                let retry = CrmError::Retryable(message);
+                return self
+                    .failed(retry, last_try, event, &[], customer_sync, order_sync, now)
+                    .await;
+            }
             Err(e) => {
                 return self
                     .failed(e, last_try, event, &touched, customer_sync, order_sync, now)
@@ -380,9 +392,14 @@ fn needs_pricebook(plan: &CrmPlan) -> bool {
     plan.order
         .as_ref()
         .and_then(|o| o.salesforce_order.as_ref())
-        .is_some_and(|o| {
-            matches!(&o.order, crate::sync::crm::Record::New { fields, .. } if fields.pricebook_id.is_none())
-        })
+        .is_some_and(
+            |o| matches!(&o.order, Record::New { fields, .. } if fields.pricebook_id.is_none()),
+        )
+}
+
+/// The plan changes a Lead the store knows by id.
+fn updates_known_lead(plan: &CrmPlan) -> bool {
+    matches!(&plan.person, PersonPlan::Lead(Record::Known { .. }))
 }
 
 /// The prices of a new Salesforce Order's lines, to look up among those already created.
