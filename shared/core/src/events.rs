@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::Customer;
-use crate::ids::{CustomerKey, EventId, OrderId};
+use crate::ids::{CustomerKey, EventId};
 use crate::order::Order;
 use crate::payments::record::Payment;
 
@@ -117,10 +117,6 @@ impl OutboxEvent {
             Subject::Order { order, .. } => Some(order),
             Subject::Customer { .. } => None,
         }
-    }
-
-    pub fn order_id(&self) -> Option<&OrderId> {
-        self.order().map(|o| &o.id)
     }
 
     /// The order's or customer's id, for logs.

@@ -34,11 +34,6 @@ impl SalesforceCrm {
     pub fn new(client: SalesforceClient) -> Self {
         SalesforceCrm { client }
     }
-
-    /// The client, for its call counts and API usage.
-    pub fn client(&self) -> &SalesforceClient {
-        &self.client
-    }
 }
 
 /// Retryable or not, with Salesforce's own words for an operator.
