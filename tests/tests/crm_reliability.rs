@@ -313,3 +313,23 @@ async fn a_price_already_in_salesforce_is_matched_not_written_again() {
         "its product is untouched"
     );
 }
+
+#[tokio::test]
+async fn with_the_orgs_daily_limit_spent_changes_wait_instead_of_failing() {
+    let h = SyncHarness::start().await;
+    h.register("limit-1", "limit@example.com", None).await;
+    let messages = h.take_messages().await;
+    let batch: Vec<&QueueMessage> = messages.iter().collect();
+    let consumer = h.consumer();
+    h.emulator.set_daily_limit(10);
+    h.emulator.set_api_usage(10);
+    assert_eq!(consumer.consume(&delivered(&batch, 1)).await.len(), 1);
+    let waiting = h.customer_sync("limit-1").await;
+    assert_eq!(waiting.state(), SyncState::Pending, "{waiting:?}");
+    assert!(h.records("Lead").is_empty());
+
+    h.emulator.set_daily_limit(15_000);
+    assert!(consumer.consume(&delivered(&batch, 2)).await.is_empty());
+    assert_eq!(h.customer_sync("limit-1").await.state(), SyncState::Synced);
+    h.one("Lead", "Email", "limit@example.com");
+}

@@ -45,7 +45,10 @@ fn crm_error(e: SalesforceError) -> CrmError {
         }
         other => other.to_string(),
     };
-    if e.is_retryable() || matches!(e, SalesforceError::BudgetExceeded { .. }) {
+    // The org's daily API limit spent is no reason to give up on a change: it waits on the
+    // queue until the rolling 24 hours free calls again.
+    let limit_spent = e.error_code() == Some("REQUEST_LIMIT_EXCEEDED");
+    if e.is_retryable() || limit_spent || matches!(e, SalesforceError::BudgetExceeded { .. }) {
         CrmError::Retryable(text)
     } else {
         CrmError::Permanent(text)
