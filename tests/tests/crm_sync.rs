@@ -220,3 +220,32 @@ async fn a_lead_converted_by_a_guest_order_is_followed_to_its_contact() {
     assert_eq!(text(&contact, "LastName"), "Twin");
     assert_eq!(h.records("Lead").len(), 1);
 }
+
+#[tokio::test]
+async fn the_whole_sync_runs_the_same_over_dynamodb() {
+    let h = SyncHarness::start_on(storesync_tests::Backend::dynamodb().await).await;
+    h.register("dyn-1", WEB_EMAIL, None).await;
+    h.sync().await;
+    let (first, total) = h.order("dyn-1", 2).await;
+    h.pay(&first, total).await;
+    h.sync().await;
+    let (second, total) = h.order("dyn-1", 1).await;
+    h.pay(&second, total).await;
+    h.sync().await;
+
+    assert_eq!(h.records("Contact").len(), 1);
+    assert_eq!(h.records("Account").len(), 1);
+    assert_eq!(h.records("Lead")[0]["IsConverted"], json!(true));
+    assert_eq!(
+        h.records("PricebookEntry").len(),
+        1,
+        "the price is remembered"
+    );
+    for order in [&first, &second] {
+        let status = h.order_sync(order).await;
+        assert_eq!(status.state(), SyncState::Synced, "{status:?}");
+        let sf_order = h.one("Order", "Storesync_Order_Id__c", order);
+        assert_eq!(text(&sf_order, "Status"), "Activated");
+    }
+    assert_eq!(h.customer_sync("dyn-1").await.state(), SyncState::Synced);
+}
