@@ -19,9 +19,8 @@ use storesync_core::sync::status::{CrmObject, PriceSync};
 use crate::SalesforceClient;
 use crate::composite::{CompositeRequest, CompositeResponse, Reference};
 use crate::error::{ApiError, SalesforceError};
-use crate::soql::quote;
 use graph::Link;
-use sobjects::{CONVERTED_LEAD_STATUS, LEAD_CONVERT_ACTION, external_id};
+use sobjects::{CONVERTED_LEAD_STATUS, LEAD_CONVERT_ACTION, lookup};
 
 /// The Salesforce side of the sync.
 #[derive(Debug, Clone)]
@@ -104,40 +103,18 @@ fn crm_id(raw: &str) -> Result<CrmId, CrmError> {
 #[async_trait]
 impl Crm for SalesforceCrm {
     async fn find_person(&self, q: &PersonQuery) -> Result<PersonMatch, CrmError> {
-        let email = quote(&q.email.normalized());
         let mut request = CompositeRequest::new(false);
         let r = &mut request.requests;
-        let contact = r.query(
-            "contact",
-            &format!("SELECT Id, AccountId FROM Contact WHERE Email = {email} ORDER BY CreatedDate LIMIT 1"),
-        );
-        let lead = r.query(
-            "lead",
-            &format!("SELECT Id FROM Lead WHERE Email = {email} AND IsConverted = false ORDER BY CreatedDate LIMIT 1"),
-        );
-        let by_key = r.query(
-            "account",
-            &format!(
-                "SELECT Id, OwnerId FROM Account WHERE {} = {} LIMIT 1",
-                external_id::PERSON,
-                quote(q.key.as_str())
-            ),
-        );
-        let by_name = q.company.as_ref().map(|company| {
-            r.query(
-                "company",
-                &format!(
-                    "SELECT Id, OwnerId FROM Account WHERE Name = {} ORDER BY CreatedDate LIMIT 1",
-                    quote(company)
-                ),
-            )
-        });
-        let pricebook = q.standard_pricebook.then(|| {
-            r.query(
-                "pricebook",
-                "SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1",
-            )
-        });
+        let contact = r.query("contact", &lookup::contact_by_email(&q.email));
+        let lead = r.query("lead", &lookup::open_lead_by_email(&q.email));
+        let by_key = r.query("account", &lookup::account_by_key(&q.key));
+        let by_name = q
+            .company
+            .as_ref()
+            .map(|company| r.query("company", &lookup::account_by_name(company)));
+        let pricebook = q
+            .standard_pricebook
+            .then(|| r.query("pricebook", lookup::STANDARD_PRICEBOOK));
         let response = self.client.composite(&request).await.map_err(crm_error)?;
         let account = match first(&response, &by_key)? {
             Some(row) => Some(row),
@@ -176,7 +153,7 @@ impl Crm for SalesforceCrm {
     async fn standard_pricebook(&self) -> Result<String, CrmError> {
         let rows: Vec<Row> = self
             .client
-            .query_all("SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1")
+            .query_all(lookup::STANDARD_PRICEBOOK)
             .await
             .map_err(crm_error)?;
         rows.into_iter()

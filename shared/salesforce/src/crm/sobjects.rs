@@ -21,6 +21,51 @@ pub mod external_id {
     pub const PRICE: &str = "Storesync_Price_Key__c";
 }
 
+/// The queries that find a person the store does not know yet, and the standard price book;
+/// every value in them is escaped.
+pub mod lookup {
+    use storesync_core::ids::{Email, PersonKey};
+
+    use super::external_id;
+    use crate::soql::quote;
+
+    /// The oldest Contact with the e-mail (compared case-insensitively, as Salesforce does).
+    pub fn contact_by_email(email: &Email) -> String {
+        format!(
+            "SELECT Id, AccountId FROM Contact WHERE Email = {} ORDER BY CreatedDate LIMIT 1",
+            quote(&email.normalized())
+        )
+    }
+
+    /// The oldest Lead with the e-mail that is not converted yet.
+    pub fn open_lead_by_email(email: &Email) -> String {
+        format!(
+            "SELECT Id FROM Lead WHERE Email = {} AND IsConverted = false ORDER BY CreatedDate LIMIT 1",
+            quote(&email.normalized())
+        )
+    }
+
+    /// The Account the store made for the person.
+    pub fn account_by_key(key: &PersonKey) -> String {
+        format!(
+            "SELECT Id, OwnerId FROM Account WHERE {} = {} LIMIT 1",
+            external_id::PERSON,
+            quote(key.as_str())
+        )
+    }
+
+    /// The oldest Account named as a business customer's company.
+    pub fn account_by_name(company: &str) -> String {
+        format!(
+            "SELECT Id, OwnerId FROM Account WHERE Name = {} ORDER BY CreatedDate LIMIT 1",
+            quote(company)
+        )
+    }
+
+    pub const STANDARD_PRICEBOOK: &str =
+        "SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1";
+}
+
 /// The Lead status a conversion ends in (the org's converted status).
 pub const CONVERTED_LEAD_STATUS: &str = "Closed - Converted";
 /// The invocable Apex action in `salesforce/` that converts a Lead.
