@@ -78,7 +78,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stack.store.clone(),
         Arc::new(SalesforceCrm::new(client)),
         stack.clock.clone(),
-        SyncSettings::default(),
+        // The same defaults as the Lambda's: `STORESYNC_SYNC_*` from the environment.
+        SyncSettings::from_lookup(|name| std::env::var(name).ok())?,
         MAX_RECEIVES,
     );
     tokio::spawn(async move {
