@@ -67,6 +67,11 @@ clean:
 	$(CARGO) clean
 	rm -rf $(VENV)
 
-## bench: cost (DynamoDB requests) and latency per operation; writes benchmarks/REPORT.md
+## bench: cold start, memory and size of the release binaries next to hello-world references,
+## DynamoDB requests and Salesforce calls per order, throughput, latency and the AWS cost of a
+## million orders; writes benchmarks/REPORT.md and benchmarks/results.json. Not part of make test.
+BENCH_FUNCTIONS := -p checkout -p payment-webhook -p scheduled-sync -p order-events -p hello-http -p hello-runtime
 bench: venv
-	tools/with-moto.sh $(CARGO) run --release -p storesync-tests --bin storesync-bench -- benchmarks/REPORT.md
+	$(CARGO) build --release $(BENCH_FUNCTIONS)
+	$(CARGO) build --release -p storesync-tests --bin storesync-bench
+	tools/with-moto.sh ./target/release/storesync-bench benchmarks/REPORT.md

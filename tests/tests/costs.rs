@@ -10,15 +10,13 @@ mod counts;
 
 use std::collections::BTreeMap;
 
-use storesync_tests::Backend;
-
 fn ops(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs.iter().map(|(op, n)| ((*op).to_owned(), *n)).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn checkout_webhook_and_order_sync_cost_a_fixed_number_of_dynamodb_requests() {
-    let costs = counts::measure(Backend::dynamodb().await).await;
+    let costs = counts::measure().await;
 
     assert_eq!(
         costs.checkout.dynamodb,
