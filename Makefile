@@ -70,8 +70,9 @@ clean:
 ## bench: cold start, memory and size of the release binaries next to hello-world references,
 ## DynamoDB requests and Salesforce calls per order, throughput, latency and the AWS cost of a
 ## million orders; writes benchmarks/REPORT.md and benchmarks/results.json. Not part of make test.
-BENCH_FUNCTIONS := -p checkout -p payment-webhook -p scheduled-sync -p order-events -p hello-http -p hello-runtime
+BENCH_FUNCTIONS := -p checkout -p payment-webhook -p scheduled-sync -p order-events -p hello-http -p hello-runtime -p hello-dynamodb
 bench: venv
 	$(CARGO) build --release $(BENCH_FUNCTIONS)
+	$(CARGO) bench -p storesync-handler-bench --bench handlers
 	$(CARGO) build --release -p storesync-tests --bin storesync-bench
 	tools/with-moto.sh ./target/release/storesync-bench benchmarks/REPORT.md

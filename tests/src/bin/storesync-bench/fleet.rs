@@ -21,6 +21,8 @@ pub struct Subject {
     pub reference: &'static str,
     /// What the sample event asks, for the report.
     pub event_file: &'static str,
+    /// A function run with a changed environment, to attribute part of its init.
+    pub variant: bool,
 }
 
 fn event(file: &str) -> String {
@@ -139,8 +141,9 @@ pub async fn fleet(moto: &str, emulator: &Emulator) -> Vec<Subject> {
         },
         reference,
         event_file,
+        variant: false,
     };
-    vec![
+    let mut subjects = vec![
         subject(
             "checkout",
             "hello-http",
@@ -172,6 +175,39 @@ pub async fn fleet(moto: &str, emulator: &Emulator) -> Vec<Subject> {
                 ("ORDER_EVENTS_MAX_RECEIVES", "5".to_owned()),
             ]),
         ),
+    ];
+    // The system's trust store: this machine's /etc/ssl/certs holds one file per root, all
+    // read at every start. Pointing the directory (then the bundle too) at nothing shows what
+    // that costs.
+    let empty = std::env::temp_dir().join("storesync-bench-empty-cert-dir");
+    let _ = std::fs::create_dir_all(&empty);
+    let empty = empty.display().to_string();
+    for (label, extra) in [
+        (
+            "checkout, no certificate directory",
+            vec![("SSL_CERT_DIR", empty.clone())],
+        ),
+        (
+            "checkout, no system roots",
+            vec![
+                ("SSL_CERT_DIR", empty.clone()),
+                ("SSL_CERT_FILE", format!("{empty}/none.pem")),
+            ],
+        ),
+    ] {
+        let mut variant = subjects[0].function.clone();
+        variant.name = label.to_owned();
+        variant
+            .env
+            .extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        subjects.push(Subject {
+            function: variant,
+            reference: "hello-http",
+            event_file: "checkout-list-products.json",
+            variant: true,
+        });
+    }
+    subjects.extend([
         subject(
             "hello-http",
             "hello-http",
@@ -184,5 +220,12 @@ pub async fn fleet(moto: &str, emulator: &Emulator) -> Vec<Subject> {
             "scheduled-sync-outbox-sweep.json",
             Vec::new(),
         ),
-    ]
+        subject(
+            "hello-dynamodb",
+            "hello-runtime",
+            "scheduled-sync-outbox-sweep.json",
+            vec![("AWS_ENDPOINT_URL".to_owned(), moto.to_owned())],
+        ),
+    ]);
+    subjects
 }

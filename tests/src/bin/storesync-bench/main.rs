@@ -242,7 +242,7 @@ async fn main() {
             results.cold_start(subject, start);
         }
     }
-    for subject in &subjects {
+    for subject in subjects.iter().filter(|s| !s.variant) {
         let mut run = runtime_api::Run::start(&subject.function).await;
         run.cold_start().await;
         let warm = run.warm(settings.warm).await;

@@ -1,0 +1,1 @@
+//! criterion benchmarks of the warm handlers: `benches/handlers.rs` (`make bench` runs them).
