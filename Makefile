@@ -73,6 +73,7 @@ clean:
 BENCH_FUNCTIONS := -p checkout -p payment-webhook -p scheduled-sync -p order-events -p hello-http -p hello-runtime -p hello-dynamodb
 bench: venv
 	$(CARGO) build --release $(BENCH_FUNCTIONS)
+	rm -rf target/criterion/handlers target/criterion/allocations.json
 	$(CARGO) bench -p storesync-handler-bench --bench handlers
 	$(CARGO) build --release -p storesync-tests --bin storesync-bench
 	tools/with-moto.sh ./target/release/storesync-bench benchmarks/REPORT.md
