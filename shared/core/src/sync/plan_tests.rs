@@ -94,6 +94,16 @@ impl Case {
     }
 }
 
+fn sf_order(plan: &super::crm::CrmPlan) -> &super::crm::SalesforceOrderPlan {
+    let order = plan.order.as_ref().expect("an order plan");
+    order.salesforce_order.as_ref().expect("a Salesforce Order")
+}
+
+fn opportunity(plan: &super::crm::CrmPlan) -> &super::crm::OpportunityFields {
+    let order = plan.order.as_ref().expect("an order plan");
+    order.opportunity.as_ref().expect("an Opportunity").fields()
+}
+
 fn customer_parts(
     plan: &super::crm::CrmPlan,
 ) -> (
@@ -284,13 +294,7 @@ fn salesforce_order_policy_paid_every_or_never() {
     );
     case.order = Some(paid(&sample_order()));
     let paid_plan = case.plan();
-    let sf = paid_plan
-        .order
-        .as_ref()
-        .unwrap()
-        .salesforce_order
-        .as_ref()
-        .unwrap();
+    let sf = sf_order(&paid_plan);
     assert!(sf.activate, "a paid order's Salesforce Order is activated");
     assert_eq!(sf.lines.len(), 1);
     assert_eq!(sf.lines[0].quantity, 2);
@@ -301,14 +305,7 @@ fn salesforce_order_policy_paid_every_or_never() {
     case.prices
         .insert(sf.lines[0].price_key(), id("01u000000000001AAA"));
     let known = case.plan();
-    let line = &known
-        .order
-        .as_ref()
-        .unwrap()
-        .salesforce_order
-        .as_ref()
-        .unwrap()
-        .lines[0];
+    let line = &sf_order(&known).lines[0];
     assert_eq!(
         line.price_entry_id,
         Some(id("01u000000000001AAA")),
@@ -318,13 +315,7 @@ fn salesforce_order_policy_paid_every_or_never() {
     case.order = Some(sample_order());
     case.settings.salesforce_order = SalesforceOrderPolicy::EveryOrder;
     let every = case.plan();
-    let sf = every
-        .order
-        .as_ref()
-        .unwrap()
-        .salesforce_order
-        .as_ref()
-        .unwrap();
+    let sf = sf_order(&every);
     assert!(!sf.activate, "an unpaid order stays Draft");
 
     case.order = Some(paid(&sample_order()));
@@ -387,44 +378,17 @@ fn the_stage_follows_the_mapping_and_payment_converts_to_the_configured_stage() 
     case.settings
         .stage_mapping
         .insert(OrderStatus::PendingPayment, "Needs Analysis".into());
-    assert_eq!(
-        case.plan()
-            .order
-            .unwrap()
-            .opportunity
-            .unwrap()
-            .fields()
-            .stage,
-        "Needs Analysis"
-    );
+    assert_eq!(opportunity(&case.plan()).stage, "Needs Analysis");
 
     case.order = Some(paid(&sample_order()));
     case.settings.converted_stage = "Won Online".into();
-    assert_eq!(
-        case.plan()
-            .order
-            .unwrap()
-            .opportunity
-            .unwrap()
-            .fields()
-            .stage,
-        "Won Online"
-    );
+    assert_eq!(opportunity(&case.plan()).stage, "Won Online");
 
     case.settings.convert_on_payment = false;
     case.settings
         .stage_mapping
         .insert(OrderStatus::Paid, "Negotiation/Review".into());
-    assert_eq!(
-        case.plan()
-            .order
-            .unwrap()
-            .opportunity
-            .unwrap()
-            .fields()
-            .stage,
-        "Negotiation/Review"
-    );
+    assert_eq!(opportunity(&case.plan()).stage, "Negotiation/Review");
 }
 
 #[test]
@@ -443,16 +407,7 @@ fn the_invoice_date_closes_a_won_opportunity_when_the_setting_is_on() {
         .close_date;
     assert_ne!(cycle_end, captured.date_naive());
     case.settings.invoice_date_as_close_date = true;
-    assert_eq!(
-        case.plan()
-            .order
-            .unwrap()
-            .opportunity
-            .unwrap()
-            .fields()
-            .close_date,
-        captured.date_naive()
-    );
+    assert_eq!(opportunity(&case.plan()).close_date, captured.date_naive());
 }
 
 #[test]
@@ -467,14 +422,5 @@ fn multi_currency_orgs_get_the_order_currency() {
 fn a_cancelled_order_loses_its_opportunity() {
     let mut case = Case::new();
     case.order = Some(sample_order().cancel(None, Utc::now()).unwrap().0);
-    assert_eq!(
-        case.plan()
-            .order
-            .unwrap()
-            .opportunity
-            .unwrap()
-            .fields()
-            .stage,
-        "Closed Lost"
-    );
+    assert_eq!(opportunity(&case.plan()).stage, "Closed Lost");
 }
