@@ -15,7 +15,7 @@ use crate::order::Order;
 use crate::payments::record::Payment;
 use crate::ports::{Clock, CustomerStore, StoreError};
 use crate::ports::{SyncChange, SyncLedger, SyncRecordError};
-use crate::sync::crm::{Crm, CrmError, CrmPlan, PersonPlan, PersonQuery, Record};
+use crate::sync::crm::{Crm, CrmError, CrmPlan, PersonQuery, Record};
 use crate::sync::plan::{Person, PlanInput, needs_lookup, plan};
 use crate::sync::settings::SyncSettings;
 use crate::sync::status::{CrmObject, CustomerSync, OrderSync, Outcome};
@@ -203,10 +203,7 @@ impl CrmSync {
         let touched = crm_plan.touched();
         let applied = match self.crm.apply(&crm_plan).await {
             Ok(applied) => applied,
-            Err(CrmError::Permanent(message))
-                if message.contains("CANNOT_UPDATE_CONVERTED_LEAD")
-                    && updates_known_lead(&crm_plan) =>
-            {
+            Err(CrmError::LeadConverted(message)) => {
                 // The Lead became a customer elsewhere (a guest order with the same e-mail
                 // converted it): forget it, and the next delivery finds its Contact.
                 customer_sync.objects.remove(&CrmObject::Lead);
@@ -355,8 +352,12 @@ impl CrmSync {
     ) -> Result<Handled, SyncError> {
         let (outcome, permanent) = match &error {
             CrmError::Permanent(message) => (Outcome::Failed(message.clone()), true),
-            CrmError::Retryable(message) if last_try => (Outcome::Failed(message.clone()), false),
-            CrmError::Retryable(message) => (Outcome::Retrying(message.clone()), false),
+            CrmError::Retryable(message) | CrmError::LeadConverted(message) if last_try => {
+                (Outcome::Failed(message.clone()), false)
+            }
+            CrmError::Retryable(message) | CrmError::LeadConverted(message) => {
+                (Outcome::Retrying(message.clone()), false)
+            }
         };
         tracing::warn!(event_id = %event.event_id, subject = event.subject_id(), error = %error, permanent, last_try, "Salesforce sync failed");
         customer_sync.record(touched, &outcome, now);
@@ -395,11 +396,6 @@ fn needs_pricebook(plan: &CrmPlan) -> bool {
         .is_some_and(
             |o| matches!(&o.order, Record::New { fields, .. } if fields.pricebook_id.is_none()),
         )
-}
-
-/// The plan changes a Lead the store knows by id.
-fn updates_known_lead(plan: &CrmPlan) -> bool {
-    matches!(&plan.person, PersonPlan::Lead(Record::Known { .. }))
 }
 
 /// The prices of a new Salesforce Order's lines, to look up among those already created.

@@ -235,6 +235,10 @@ pub enum CrmError {
     /// without a change would fail again.
     #[error("Salesforce refused the change: {0}")]
     Permanent(String),
+    /// The Lead the plan changes was converted meanwhile (by another order of the person):
+    /// the person is a Contact now, and a lookup finds it.
+    #[error("the Lead was converted meanwhile: {0}")]
+    LeadConverted(String),
 }
 
 /// What Salesforce answered: the id of each record the plan wrote, and the prices it

@@ -261,11 +261,8 @@ impl SalesforceCrm {
             "convertedStatus": CONVERTED_LEAD_STATUS,
             "doNotCreateOpportunity": true,
         });
-        let converted_meanwhile = |errors: &[ApiError]| {
-            errors
-                .iter()
-                .any(|e| e.error_code == "CANNOT_UPDATE_CONVERTED_LEAD")
-        };
+        let converted_meanwhile =
+            |errors: &[ApiError]| errors.iter().any(|e| e.error_code == CONVERTED);
         match self.client.invoke_apex(LEAD_CONVERT_ACTION, &[input]).await {
             Ok(results) => match results.first() {
                 Some(r) if r.is_success || converted_meanwhile(&r.errors) => Ok(()),
@@ -309,9 +306,17 @@ fn graph_failure(responses: &CompositeResponse) -> CrmError {
     } else {
         text
     };
-    if retryable {
+    let lead_converted = failed
+        .iter()
+        .any(|(node, errors)| node == "lead" && errors.iter().any(|e| e.error_code == CONVERTED));
+    if lead_converted {
+        CrmError::LeadConverted(text)
+    } else if retryable {
         CrmError::Retryable(text)
     } else {
         CrmError::Permanent(text)
     }
 }
+
+/// Salesforce's answer to a write to a converted Lead, or to converting one again.
+const CONVERTED: &str = "CANNOT_UPDATE_CONVERTED_LEAD";
