@@ -178,7 +178,7 @@ pub fn walkthrough(base: &str, salesforce: &SalesforceLogin) -> String {
   # 7. the orders: paid
   curl -s {base}/v1/orders -H "$AUTH"; echo
   # 8. sales sees it in Salesforce (the local emulator; order-events syncs within a second or so):
-  #    sign in as the integration, then SOQL for the order's Opportunity and Order
+  #    sign in as the integration, then SOQL for the Contact and the order's Opportunity and Order
   TOKEN=$(curl -s {sf}/services/oauth2/token -d grant_type=client_credentials \
        -d client_id={client_id} -d client_secret={client_secret} | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   SOQL() {{ curl -s -G {sf}/services/data/v62.0/query -H "Authorization: Bearer $TOKEN" --data-urlencode "q=$1"; echo; }}
