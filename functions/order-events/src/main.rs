@@ -11,7 +11,7 @@ use storesync_salesforce::{SalesforceClient, SalesforceCrm};
 async fn main() -> Result<(), lambda_runtime::Error> {
     storesync_runtime::logging::init();
     let config = Config::from_env()?;
-    let aws = aws_config::load_from_env().await;
+    let aws = storesync_runtime::aws::config().await;
     let salesforce = SalesforceClient::new(config.credentials.load(&aws).await?)?;
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
     let consumer = wiring::consumer(

@@ -11,7 +11,7 @@ use storesync_sqs::SqsQueue;
 async fn main() -> Result<(), lambda_runtime::Error> {
     storesync_runtime::logging::init();
     let config = Config::from_env()?;
-    let aws = aws_config::load_from_env().await;
+    let aws = storesync_runtime::aws::config().await;
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
     let queue = Arc::new(SqsQueue::from_aws(&aws, config.queue_url));
     let scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store, queue)));

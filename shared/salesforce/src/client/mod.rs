@@ -67,7 +67,15 @@ impl SalesforceClient {
             Auth::ClientCredentials { .. } => None,
         };
         config.validate()?;
+        // Salesforce's certificates chain to public roots: trusting the compiled-in Mozilla set
+        // spares every cold start a read of the system's trust store.
+        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(SalesforceError::Transport)?;
         let http = reqwest::Client::builder()
+            .tls_certs_only(roots)
             .timeout(config.request_timeout)
             .connect_timeout(config.connect_timeout)
             .build()

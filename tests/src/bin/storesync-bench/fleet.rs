@@ -16,6 +16,9 @@ use storesync_sf_emulator::Emulator;
 use crate::runtime_api::Function;
 
 /// A function and the hello-world it is compared with.
+/// The SDK-only reference started with the SDK's stock loader, which reads the system's roots.
+pub const STOCK_SDK: &str = "hello-dynamodb, stock SDK loader (system roots)";
+
 pub struct Subject {
     pub function: Function,
     pub reference: &'static str,
@@ -176,37 +179,6 @@ pub async fn fleet(moto: &str, emulator: &Emulator) -> Vec<Subject> {
             ]),
         ),
     ];
-    // The system's trust store: this machine's /etc/ssl/certs holds one file per root, all
-    // read at every start. Pointing the directory (then the bundle too) at nothing shows what
-    // that costs.
-    let empty = std::env::temp_dir().join("storesync-bench-empty-cert-dir");
-    let _ = std::fs::create_dir_all(&empty);
-    let empty = empty.display().to_string();
-    for (label, extra) in [
-        (
-            "checkout, no certificate directory",
-            vec![("SSL_CERT_DIR", empty.clone())],
-        ),
-        (
-            "checkout, no system roots",
-            vec![
-                ("SSL_CERT_DIR", empty.clone()),
-                ("SSL_CERT_FILE", format!("{empty}/none.pem")),
-            ],
-        ),
-    ] {
-        let mut variant = subjects[0].function.clone();
-        variant.name = label.to_owned();
-        variant
-            .env
-            .extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v)));
-        subjects.push(Subject {
-            function: variant,
-            reference: "hello-http",
-            event_file: "checkout-list-products.json",
-            variant: true,
-        });
-    }
     subjects.extend([
         subject(
             "hello-http",
@@ -227,5 +199,19 @@ pub async fn fleet(moto: &str, emulator: &Emulator) -> Vec<Subject> {
             vec![("AWS_ENDPOINT_URL".to_owned(), moto.to_owned())],
         ),
     ]);
+    // The SDK's stock loader, which reads the system's trust store (on this machine one file
+    // per root under /etc/ssl/certs), against the compiled-in roots the functions use.
+    let mut stock = subject(
+        "hello-dynamodb",
+        "hello-runtime",
+        "scheduled-sync-outbox-sweep.json",
+        vec![
+            ("AWS_ENDPOINT_URL".to_owned(), moto.to_owned()),
+            ("HELLO_SYSTEM_ROOTS".to_owned(), "1".to_owned()),
+        ],
+    );
+    stock.function.name = STOCK_SDK.to_owned();
+    stock.variant = true;
+    subjects.push(stock);
     subjects
 }
