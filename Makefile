@@ -70,10 +70,14 @@ clean:
 ## bench: cold start, memory and size of the release binaries next to hello-world references,
 ## DynamoDB requests and Salesforce calls per order, throughput, latency and the AWS cost of a
 ## million orders; writes benchmarks/REPORT.md and benchmarks/results.json. Not part of make test.
-BENCH_FUNCTIONS := -p checkout -p payment-webhook -p scheduled-sync -p order-events -p hello-http -p hello-runtime -p hello-dynamodb
+## Every benchmark binary comes from one build: separate cargo invocations resolve features
+## differently (criterion's) and would build the AWS SDK twice. The criterion bench is then run
+## straight from that build.
+BENCH_PACKAGES := -p checkout -p payment-webhook -p scheduled-sync -p order-events \
+	-p hello-http -p hello-runtime -p hello-dynamodb -p storesync-tests -p storesync-handler-bench
 bench: venv
-	$(CARGO) build --release $(BENCH_FUNCTIONS)
+	$(CARGO) build --release --bins --benches $(BENCH_PACKAGES) \
+		--message-format=json-render-diagnostics > target/bench-build.json
 	rm -rf target/criterion/handlers target/criterion/allocations.json
-	$(CARGO) bench -p storesync-handler-bench --bench handlers
-	$(CARGO) build --release -p storesync-tests --bin storesync-bench
+	CRITERION_HOME=target/criterion "$$(python3 tools/artifact.py target/bench-build.json handlers)" --bench
 	tools/with-moto.sh ./target/release/storesync-bench benchmarks/REPORT.md

@@ -151,7 +151,7 @@ pub struct Handler {
     pub allocations: Value,
 }
 
-/// The handlers' criterion results and allocation counts, if `cargo bench` ran first.
+/// The handlers' criterion results and allocation counts, if the `handlers` bench ran first.
 pub fn handlers() -> Vec<Handler> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
     let read = |p: &Path| -> Value {
@@ -712,6 +712,28 @@ impl Results {
                 b.warm_outcome
             );
         }
+        if let (Some(runtime), Some(sdk)) =
+            (self.find("hello-runtime"), self.find("hello-dynamodb"))
+        {
+            let over_sdk: Vec<String> = self
+                .functions()
+                .map(|(b, _)| format!("{} +{:.2} MB", b.name, mb(b.bytes) - mb(sdk.bytes)))
+                .collect();
+            let _ = writeln!(
+                w,
+                "\nWhat the size is: `hello-runtime` is the Lambda runtime client and tokio \
+                 ({:.2} MB). `hello-dynamodb` adds the AWS SDK's configuration and credential \
+                 chain, one DynamoDB client and the TLS stack: +{:.2} MB, the larger part of every \
+                 function. Over it, each function adds its own code, its other AWS clients (SQS; \
+                 SSM for the webhook; Secrets Manager for order-events) and, for order-events, the \
+                 Salesforce client: {}. One TLS stack (rustls on aws-lc-rs) and one HTTP/1 and \
+                 HTTP/2 client (hyper) serve the SDK and the Salesforce client alike; logs are \
+                 filtered by `tracing_subscriber::filter::Targets`, so no regex engine is linked.",
+                mb(runtime.bytes),
+                mb(sdk.bytes) - mb(runtime.bytes),
+                over_sdk.join(", ")
+            );
+        }
         let _ = writeln!(w);
     }
 
@@ -719,7 +741,7 @@ impl Results {
         let _ = writeln!(
             w,
             "## 3. Warm handler cost (criterion)\n\n`benchmarks/handlers/benches/handlers.rs`, \
-             `cargo bench` (release profile), on the embedded store: the checkout of a five-line \
+             run by `make bench` from the release build, on the embedded store: the checkout of a five-line \
              cart and a signed `payment_intent.succeeded` webhook through the storefront router \
              without a network, and the sync of a known customer's order (its placed and paid \
              events: 2 Salesforce calls) to the Salesforce emulator over loopback HTTP, a fresh \
@@ -732,8 +754,8 @@ impl Results {
         if self.handlers.is_empty() {
             let _ = writeln!(
                 w,
-                "Not measured in this run: `cargo bench -p storesync-handler-bench` did not run \
-                 before the report.\n"
+                "Not measured in this run: the `handlers` bench did not run before the report \
+                 (`make bench` runs it).\n"
             );
             return;
         }
