@@ -76,6 +76,7 @@ clean:
 BENCH_PACKAGES := -p checkout -p payment-webhook -p scheduled-sync -p order-events \
 	-p hello-http -p hello-runtime -p hello-dynamodb -p storesync-tests -p storesync-handler-bench
 bench: venv
+	mkdir -p target
 	$(CARGO) build --release --bins --benches $(BENCH_PACKAGES) \
 		--message-format=json-render-diagnostics > target/bench-build.json
 	rm -rf target/criterion/handlers target/criterion/allocations.json
