@@ -1,13 +1,14 @@
 //! One contract for the sync's ledger, run against the embedded store and DynamoDB (moto on
-//! loopback): settings, sync status records at their versions, and applied event ids.
+//! loopback): settings, sync status records at their versions and their lists by sync state,
+//! and applied event ids.
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use storesync_core::ids::{CrmId, CustomerKey, EventId, OrderId};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::lifecycle::OrderStatus;
-use storesync_core::ports::{StoreError, SyncChange, SyncRecordError};
+use storesync_core::ports::{PageRequest, Store, StoreError, SyncChange, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
 use storesync_core::sync::status::{
     CrmObject, CustomerSync, OrderSync, Outcome, PriceSync, SyncState,
@@ -22,9 +23,13 @@ fn synced(object: CrmObject, id: &str) -> Outcome {
     Outcome::Synced(BTreeMap::from([(object, CrmId::parse(id).unwrap())]))
 }
 
-fn order_sync(version: u64) -> OrderSync {
+fn failed(why: &str) -> Outcome {
+    Outcome::Failed(why.into())
+}
+
+fn order_sync(idempotency_key: &str, version: u64) -> OrderSync {
     OrderSync {
-        order_id: OrderId::for_checkout("c1", "k1"),
+        order_id: OrderId::for_checkout("c1", idempotency_key),
         customer_key: key("c1"),
         number: "SO-0000-0000-0001".into(),
         status: OrderStatus::Paid,
@@ -72,7 +77,7 @@ async fn a_sync_is_recorded_once_per_event_with_its_records(b: Backend) {
         now,
     );
     customer.version = 1;
-    let mut order = order_sync(1);
+    let mut order = order_sync("k1", 1);
     order.record(
         &[CrmObject::Opportunity],
         &synced(CrmObject::Opportunity, "006000000000001AAA"),
@@ -151,7 +156,7 @@ async fn a_record_is_written_only_over_the_version_it_was_read_at(b: Backend) {
 async fn a_refused_change_writes_neither_the_event_nor_the_records(b: Backend) {
     let store = b.store();
     let now = Utc::now();
-    let mut order = order_sync(2);
+    let mut order = order_sync("k1", 2);
     order.version = 2;
     let event = EventId::random();
     let mut customer = CustomerSync::new(key("c3"), now);
@@ -218,10 +223,189 @@ async fn prices_created_in_salesforce_are_remembered_by_key(b: Backend) {
     );
 }
 
+/// Writes whichever records are given, at their versions.
+async fn record(store: &dyn Store, customer: Option<CustomerSync>, order: Option<OrderSync>) {
+    let change = SyncChange {
+        event_id: None,
+        customer,
+        order,
+        prices: vec![],
+        at: Utc::now(),
+    };
+    store.record_sync(&change).await.unwrap();
+}
+
+/// Every order in `state`, from a first page larger than the test writes.
+async fn orders_in(store: &dyn Store, state: SyncState) -> Vec<OrderSync> {
+    let page = store
+        .orders_in_sync_state(state, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(page.next, None, "a page that is not full is the last");
+    page.items
+}
+
+/// Every customer in `state`, as for orders.
+async fn customers_in(store: &dyn Store, state: SyncState) -> Vec<CustomerSync> {
+    let page = store
+        .customers_in_sync_state(state, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(page.next, None, "a page that is not full is the last");
+    page.items
+}
+
+async fn each_record_is_listed_under_its_sync_state_only(b: Backend) {
+    let store = b.store();
+    let now = Utc::now();
+    let opportunity = synced(CrmObject::Opportunity, "006000000000001AAA");
+    let mut failed_order = order_sync("k-failed", 1);
+    failed_order.record(&[CrmObject::Opportunity], &opportunity, now);
+    // One failed record makes the whole order failed, whatever else was synced.
+    failed_order.record(&[CrmObject::Order], &failed("FIELD_INTEGRITY"), now);
+    let mut synced_order = order_sync("k-synced", 1);
+    synced_order.record(&[CrmObject::Opportunity], &opportunity, now);
+    let pending_order = order_sync("k-pending", 1);
+
+    let contact = synced(CrmObject::Contact, "003000000000001AAA");
+    let mut failed_customer = CustomerSync::new(key("c-failed"), now);
+    failed_customer.record(&[CrmObject::Contact], &contact, now);
+    failed_customer.record(&[CrmObject::Account], &failed("DUPLICATE_VALUE"), now);
+    failed_customer.version = 1;
+    let mut synced_customer = CustomerSync::new(key("c-synced"), now);
+    synced_customer.record(&[CrmObject::Contact], &contact, now);
+    synced_customer.version = 1;
+    let mut pending_customer = CustomerSync::new(key("c-pending"), now);
+    pending_customer.version = 1;
+
+    let store = &*store;
+    record(
+        store,
+        Some(failed_customer.clone()),
+        Some(failed_order.clone()),
+    )
+    .await;
+    record(
+        store,
+        Some(synced_customer.clone()),
+        Some(synced_order.clone()),
+    )
+    .await;
+    record(
+        store,
+        Some(pending_customer.clone()),
+        Some(pending_order.clone()),
+    )
+    .await;
+
+    assert_eq!(orders_in(store, SyncState::Failed).await, [failed_order]);
+    assert_eq!(orders_in(store, SyncState::Synced).await, [synced_order]);
+    assert_eq!(orders_in(store, SyncState::Pending).await, [pending_order]);
+    assert_eq!(
+        customers_in(store, SyncState::Failed).await,
+        [failed_customer]
+    );
+    assert_eq!(
+        customers_in(store, SyncState::Synced).await,
+        [synced_customer]
+    );
+    assert_eq!(
+        customers_in(store, SyncState::Pending).await,
+        [pending_customer]
+    );
+}
+
+async fn a_list_is_read_page_by_page_in_position_order_without_gaps_or_repeats(b: Backend) {
+    let store = b.store();
+    let store = &*store;
+    let start = Utc::now();
+    // Written out of time order, so that the order of the list is the store's doing.
+    let minutes = [3, 0, 4, 1, 2];
+    let mut expected = Vec::new();
+    for (i, minute) in minutes.into_iter().enumerate() {
+        let mut order = order_sync(&format!("k{i}"), 1);
+        let at = start + Duration::minutes(minute);
+        order.record(&[CrmObject::Opportunity], &failed("UNABLE_TO_LOCK_ROW"), at);
+        record(store, None, Some(order.clone())).await;
+        expected.push(order);
+    }
+    let mut synced_between = order_sync("k-synced", 1);
+    synced_between.record(
+        &[CrmObject::Opportunity],
+        &synced(CrmObject::Opportunity, "006000000000001AAA"),
+        start + Duration::seconds(150),
+    );
+    record(store, None, Some(synced_between)).await;
+    expected.sort_by_key(OrderSync::position);
+
+    let mut pages = Vec::new();
+    let mut after = None;
+    // Bounded, so that a store whose last page still points further fails instead of looping.
+    while pages.len() <= minutes.len() {
+        let request = PageRequest { limit: 2, after };
+        let page = store
+            .orders_in_sync_state(SyncState::Failed, &request)
+            .await
+            .unwrap();
+        pages.push(page.items);
+        after = page.next;
+        if after.is_none() {
+            break;
+        }
+    }
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [2, 2, 1]);
+    assert_eq!(pages.concat(), expected);
+}
+
+async fn a_record_synced_after_failing_moves_from_the_failed_list_to_the_synced_one(b: Backend) {
+    let store = b.store();
+    let store = &*store;
+    let now = Utc::now();
+    let mut customer = CustomerSync::new(key("c1"), now);
+    customer.record(&[CrmObject::Contact], &failed("INVALID_EMAIL_ADDRESS"), now);
+    customer.version = 1;
+    let mut order = order_sync("k1", 1);
+    order.record(
+        &[CrmObject::Opportunity],
+        &failed("INVALID_EMAIL_ADDRESS"),
+        now,
+    );
+    record(store, Some(customer.clone()), Some(order.clone())).await;
+    assert_eq!(orders_in(store, SyncState::Failed).await, [order.clone()]);
+    assert_eq!(
+        customers_in(store, SyncState::Failed).await,
+        [customer.clone()]
+    );
+
+    let later = now + Duration::minutes(5);
+    customer.record(
+        &[CrmObject::Contact],
+        &synced(CrmObject::Contact, "003000000000001AAA"),
+        later,
+    );
+    customer.version = 2;
+    order.record(
+        &[CrmObject::Opportunity],
+        &synced(CrmObject::Opportunity, "006000000000001AAA"),
+        later,
+    );
+    order.version = 2;
+    record(store, Some(customer.clone()), Some(order.clone())).await;
+
+    assert!(orders_in(store, SyncState::Failed).await.is_empty());
+    assert!(customers_in(store, SyncState::Failed).await.is_empty());
+    assert_eq!(orders_in(store, SyncState::Synced).await, [order]);
+    assert_eq!(customers_in(store, SyncState::Synced).await, [customer]);
+}
+
 against_both_stores!(
     prices_created_in_salesforce_are_remembered_by_key,
     settings_are_saved_at_their_version,
     a_sync_is_recorded_once_per_event_with_its_records,
     a_record_is_written_only_over_the_version_it_was_read_at,
     a_refused_change_writes_neither_the_event_nor_the_records,
+    each_record_is_listed_under_its_sync_state_only,
+    a_list_is_read_page_by_page_in_position_order_without_gaps_or_repeats,
+    a_record_synced_after_failing_moves_from_the_failed_list_to_the_synced_one,
 );

@@ -1,10 +1,12 @@
-//! The table's key design. Every item has `pk`/`sk`; `gsi1` lists the catalog, carts by status
-//! and a customer's orders; `gsi2` holds outbox events not yet sent.
+//! The table's key design. Every item has `pk`/`sk`; `gsi1` lists the catalog, carts by status,
+//! a customer's orders, and orders and customers by sync state; `gsi2` holds outbox events not
+//! yet sent.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use storesync_core::ids::{CustomerKey, PaymentRef};
+use storesync_core::sync::status::SyncState;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -99,6 +101,25 @@ pub fn customer_sync(customer_key: &CustomerKey) -> Item {
 /// An order's sync status, beside the order.
 pub fn order_sync(order_id: &str) -> Item {
     key(format!("ORDER#{order_id}"), "SYNC")
+}
+
+fn sync_state(state: SyncState) -> &'static str {
+    match state {
+        SyncState::Pending => "pending",
+        SyncState::Synced => "synced",
+        SyncState::Failed => "failed",
+    }
+}
+
+/// The `gsi1` partition of the orders whose sync is in `state`, for the operators' lists; an
+/// order's status item moves between these as its sync state changes.
+pub fn orders_in_sync_state(state: SyncState) -> String {
+    format!("SYNC_STATE#ORDER#{}", sync_state(state))
+}
+
+/// The `gsi1` partition of the customers whose sync is in `state`, as for orders.
+pub fn customers_in_sync_state(state: SyncState) -> String {
+    format!("SYNC_STATE#CUSTOMER#{}", sync_state(state))
 }
 
 /// A product's price in one currency as created in Salesforce.

@@ -176,25 +176,35 @@ impl DynamoStore {
         out.item.map(from_item).transpose()
     }
 
-    async fn query_gsi1<T: DeserializeOwned>(
+    /// The items under `pk` on `gsi1`, only those whose sort key is above `after` when given.
+    pub(crate) async fn query_gsi1<T: DeserializeOwned>(
         &self,
         pk: String,
+        after: Option<&str>,
         newest_first: bool,
         limit: Option<usize>,
     ) -> Result<Vec<T>, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_values(":pk", s(pk))
+            .scan_index_forward(!newest_first)
+            .set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)));
+        if let Some(after) = after {
+            query = query
+                .key_condition_expression("#pk = :pk AND #sk > :after")
+                .expression_attribute_names("#sk", GSI1SK)
+                .expression_attribute_values(":after", s(after));
+        }
         let mut found = Vec::new();
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .scan_index_forward(!newest_first)
-                .set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
+            let out = query
+                .clone()
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -306,7 +316,8 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn products(&self) -> Result<Vec<Product>, StoreError> {
-        self.query_gsi1(keys::CATALOG.to_owned(), false, None).await
+        self.query_gsi1(keys::CATALOG.to_owned(), None, false, None)
+            .await
     }
 
     async fn upsert_product(&self, d: &ProductDetails) -> Result<(), StoreError> {
@@ -486,7 +497,7 @@ impl OrderStore for DynamoStore {
         customer_key: &CustomerKey,
         limit: usize,
     ) -> Result<Vec<Order>, StoreError> {
-        self.query_gsi1(keys::customer_orders(customer_key), true, Some(limit))
+        self.query_gsi1(keys::customer_orders(customer_key), None, true, Some(limit))
             .await
     }
 

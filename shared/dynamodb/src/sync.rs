@@ -1,5 +1,6 @@
 //! The sync's ledger on the DynamoDB table: the settings item, one status item per customer
-//! key and per order, and applied event ids that expire.
+//! key and per order (listed on `gsi1` under its sync state), and applied event ids that
+//! expire.
 
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -7,14 +8,17 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
 use chrono::Duration;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use storesync_core::ids::{CustomerKey, EventId, OrderId};
 use storesync_core::ports::StoreError;
-use storesync_core::ports::{APPLIED_EVENT_MEMORY_DAYS, SyncChange, SyncLedger, SyncRecordError};
+use storesync_core::ports::{
+    APPLIED_EVENT_MEMORY_DAYS, Page, PageRequest, SyncChange, SyncLedger, SyncRecordError,
+};
 use storesync_core::sync::settings::SyncSettings;
-use storesync_core::sync::status::{CustomerSync, OrderSync, PriceSync};
+use storesync_core::sync::status::{CustomerSync, OrderSync, PriceSync, SyncState};
 
 use crate::DynamoStore;
-use crate::keys::{self, EXPIRES_AT, Item, n, s};
+use crate::keys::{self, EXPIRES_AT, GSI1PK, GSI1SK, Item, n, s};
 use crate::store::{
     cancellation_reasons, failed_condition, from_item, put, to_item, unavailable, version_is,
 };
@@ -31,6 +35,41 @@ fn versioned<T: Serialize>(
         0 | 1 => put(table, item, "attribute_not_exists(pk)", None),
         v => put(table, item, "version = :v", version_is(v - 1)),
     })
+}
+
+/// `key` with the `gsi1` attributes that list the record under its sync state, by position.
+fn listed(mut key: Item, by_state: String, position: String) -> Item {
+    key.insert(GSI1PK.into(), s(by_state));
+    key.insert(GSI1SK.into(), s(position));
+    key
+}
+
+impl DynamoStore {
+    /// A page of the status items under the `gsi1` partition `by_state`. A full page says
+    /// where the next one starts: more may follow. The index is eventually consistent, so a
+    /// record just written may still show under its former state for a moment.
+    async fn sync_state_page<T: DeserializeOwned>(
+        &self,
+        by_state: String,
+        page: &PageRequest,
+        position: fn(&T) -> String,
+    ) -> Result<Page<T>, StoreError> {
+        // DynamoDB refuses a query limit of 0.
+        if page.limit == 0 {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let items: Vec<T> = self
+            .query_gsi1(by_state, page.after.as_deref(), false, Some(page.limit))
+            .await?;
+        let next = match items.last() {
+            Some(last) if items.len() == page.limit => Some(position(last)),
+            _ => None,
+        };
+        Ok(Page { items, next })
+    }
 }
 
 #[async_trait]
@@ -117,7 +156,11 @@ impl SyncLedger for DynamoStore {
             items.push(versioned(
                 table,
                 c,
-                keys::customer_sync(&c.customer_key),
+                listed(
+                    keys::customer_sync(&c.customer_key),
+                    keys::customers_in_sync_state(c.state()),
+                    c.position(),
+                ),
                 c.version,
             )?);
         }
@@ -125,7 +168,11 @@ impl SyncLedger for DynamoStore {
             items.push(versioned(
                 table,
                 o,
-                keys::order_sync(o.order_id.as_str()),
+                listed(
+                    keys::order_sync(o.order_id.as_str()),
+                    keys::orders_in_sync_state(o.state()),
+                    o.position(),
+                ),
                 o.version,
             )?);
         }
@@ -152,5 +199,27 @@ impl SyncLedger for DynamoStore {
                 None => Err(SyncRecordError::Store(unavailable(e))),
             },
         }
+    }
+
+    async fn orders_in_sync_state(
+        &self,
+        state: SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<OrderSync>, StoreError> {
+        self.sync_state_page(keys::orders_in_sync_state(state), page, OrderSync::position)
+            .await
+    }
+
+    async fn customers_in_sync_state(
+        &self,
+        state: SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<CustomerSync>, StoreError> {
+        self.sync_state_page(
+            keys::customers_in_sync_state(state),
+            page,
+            CustomerSync::position,
+        )
+        .await
     }
 }

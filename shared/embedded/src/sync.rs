@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use storesync_core::ids::{CustomerKey, EventId, OrderId};
 use storesync_core::ports::StoreError;
-use storesync_core::ports::{SyncChange, SyncLedger, SyncRecordError};
+use storesync_core::ports::{Page, PageRequest, SyncChange, SyncLedger, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
-use storesync_core::sync::status::{CustomerSync, OrderSync, PriceSync};
+use storesync_core::sync::status::{self, CustomerSync, OrderSync, PriceSync};
 
 use crate::EmbeddedStore;
 
@@ -40,6 +40,29 @@ fn fits(stored: Option<u64>, version: u64) -> bool {
         (None, 0 | 1) => true,
         (Some(v), n) => n >= 2 && v == n - 1,
         _ => false,
+    }
+}
+
+/// The page of `records` after `page.after`, by position. As on DynamoDB, a full page says
+/// where the next one starts, whether or not more follow.
+fn page_of<'a, T: Clone + 'a>(
+    records: impl Iterator<Item = &'a T>,
+    page: &PageRequest,
+    position: fn(&T) -> String,
+) -> Page<T> {
+    let mut listed: Vec<(String, &T)> = records
+        .map(|r| (position(r), r))
+        .filter(|(p, _)| page.after.as_ref().is_none_or(|after| p > after))
+        .collect();
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+    listed.truncate(page.limit);
+    let next = match listed.last() {
+        Some((last, _)) if listed.len() == page.limit => Some(last.clone()),
+        _ => None,
+    };
+    Page {
+        items: listed.into_iter().map(|(_, r)| r.clone()).collect(),
+        next,
     }
 }
 
@@ -112,5 +135,29 @@ impl SyncLedger for EmbeddedStore {
             sync.prices.insert(price.key.clone(), price.clone());
         }
         Ok(())
+    }
+
+    async fn orders_in_sync_state(
+        &self,
+        state: status::SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<OrderSync>, StoreError> {
+        let stored = self.state();
+        let in_state = stored.sync.orders.values().filter(|o| o.state() == state);
+        Ok(page_of(in_state, page, OrderSync::position))
+    }
+
+    async fn customers_in_sync_state(
+        &self,
+        state: status::SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<CustomerSync>, StoreError> {
+        let stored = self.state();
+        let in_state = stored
+            .sync
+            .customers
+            .values()
+            .filter(|c| c.state() == state);
+        Ok(page_of(in_state, page, CustomerSync::position))
     }
 }
