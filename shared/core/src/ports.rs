@@ -12,7 +12,7 @@ use crate::ids::{CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, 
 use crate::order::Order;
 use crate::payments::record::{Payment, PaymentEvent};
 use crate::sync::settings::SyncSettings;
-use crate::sync::status::{CustomerSync, OrderSync, PriceSync};
+use crate::sync::status::{CustomerSync, OrderSync, PriceSync, SyncState};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -240,6 +240,40 @@ pub trait SyncLedger: Send + Sync {
     /// The prices of these keys known to be in Salesforce (at most 100 keys).
     async fn price_entries(&self, keys: &[String]) -> Result<Vec<PriceSync>, StoreError>;
     async fn record_sync(&self, change: &SyncChange) -> Result<(), SyncRecordError>;
+    /// Orders whose sync is in `state` (as [`OrderSync::state`] says), in the order of their
+    /// [`OrderSync::position`], those after `page.after` only, `page.limit` at most.
+    async fn orders_in_sync_state(
+        &self,
+        state: SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<OrderSync>, StoreError>;
+    /// Customers whose sync is in `state`, under the same rules as orders.
+    async fn customers_in_sync_state(
+        &self,
+        state: SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<CustomerSync>, StoreError>;
+}
+
+/// Which part of a list to read: the items after the cursor `after` (a previous page's
+/// `next`), `limit` at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    pub fn first(limit: usize) -> Self {
+        PageRequest { limit, after: None }
+    }
+}
+
+/// One page of a list; `next` is set when more may follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
 }
 
 pub trait Clock: Send + Sync {

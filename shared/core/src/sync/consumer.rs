@@ -15,7 +15,7 @@ use crate::order::Order;
 use crate::payments::record::Payment;
 use crate::ports::{Clock, CustomerStore, StoreError};
 use crate::ports::{SyncChange, SyncLedger, SyncRecordError};
-use crate::sync::crm::{Crm, CrmError, CrmPlan, PersonQuery, Record};
+use crate::sync::crm::{Crm, CrmApplied, CrmError, CrmPlan, PersonMatch, PersonQuery, Record};
 use crate::sync::plan::{Person, PlanInput, needs_lookup, plan};
 use crate::sync::settings::SyncSettings;
 use crate::sync::status::{CrmObject, CustomerSync, OrderSync, Outcome};
@@ -49,21 +49,50 @@ pub enum SyncError {
 
 /// Applies outbox events to Salesforce.
 pub struct CrmSync {
-    ledger: Arc<dyn SyncLedger>,
-    customers: Arc<dyn CustomerStore>,
-    crm: Arc<dyn Crm>,
-    clock: Arc<dyn Clock>,
+    pub(super) ledger: Arc<dyn SyncLedger>,
+    pub(super) customers: Arc<dyn CustomerStore>,
+    pub(super) crm: Arc<dyn Crm>,
+    pub(super) clock: Arc<dyn Clock>,
     /// The settings until an operator saves their own.
     defaults: SyncSettings,
 }
 
-/// What an event is about, read for planning.
-struct Subjects<'a> {
-    key: &'a CustomerKey,
-    person: Person,
-    customer: Option<&'a Customer>,
-    order: Option<&'a Order>,
-    paid_at: Option<DateTime<Utc>>,
+/// What a sync is about: from an event, or read again from the store for a re-sync.
+pub(super) struct Subjects {
+    pub key: CustomerKey,
+    pub person: Person,
+    pub customer: Option<Customer>,
+    pub order: Option<Order>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+/// Why a sync runs, which decides what a failure and an older version mean.
+#[derive(Debug, Clone)]
+pub(super) struct Attempt {
+    /// The event applied (none for a re-sync): recorded so it is applied once.
+    pub event_id: Option<EventId>,
+    /// No further try will come: a retryable failure is recorded as `failed`.
+    pub last_try: bool,
+    /// Sync what the store holds now, even if the ledger says this version was applied.
+    pub force: bool,
+}
+
+/// A sync read from the store and planned, waiting for Salesforce's answer.
+pub(super) struct Prepared {
+    attempt: Attempt,
+    subjects: Subjects,
+    customer_sync: CustomerSync,
+    order_sync: Option<OrderSync>,
+    pub plan: CrmPlan,
+    touched: Vec<CrmObject>,
+    has_orders: bool,
+    now: DateTime<Utc>,
+}
+
+/// Where preparing a sync ended: done without Salesforce, or a plan to apply.
+pub(super) enum Step {
+    Done(Handled),
+    Ready(Box<Prepared>),
 }
 
 impl CrmSync {
@@ -98,36 +127,105 @@ impl CrmSync {
         if self.ledger.event_applied(&event.event_id).await? {
             return Ok(Handled::AlreadyApplied);
         }
-        let mut settings = self.settings().await?;
+        let settings = self.settings().await?;
         let auto = match &event.subject {
             Subject::Order { .. } => settings.auto_sync_orders,
             Subject::Customer { .. } => settings.auto_sync_customers,
         };
+        let subjects = self.subjects(event).await?;
         if !auto {
+            self.note_unsent(&subjects, &event.event_id).await?;
             return Ok(Handled::AutoSyncOff);
         }
-        let subjects = self.subjects(event).await?;
+        let attempt = Attempt {
+            event_id: Some(event.event_id.clone()),
+            last_try,
+            force: false,
+        };
+        match self.prepare(subjects, settings, attempt).await? {
+            Step::Done(handled) => Ok(handled),
+            Step::Ready(prepared) => {
+                let answer = self.crm.apply(&prepared.plan).await;
+                self.finish(*prepared, answer).await
+            }
+        }
+    }
+
+    /// Automatic sync is off: the records wait, so the lists show them and an operator (or
+    /// the nightly re-sync, once automatic sync is back on) sends them.
+    async fn note_unsent(&self, subjects: &Subjects, event_id: &EventId) -> Result<(), SyncError> {
         let now = self.clock.now();
-        let mut customer_sync = self
+        let mut change = SyncChange {
+            event_id: Some(event_id.clone()),
+            customer: None,
+            order: None,
+            prices: Vec::new(),
+            at: now,
+        };
+        match &subjects.order {
+            Some(order) => {
+                let mut sync = self
+                    .ledger
+                    .order_sync(&order.id)
+                    .await?
+                    .unwrap_or_else(|| new_order_sync(order, now));
+                sync.mark_changed(now);
+                sync.version += 1;
+                change.order = Some(sync);
+            }
+            None => {
+                let mut sync = self
+                    .ledger
+                    .customer_sync(&subjects.key)
+                    .await?
+                    .unwrap_or_else(|| CustomerSync::new(subjects.key.clone(), now));
+                sync.mark_changed(now);
+                sync.version += 1;
+                change.customer = Some(sync);
+            }
+        }
+        match self.ledger.record_sync(&change).await {
+            Ok(()) | Err(SyncRecordError::AlreadyApplied) => Ok(()),
+            Err(SyncRecordError::Conflict) => Err(SyncError::Conflict),
+            Err(SyncRecordError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// Reads what Salesforce must know of the subjects and plans it; the lookups a plan
+    /// needs (a new person, the price book) happen here, one call each.
+    pub(super) async fn prepare(
+        &self,
+        subjects: Subjects,
+        mut settings: SyncSettings,
+        attempt: Attempt,
+    ) -> Result<Step, SyncError> {
+        let now = self.clock.now();
+        let customer_sync = self
             .ledger
-            .customer_sync(subjects.key)
+            .customer_sync(&subjects.key)
             .await?
             .unwrap_or_else(|| CustomerSync::new(subjects.key.clone(), now));
-        let mut order_sync = match subjects.order {
+        let order_sync = match &subjects.order {
             Some(order) => self.ledger.order_sync(&order.id).await?,
             None => None,
         };
-        let stale = match (subjects.order, &order_sync, subjects.customer) {
+        let stale = match (&subjects.order, &order_sync, &subjects.customer) {
             (Some(order), Some(known), _) => order.version <= known.order_version,
             (None, _, Some(customer)) => customer.version <= customer_sync.customer_version,
             _ => false,
         };
-        if stale {
-            self.mark_applied(&event.event_id, now).await?;
-            return Ok(Handled::Stale);
+        if stale && !attempt.force {
+            if let Some(event_id) = &attempt.event_id {
+                self.mark_applied(event_id, now).await?;
+            }
+            return Ok(Step::Done(Handled::Stale));
         }
-
         let has_orders = customer_sync.has_orders || subjects.order.is_some();
+        let draft = Draft {
+            subjects: &subjects,
+            customer_sync: &customer_sync,
+            order_sync: order_sync.as_ref(),
+        };
         let found = if needs_lookup(&customer_sync, has_orders) {
             let query = PersonQuery {
                 email: subjects.person.email.clone(),
@@ -139,20 +237,17 @@ impl CrmSync {
                 Ok(found) => Some(found),
                 Err(e) => {
                     // The records a plan without the lookup's answer would write.
-                    let touched = plan(PlanInput {
-                        person: &subjects.person,
-                        order: subjects.order,
-                        paid_at: subjects.paid_at,
-                        customer_sync: &customer_sync,
-                        order_sync: order_sync.as_ref(),
-                        found: None,
-                        prices: &BTreeMap::new(),
-                        settings: &settings,
-                    })
-                    .touched();
-                    return self
-                        .failed(e, last_try, event, &touched, customer_sync, order_sync, now)
-                        .await;
+                    let plan = draft.plan(None, &BTreeMap::new(), &settings);
+                    let prepared = Prepared::new(
+                        attempt,
+                        subjects,
+                        customer_sync,
+                        order_sync,
+                        plan,
+                        has_orders,
+                        now,
+                    );
+                    return self.failed(e, prepared).await.map(Step::Done);
                 }
             }
         } else {
@@ -161,31 +256,25 @@ impl CrmSync {
         if let Some(id) = found.as_ref().and_then(|f| f.standard_pricebook_id.clone()) {
             self.learn_pricebook(&mut settings, id).await?;
         }
-        let make_plan = |settings: &SyncSettings, prices: &BTreeMap<String, CrmId>| {
-            plan(PlanInput {
-                person: &subjects.person,
-                order: subjects.order,
-                paid_at: subjects.paid_at,
-                customer_sync: &customer_sync,
-                order_sync: order_sync.as_ref(),
-                found: found.as_ref(),
-                prices,
-                settings,
-            })
-        };
         let mut prices = BTreeMap::new();
-        let mut crm_plan = make_plan(&settings, &prices);
+        let mut crm_plan = draft.plan(found.as_ref(), &prices, &settings);
         if needs_pricebook(&crm_plan) {
             match self.crm.standard_pricebook().await {
                 Ok(id) => {
                     self.learn_pricebook(&mut settings, id).await?;
-                    crm_plan = make_plan(&settings, &prices);
+                    crm_plan = draft.plan(found.as_ref(), &prices, &settings);
                 }
                 Err(e) => {
-                    let touched = crm_plan.touched();
-                    return self
-                        .failed(e, last_try, event, &touched, customer_sync, order_sync, now)
-                        .await;
+                    let prepared = Prepared::new(
+                        attempt,
+                        subjects,
+                        customer_sync,
+                        order_sync,
+                        crm_plan,
+                        has_orders,
+                        now,
+                    );
+                    return self.failed(e, prepared).await.map(Step::Done);
                 }
             }
         }
@@ -198,34 +287,56 @@ impl CrmSync {
                 .into_iter()
                 .map(|p| (p.key, p.price_entry_id))
                 .collect();
-            crm_plan = make_plan(&settings, &prices);
+            crm_plan = draft.plan(found.as_ref(), &prices, &settings);
         }
-        let touched = crm_plan.touched();
-        let applied = match self.crm.apply(&crm_plan).await {
+        let prepared = Prepared::new(
+            attempt,
+            subjects,
+            customer_sync,
+            order_sync,
+            crm_plan,
+            has_orders,
+            now,
+        );
+        Ok(Step::Ready(Box::new(prepared)))
+    }
+
+    /// Records Salesforce's answer to a prepared plan.
+    pub(super) async fn finish(
+        &self,
+        prepared: Prepared,
+        answer: Result<CrmApplied, CrmError>,
+    ) -> Result<Handled, SyncError> {
+        let applied = match answer {
             Ok(applied) => applied,
             Err(CrmError::LeadConverted(message)) => {
                 // The Lead became a customer elsewhere (a guest order with the same e-mail
-                // converted it): forget it, and the next delivery finds its Contact.
-                customer_sync.objects.remove(&CrmObject::Lead);
-                let retry = CrmError::Retryable(message);
-                return self
-                    .failed(retry, last_try, event, &[], customer_sync, order_sync, now)
-                    .await;
+                // converted it): forget it, and the next try finds its Contact.
+                let mut prepared = prepared;
+                prepared.customer_sync.objects.remove(&CrmObject::Lead);
+                prepared.touched.clear();
+                return self.failed(CrmError::Retryable(message), prepared).await;
             }
-            Err(e) => {
-                return self
-                    .failed(e, last_try, event, &touched, customer_sync, order_sync, now)
-                    .await;
-            }
+            Err(e) => return self.failed(e, prepared).await,
         };
+        let Prepared {
+            attempt,
+            subjects,
+            mut customer_sync,
+            mut order_sync,
+            plan: crm_plan,
+            touched,
+            has_orders,
+            now,
+        } = prepared;
         let outcome = Outcome::Synced(applied.ids);
         customer_sync.record(&touched, &outcome, now);
         customer_sync.has_orders = has_orders;
-        if let Some(customer) = subjects.customer {
+        if let Some(customer) = &subjects.customer {
             customer_sync.customer_version = customer.version;
         }
         customer_sync.version += 1;
-        if let Some(order) = subjects.order {
+        if let Some(order) = &subjects.order {
             let mut sync = order_sync
                 .take()
                 .unwrap_or_else(|| new_order_sync(order, now));
@@ -242,7 +353,7 @@ impl CrmSync {
             order_sync = Some(sync);
         }
         let change = SyncChange {
-            event_id: Some(event.event_id.clone()),
+            event_id: attempt.event_id.clone(),
             customer: Some(customer_sync),
             order: order_sync,
             prices: applied.prices,
@@ -250,7 +361,7 @@ impl CrmSync {
         };
         match self.ledger.record_sync(&change).await {
             Ok(()) => {
-                tracing::info!(event_id = %event.event_id, subject = event.subject_id(), "synced to Salesforce");
+                tracing::info!(event_id = ?attempt.event_id, customer_key = %subjects.key, "synced to Salesforce");
                 Ok(Handled::Synced)
             }
             Err(SyncRecordError::AlreadyApplied) => Ok(Handled::AlreadyApplied),
@@ -259,46 +370,55 @@ impl CrmSync {
         }
     }
 
-    async fn subjects<'a>(&self, event: &'a OutboxEvent) -> Result<Subjects<'a>, SyncError> {
-        let key = &event.customer_key;
+    async fn subjects(&self, event: &OutboxEvent) -> Result<Subjects, SyncError> {
+        let key = event.customer_key.clone();
         match &event.subject {
             Subject::Customer { customer } => Ok(Subjects {
                 key,
                 person: Person::customer(customer),
-                customer: Some(customer),
+                customer: Some(customer.clone()),
                 order: None,
                 paid_at: None,
             }),
             Subject::Order { order, payment } => {
+                let paid = event.event_type == EventType::OrderPaid;
                 let paid_at = payment
                     .as_ref()
-                    .filter(|_| event.event_type == EventType::OrderPaid)
                     .map(captured_at)
-                    .or(Some(event.occurred_at)
-                        .filter(|_| event.event_type == EventType::OrderPaid));
-                let person = match (&order.customer.customer_id, &order.customer.guest_email) {
-                    (Some(id), _) => {
-                        let customer = self
-                            .customers
-                            .customer(id)
-                            .await?
-                            .ok_or_else(|| SyncError::UnknownCustomer(id.to_string()))?;
-                        Person::customer(&customer)
-                    }
-                    (None, Some(email)) => Person::guest(email, order),
-                    (None, None) => {
-                        return Err(SyncError::UnknownCustomer(key.to_string()));
-                    }
-                };
-                Ok(Subjects {
-                    key,
-                    person,
-                    customer: None,
-                    order: Some(order),
-                    paid_at,
-                })
+                    .or(Some(event.occurred_at))
+                    .filter(|_| paid);
+                self.order_subjects(key, order.clone(), paid_at).await
             }
         }
+    }
+
+    /// An order and the person it is for: the registered customer as the store knows them
+    /// now, or the guest as the order names them.
+    pub(super) async fn order_subjects(
+        &self,
+        key: CustomerKey,
+        order: Order,
+        paid_at: Option<DateTime<Utc>>,
+    ) -> Result<Subjects, SyncError> {
+        let person = match (&order.customer.customer_id, &order.customer.guest_email) {
+            (Some(id), _) => {
+                let customer = self
+                    .customers
+                    .customer(id)
+                    .await?
+                    .ok_or_else(|| SyncError::UnknownCustomer(id.to_string()))?;
+                Person::customer(&customer)
+            }
+            (None, Some(email)) => Person::guest(email, &order),
+            (None, None) => return Err(SyncError::UnknownCustomer(key.to_string())),
+        };
+        Ok(Subjects {
+            key,
+            person,
+            customer: None,
+            order: Some(order),
+            paid_at,
+        })
     }
 
     /// Keeps the standard price book's id in the settings, so it is looked up once.
@@ -339,37 +459,40 @@ impl CrmSync {
     /// event counts as applied and the customer's later events go on. A retryable one leaves
     /// the event for another delivery; on the last delivery the records show `failed`, and
     /// the message goes on to the dead-letter queue, from where an operator can send it again.
-    #[allow(clippy::too_many_arguments)]
-    async fn failed(
-        &self,
-        error: CrmError,
-        last_try: bool,
-        event: &OutboxEvent,
-        touched: &[CrmObject],
-        mut customer_sync: CustomerSync,
-        order_sync: Option<OrderSync>,
-        now: DateTime<Utc>,
-    ) -> Result<Handled, SyncError> {
+    async fn failed(&self, error: CrmError, prepared: Prepared) -> Result<Handled, SyncError> {
+        let Prepared {
+            attempt,
+            subjects,
+            mut customer_sync,
+            order_sync,
+            touched,
+            now,
+            ..
+        } = prepared;
         let (outcome, permanent) = match &error {
             CrmError::Permanent(message) => (Outcome::Failed(message.clone()), true),
-            CrmError::Retryable(message) | CrmError::LeadConverted(message) if last_try => {
+            CrmError::Retryable(message)
+            | CrmError::LeadConverted(message)
+            | CrmError::Deferred(message)
+                if attempt.last_try =>
+            {
                 (Outcome::Failed(message.clone()), false)
             }
-            CrmError::Retryable(message) | CrmError::LeadConverted(message) => {
-                (Outcome::Retrying(message.clone()), false)
-            }
+            CrmError::Retryable(message)
+            | CrmError::LeadConverted(message)
+            | CrmError::Deferred(message) => (Outcome::Retrying(message.clone()), false),
         };
-        tracing::warn!(event_id = %event.event_id, subject = event.subject_id(), error = %error, permanent, last_try, "Salesforce sync failed");
-        customer_sync.record(touched, &outcome, now);
+        tracing::warn!(event_id = ?attempt.event_id, customer_key = %subjects.key, error = %error, permanent, last_try = attempt.last_try, "Salesforce sync failed");
+        customer_sync.record(&touched, &outcome, now);
         customer_sync.version += 1;
-        let order_sync = event.order().map(|order| {
+        let order_sync = subjects.order.as_ref().map(|order| {
             let mut sync = order_sync.unwrap_or_else(|| new_order_sync(order, now));
-            sync.record(touched, &outcome, now);
+            sync.record(&touched, &outcome, now);
             sync.version += 1;
             sync
         });
         let change = SyncChange {
-            event_id: permanent.then(|| event.event_id.clone()),
+            event_id: attempt.event_id.clone().filter(|_| permanent),
             customer: Some(customer_sync),
             order: order_sync,
             prices: Vec::new(),
@@ -384,6 +507,57 @@ impl CrmSync {
         match error {
             CrmError::Permanent(message) => Ok(Handled::Refused(message)),
             retryable => Err(SyncError::Crm(retryable)),
+        }
+    }
+}
+
+/// What a plan is made from, before Salesforce is asked anything.
+struct Draft<'a> {
+    subjects: &'a Subjects,
+    customer_sync: &'a CustomerSync,
+    order_sync: Option<&'a OrderSync>,
+}
+
+impl Draft<'_> {
+    fn plan(
+        &self,
+        found: Option<&PersonMatch>,
+        prices: &BTreeMap<String, CrmId>,
+        settings: &SyncSettings,
+    ) -> CrmPlan {
+        plan(PlanInput {
+            person: &self.subjects.person,
+            order: self.subjects.order.as_ref(),
+            paid_at: self.subjects.paid_at,
+            customer_sync: self.customer_sync,
+            order_sync: self.order_sync,
+            found,
+            prices,
+            settings,
+        })
+    }
+}
+
+impl Prepared {
+    fn new(
+        attempt: Attempt,
+        subjects: Subjects,
+        customer_sync: CustomerSync,
+        order_sync: Option<OrderSync>,
+        plan: CrmPlan,
+        has_orders: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let touched = plan.touched();
+        Prepared {
+            attempt,
+            subjects,
+            customer_sync,
+            order_sync,
+            plan,
+            touched,
+            has_orders,
+            now,
         }
     }
 }
@@ -414,7 +588,7 @@ fn new_price_keys(plan: &CrmPlan) -> Vec<String> {
 }
 
 /// When the gateway captured the payment: the invoice date of the sale.
-fn captured_at(payment: &Payment) -> DateTime<Utc> {
+pub(super) fn captured_at(payment: &Payment) -> DateTime<Utc> {
     payment
         .history
         .iter()

@@ -239,6 +239,9 @@ pub enum CrmError {
     /// the person is a Contact now, and a lookup finds it.
     #[error("the Lead was converted meanwhile: {0}")]
     LeadConverted(String),
+    /// Bulk work waits: the org's API usage passed the share kept for live sync.
+    #[error("deferred: {0}")]
+    Deferred(String),
 }
 
 /// What Salesforce answered: the id of each record the plan wrote, and the prices it
@@ -257,4 +260,14 @@ pub trait Crm: Send + Sync {
     async fn standard_pricebook(&self) -> Result<String, CrmError>;
     /// Writes the plan: one call for all its records, and one more if a Lead is converted.
     async fn apply(&self, plan: &CrmPlan) -> Result<CrmApplied, CrmError>;
+    /// Writes many plans in as few calls as the API allows; bulk work, so it gives way
+    /// ([`CrmError::Deferred`]) once the org's API usage passes the budget share. One answer
+    /// per plan, in order. By default one plan at a time.
+    async fn apply_batch(&self, plans: &[CrmPlan]) -> Vec<Result<CrmApplied, CrmError>> {
+        let mut answers = Vec::with_capacity(plans.len());
+        for plan in plans {
+            answers.push(self.apply(plan).await);
+        }
+        answers
+    }
 }

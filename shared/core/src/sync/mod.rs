@@ -6,11 +6,13 @@
 //! - [`plan`]: the pure decisions: which records with which fields;
 //! - [`crm`]: the port to Salesforce and the plan's types;
 //! - the store keeps it through [`crate::ports::SyncLedger`];
-//! - [`consumer`]: the use case that applies one event.
+//! - [`consumer`]: the use case that applies one event;
+//! - [`resync`]: syncing again, in bulk, what is pending or failed.
 
 pub mod consumer;
 pub mod crm;
 pub mod plan;
+pub mod resync;
 pub mod settings;
 pub mod status;
 

@@ -136,6 +136,22 @@ fn overall(objects: &BTreeMap<CrmObject, ObjectSync>) -> SyncState {
     }
 }
 
+/// Where a record sits in the lists by sync state: by its last change, then its id. The
+/// timestamp has a fixed width, so the positions sort as text in time order.
+fn position(updated_at: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{id}", updated_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+}
+
+/// A change the automatic sync did not send: every record that was synced waits again (a
+/// failed one stays failed).
+fn mark_changed(objects: &mut BTreeMap<CrmObject, ObjectSync>) {
+    for object in objects.values_mut() {
+        if object.state == SyncState::Synced {
+            object.state = SyncState::Pending;
+        }
+    }
+}
+
 /// A customer (or a guest, by their key) in Salesforce: their Lead, or Account and Contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerSync {
@@ -168,6 +184,17 @@ impl CustomerSync {
 
     pub fn state(&self) -> SyncState {
         overall(&self.objects)
+    }
+
+    /// Its place in the lists by sync state.
+    pub fn position(&self) -> String {
+        position(self.updated_at, self.customer_key.as_str())
+    }
+
+    /// The customer changed and the change was not sent (automatic sync is off).
+    pub fn mark_changed(&mut self, now: DateTime<Utc>) {
+        mark_changed(&mut self.objects);
+        self.updated_at = now;
     }
 
     /// Records how a try ended for the person's records among `touched`.
@@ -221,6 +248,17 @@ impl OrderSync {
         overall(&self.objects)
     }
 
+    /// Its place in the lists by sync state.
+    pub fn position(&self) -> String {
+        position(self.updated_at, self.order_id.as_str())
+    }
+
+    /// The order changed and the change was not sent (automatic sync is off).
+    pub fn mark_changed(&mut self, now: DateTime<Utc>) {
+        mark_changed(&mut self.objects);
+        self.updated_at = now;
+    }
+
     /// Records how a try ended for the order's records among `touched`.
     pub fn record(&mut self, touched: &[CrmObject], outcome: &Outcome, now: DateTime<Utc>) {
         record(&mut self.objects, touched, |o| !o.is_person(), outcome, now);
@@ -254,6 +292,30 @@ mod tests {
         assert_eq!(c.id(CrmObject::Contact), Some(&id("003000000000001AAA")));
         assert_eq!(c.objects[&CrmObject::Contact].attempts, 0);
         assert_eq!(c.objects[&CrmObject::Contact].last_error, None);
+    }
+
+    #[test]
+    fn positions_sort_in_time_order_then_by_id() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let a = position(at("2026-12-01T09:59:59.5Z"), "b");
+        let b = position(at("2026-12-01T10:00:00Z"), "a");
+        let c = position(at("2026-12-01T10:00:00Z"), "b");
+        assert!(a < b && b < c, "{a} {b} {c}");
+        assert_eq!(b, "2026-12-01T10:00:00.000000Z#a");
+    }
+
+    #[test]
+    fn a_change_not_sent_makes_synced_records_wait_and_leaves_failed_ones_failed() {
+        let now = Utc::now();
+        let mut c = CustomerSync::new(CustomerKey::parse("c1").unwrap(), now);
+        assert_eq!(c.state(), SyncState::Pending, "nothing synced yet");
+        let ids = BTreeMap::from([(CrmObject::Contact, id("003000000000001AAA"))]);
+        c.record(&[CrmObject::Contact], &Outcome::Synced(ids), now);
+        c.record(&[CrmObject::Account], &Outcome::Failed("x".into()), now);
+        c.mark_changed(now);
+        assert_eq!(c.objects[&CrmObject::Contact].state, SyncState::Pending);
+        assert_eq!(c.objects[&CrmObject::Account].state, SyncState::Failed);
+        assert_eq!(c.id(CrmObject::Contact), Some(&id("003000000000001AAA")));
     }
 
     #[test]
