@@ -9,6 +9,12 @@ use crate::error::ApiError;
 pub const COMPOSITE_LIMIT: usize = 25;
 /// Most nodes in one graph.
 pub const GRAPH_NODE_LIMIT: usize = 500;
+/// Most graphs in one Composite Graph payload.
+pub const PAYLOAD_GRAPH_LIMIT: usize = 75;
+/// Most nodes in one payload, all graphs together.
+pub const PAYLOAD_NODE_LIMIT: usize = 500;
+/// Most distinct node types (method and object) in one payload.
+pub const PAYLOAD_NODE_TYPE_LIMIT: usize = 15;
 
 /// A handle on an earlier subrequest, rendering `@{ref.field}` references.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +189,49 @@ pub struct Graph {
     pub nodes: Subrequests,
 }
 
+/// A node's type as the payload limit counts them: its method and object (`PATCH Account`).
+fn node_type(node: &Subrequest) -> (&'static str, &str) {
+    let object = node
+        .path
+        .strip_prefix("sobjects/")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| node.path.split(['/', '?']).next().unwrap_or_default());
+    (node.method, object)
+}
+
+/// Splits graphs, in their order, into as few Composite Graph payloads as the limits on
+/// graphs, nodes and node types of one payload allow (each graph must fit a payload alone).
+pub fn payloads(graphs: Vec<Graph>) -> Vec<Vec<Graph>> {
+    let mut out: Vec<Vec<Graph>> = Vec::new();
+    let mut nodes = 0;
+    let mut types: std::collections::BTreeSet<(&'static str, String)> = Default::default();
+    for graph in graphs {
+        let graph_types: std::collections::BTreeSet<(&'static str, String)> = graph
+            .nodes
+            .items
+            .iter()
+            .map(|n| {
+                let (method, object) = node_type(n);
+                (method, object.to_owned())
+            })
+            .collect();
+        let fits = out.last().is_some_and(|current| {
+            current.len() < PAYLOAD_GRAPH_LIMIT
+                && nodes + graph.nodes.len() <= PAYLOAD_NODE_LIMIT
+                && types.union(&graph_types).count() <= PAYLOAD_NODE_TYPE_LIMIT
+        });
+        if !fits {
+            out.push(Vec::new());
+            nodes = 0;
+            types.clear();
+        }
+        nodes += graph.nodes.len();
+        types.extend(graph_types);
+        out.last_mut().expect("a payload is open").push(graph);
+    }
+    out
+}
+
 impl Graph {
     /// An empty graph; add nodes through `nodes`.
     pub fn new(graph_id: impl Into<String>) -> Self {
@@ -268,6 +317,69 @@ pub(crate) struct RawGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn graph_of(id: usize, nodes: &[(&str, &str)]) -> Graph {
+        let mut g = Graph::new(format!("g{id}"));
+        for (i, (object, ext)) in nodes.iter().enumerate() {
+            g.nodes
+                .upsert(&format!("n{i}"), object, ext, &format!("k{id}"), json!({}));
+        }
+        g
+    }
+
+    #[test]
+    fn payloads_hold_at_most_75_graphs_and_500_nodes() {
+        let graphs: Vec<Graph> = (0..200)
+            .map(|i| graph_of(i, &[("Opportunity", "X__c"), ("Order", "Y__c")]))
+            .collect();
+        let sizes: Vec<usize> = payloads(graphs).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![75, 75, 50], "75 graphs a payload");
+
+        let graphs: Vec<Graph> = (0..30)
+            .map(|i| graph_of(i, &[("Opportunity", "X__c"); 40]))
+            .collect();
+        let payloads = payloads(graphs);
+        assert!(
+            payloads
+                .iter()
+                .all(|p| p.iter().map(|g| g.nodes.len()).sum::<usize>() <= 500)
+        );
+        assert_eq!(payloads.len(), 3, "12 graphs of 40 nodes a payload");
+        let ids: Vec<String> = payloads.concat().into_iter().map(|g| g.graph_id).collect();
+        assert_eq!(
+            ids,
+            (0..30).map(|i| format!("g{i}")).collect::<Vec<_>>(),
+            "in order"
+        );
+    }
+
+    #[test]
+    fn payloads_hold_at_most_15_node_types() {
+        let objects = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"];
+        let graphs: Vec<Graph> = objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| graph_of(i, &[(o, "X__c"), ("Order", "Y__c")]))
+            .collect();
+        let payloads = payloads(graphs);
+        for payload in &payloads {
+            let types: std::collections::BTreeSet<_> = payload
+                .iter()
+                .flat_map(|g| g.nodes.items.iter().map(node_type))
+                .collect();
+            assert!(types.len() <= 15, "{} types", types.len());
+        }
+        assert_eq!(payloads.iter().map(Vec::len).collect::<Vec<_>>(), vec![12]);
+        let more: Vec<Graph> = (0..20)
+            .map(|i| graph_of(i, &[(objects[i % 12], "X__c"), ("Order", "Y__c")]))
+            .chain((0..5).map(|i| graph_of(20 + i, &[(["M", "N", "O", "P", "Q"][i], "X__c")])))
+            .collect();
+        assert_eq!(
+            super::payloads(more).len(),
+            2,
+            "the 15th type and on start a new payload"
+        );
+    }
 
     #[test]
     fn references_render_as_salesforce_expects() {

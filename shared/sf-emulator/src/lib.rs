@@ -185,6 +185,11 @@ impl Emulator {
         control.faults.extend(std::iter::repeat_n(fault, times));
     }
 
+    /// Drops the faults not yet answered: the org is back.
+    pub fn clear_faults(&self) {
+        self.shared.control().faults.clear();
+    }
+
     /// Expires every issued session: the next call with an old token answers 401
     /// `INVALID_SESSION_ID`, as after a session timeout or a revoked token.
     pub fn expire_sessions(&self) {

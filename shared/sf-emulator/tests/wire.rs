@@ -425,3 +425,55 @@ async fn a_15_character_id_reaches_the_same_record_as_its_18_character_form() {
     assert_eq!(body["Id"], id.as_str());
     assert_eq!(found["totalSize"], 1);
 }
+
+/// A Composite Graph payload of `graphs` graphs, each of Account upserts named `object`.
+fn graph_payload(graphs: usize, nodes: usize, object: impl Fn(usize) -> String) -> Value {
+    let graphs: Vec<Value> = (0..graphs)
+        .map(|g| {
+            let nodes: Vec<Value> = (0..nodes)
+                .map(|n| {
+                    json!({
+                        "method": "PATCH",
+                        "url": format!("/services/data/v62.0/sobjects/{}/Storesync_Customer_Id__c/k{g}_{n}", object(g)),
+                        "referenceId": format!("n{n}"),
+                        "body": { "Name": format!("Acme {g} {n}") },
+                    })
+                })
+                .collect();
+            json!({ "graphId": format!("g{g}"), "compositeRequest": nodes })
+        })
+        .collect();
+    json!({ "graphs": graphs })
+}
+
+#[tokio::test]
+async fn a_graph_payload_is_refused_past_500_nodes_in_all_or_15_node_types() {
+    let org = Org::start().await;
+    let account = |_| "Account".to_owned();
+    let (status, _, _) = org
+        .post("composite/graph", graph_payload(10, 50, account))
+        .await;
+    assert_eq!(status, StatusCode::OK, "500 nodes in all are taken");
+
+    let (status, _, body) = org
+        .post("composite/graph", graph_payload(11, 50, account))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body[0]["errorCode"], "INVALID_INPUT", "{body}");
+    assert!(body[0]["message"].as_str().unwrap().contains("500 nodes"));
+
+    let sixteen = |g: usize| format!("Type{g}__c");
+    let (status, _, body) = org
+        .post("composite/graph", graph_payload(16, 1, sixteen))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body[0]["message"].as_str().unwrap().contains("node types"),
+        "{body}"
+    );
+    let (_, _, accounts) = org.query("SELECT Id FROM Account").await;
+    assert_eq!(
+        accounts["totalSize"], 500,
+        "a refused payload writes nothing"
+    );
+}

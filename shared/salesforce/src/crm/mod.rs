@@ -17,7 +17,8 @@ use storesync_core::sync::crm::{
 use storesync_core::sync::status::{CrmObject, PriceSync};
 
 use crate::SalesforceClient;
-use crate::composite::{CompositeRequest, CompositeResponse, Reference};
+use crate::budget::Priority;
+use crate::composite::{self, CompositeRequest, CompositeResponse, Graph, Reference};
 use crate::error::{ApiError, SalesforceError};
 use graph::Link;
 use sobjects::{CONVERTED_LEAD_STATUS, LEAD_CONVERT_ACTION, lookup};
@@ -47,7 +48,9 @@ fn crm_error(e: SalesforceError) -> CrmError {
     // The org's daily API limit spent is no reason to give up on a change: it waits on the
     // queue until the rolling 24 hours free calls again.
     let limit_spent = e.error_code() == Some("REQUEST_LIMIT_EXCEEDED");
-    if e.is_retryable() || limit_spent || matches!(e, SalesforceError::BudgetExceeded { .. }) {
+    if matches!(e, SalesforceError::BudgetExceeded { .. }) {
+        CrmError::Deferred(text)
+    } else if e.is_retryable() || limit_spent {
         CrmError::Retryable(text)
     } else {
         CrmError::Permanent(text)
@@ -188,15 +191,75 @@ impl Crm for SalesforceCrm {
             }
             matched.extend(refused);
         };
-        if let PersonPlan::Customer {
-            convert_lead: Some(lead),
-            ..
-        } = &plan.person
-        {
-            self.convert_lead(lead, &applied.ids).await?;
-            applied.ids.insert(CrmObject::Lead, lead.clone());
-        }
+        self.converted(plan, &mut applied).await?;
         Ok(applied)
+    }
+
+    /// Many plans as graphs, up to 75 a call (fewer when the payload's node or node-type
+    /// limits say so); each graph still commits alone. Before each call the org's API usage
+    /// is checked against the budget share: past it, the plans not sent are deferred.
+    async fn apply_batch(&self, plans: &[CrmPlan]) -> Vec<Result<CrmApplied, CrmError>> {
+        let none = BTreeSet::new();
+        let mut built: Vec<graph::PlanGraph<'_>> = plans
+            .iter()
+            .enumerate()
+            .map(|(i, plan)| graph::build(plan, &i.to_string(), &none))
+            .collect();
+        let mut answers: Vec<Option<Result<CrmApplied, CrmError>>> = vec![None; plans.len()];
+        let mut graphs = Vec::new();
+        for (i, b) in built.iter_mut().enumerate() {
+            if b.graph.nodes.is_empty() {
+                answers[i] = Some(ids_of(b, None));
+            } else {
+                graphs.push(std::mem::replace(&mut b.graph, Graph::new(i.to_string())));
+            }
+        }
+        for payload in composite::payloads(graphs) {
+            let indices: Vec<usize> = payload
+                .iter()
+                .map(|g| g.graph_id.parse().expect("graph ids are plan indices"))
+                .collect();
+            if let Err(e) = self.client.ensure_budget(Priority::Deferrable) {
+                for i in indices {
+                    answers[i] = Some(Err(CrmError::Deferred(e.to_string())));
+                }
+                continue;
+            }
+            match self.client.composite_graph(&payload).await {
+                Ok(responses) => {
+                    for response in responses {
+                        let Ok(i) = response.graph_id.parse::<usize>() else {
+                            continue;
+                        };
+                        answers[i] = Some(if response.is_successful {
+                            ids_of(&built[i], Some(&response.responses))
+                        } else if create_only_refusals(&response.responses).is_empty() {
+                            Err(graph_failure(&response.responses))
+                        } else {
+                            // A record the store did not know of exists: the single path
+                            // sends it again as a match.
+                            self.apply(&plans[i]).await
+                        });
+                    }
+                }
+                Err(e) => {
+                    let error = crm_error(e);
+                    for i in indices {
+                        answers[i] = Some(Err(error.clone()));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(plans.len());
+        for (plan, answer) in plans.iter().zip(answers) {
+            let answer = match answer {
+                Some(Ok(mut applied)) => self.converted(plan, &mut applied).await.map(|()| applied),
+                Some(failed) => failed,
+                None => Err(CrmError::Retryable("the graph got no answer".into())),
+            };
+            out.push(answer);
+        }
+        out
     }
 }
 
@@ -247,6 +310,19 @@ fn create_only_refusals(responses: &CompositeResponse) -> BTreeSet<String> {
 }
 
 impl SalesforceCrm {
+    /// A plan that converts a Lead does so once its Contact and Account are written.
+    async fn converted(&self, plan: &CrmPlan, applied: &mut CrmApplied) -> Result<(), CrmError> {
+        if let PersonPlan::Customer {
+            convert_lead: Some(lead),
+            ..
+        } = &plan.person
+        {
+            self.convert_lead(lead, &applied.ids).await?;
+            applied.ids.insert(CrmObject::Lead, lead.clone());
+        }
+        Ok(())
+    }
+
     /// Converts the Lead into the Contact and Account the graph just wrote, with the Apex
     /// action deployed from `salesforce/` (`Database.convertLead`).
     async fn convert_lead(

@@ -16,6 +16,30 @@ const COMPOSITE_LIMIT: usize = 25;
 const GRAPH_NODE_LIMIT: usize = 500;
 /// Most graphs in one Composite Graph payload.
 const GRAPH_LIMIT: usize = 75;
+/// Most nodes in one Composite Graph payload, all graphs together.
+const PAYLOAD_NODE_LIMIT: usize = 500;
+/// Most distinct node types (method, object) in one Composite Graph payload.
+const PAYLOAD_NODE_TYPE_LIMIT: usize = 15;
+
+/// A node's type as the payload limit counts it: its method and the object its URL names.
+fn node_type(node: &Value) -> (String, String) {
+    let method = node
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let url = node.get("url").and_then(Value::as_str).unwrap_or_default();
+    let object = match url.split_once("/sobjects/") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or_default(),
+        None => url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .split('?')
+            .next()
+            .unwrap_or_default(),
+    };
+    (method.to_ascii_uppercase(), object.to_owned())
+}
 
 fn processing_halted() -> Value {
     json!([{
@@ -242,6 +266,31 @@ pub(super) fn graph(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
         "INVALID_INPUT",
         format!("A payload holds between 1 and {GRAPH_LIMIT} graphs"),
     )?;
+    let all_nodes: Vec<&Value> = graphs
+        .iter()
+        .filter_map(|g| g.get("compositeRequest").and_then(Value::as_array))
+        .flatten()
+        .collect();
+    if all_nodes.len() > PAYLOAD_NODE_LIMIT {
+        return Err(SfError::new(
+            400,
+            "INVALID_INPUT",
+            format!("A payload holds at most {PAYLOAD_NODE_LIMIT} nodes in all its graphs"),
+            &[],
+        ));
+    }
+    let types: std::collections::BTreeSet<_> = all_nodes.iter().map(|n| node_type(n)).collect();
+    if types.len() > PAYLOAD_NODE_TYPE_LIMIT {
+        return Err(SfError::new(
+            400,
+            "INVALID_INPUT",
+            format!(
+                "A payload holds at most {PAYLOAD_NODE_TYPE_LIMIT} node types, not {}",
+                types.len()
+            ),
+            &[],
+        ));
+    }
     let mut out = Vec::with_capacity(graphs.len());
     for graph in &graphs {
         let nodes = bounded_list(
