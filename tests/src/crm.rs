@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use storesync_core::ids::{CustomerKey, OrderId};
 use storesync_core::ports::{Store, SystemClock};
 use storesync_core::queue::QueueMessage;
+use storesync_core::sync::resync::Resync;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_core::sync::status::{CustomerSync, OrderSync};
 use storesync_devstack::{DEV_STRIPE_SECRET, LocalStack};
@@ -56,6 +57,30 @@ impl SyncHarness {
     }
 
     pub fn consumer_with(&self, max_receives: u32) -> Consumer {
+        order_events::wiring::consumer(
+            self.store.clone(),
+            Arc::new(SalesforceCrm::new(self.salesforce())),
+            Arc::new(SystemClock),
+            SyncSettings::default(),
+            max_receives,
+        )
+    }
+
+    /// The scheduled re-sync as the Lambda runs it, and its Salesforce client.
+    pub fn resync(&self) -> (Resync, SalesforceClient) {
+        let client = self.salesforce();
+        let sync = order_events::wiring::crm_sync(
+            self.store.clone(),
+            Arc::new(SalesforceCrm::new(client.clone())),
+            Arc::new(SystemClock),
+            SyncSettings::default(),
+        );
+        let resync = Resync::new(Arc::new(sync), self.store.clone(), self.store.clone());
+        (resync, client)
+    }
+
+    /// A Salesforce client for the emulator that retries without waiting long.
+    fn salesforce(&self) -> SalesforceClient {
         let mut config = SalesforceConfig::new(
             self.emulator.base_url(),
             SfAuth::ClientCredentials {
@@ -65,14 +90,7 @@ impl SyncHarness {
         );
         config.retry.base_delay = Duration::from_millis(1);
         config.retry.max_delay = Duration::from_millis(5);
-        let client = SalesforceClient::new(config).expect("a client for the emulator");
-        order_events::wiring::consumer(
-            self.store.clone(),
-            Arc::new(SalesforceCrm::new(client)),
-            Arc::new(SystemClock),
-            SyncSettings::default(),
-            max_receives,
-        )
+        SalesforceClient::new(config).expect("a client for the emulator")
     }
 
     /// Saves the sync settings an operator would.
@@ -107,6 +125,30 @@ impl SyncHarness {
 
     pub async fn sync(&self) -> usize {
         self.sync_with(&self.consumer()).await
+    }
+
+    /// `n` customers, each with a first order synced, then a second order placed while
+    /// Salesforce was down and its only delivery failed: the orders a nightly re-sync finds
+    /// failed. Returns the second orders' ids.
+    pub async fn failed_second_orders(&self, n: usize) -> Vec<String> {
+        self.app.set_stock("MUG-WHT", 10 * n as i64).await;
+        for i in 0..n {
+            let customer = format!("c-{i}");
+            self.register(&customer, &format!("{customer}@example.com"), None)
+                .await;
+            self.order(&customer, 1).await;
+        }
+        self.sync().await;
+        let mut second = Vec::with_capacity(n);
+        for i in 0..n {
+            second.push(self.order(&format!("c-{i}"), 1).await.0);
+        }
+        // More 503s than the deliveries and their retries can use up.
+        self.emulator
+            .inject(storesync_sf_emulator::Fault::ServiceUnavailable, 10 * n);
+        self.sync_with(&self.consumer_with(1)).await;
+        self.emulator.clear_faults();
+        second
     }
 
     /// Takes every waiting message off the queue, for a test to deliver by hand.

@@ -5,6 +5,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
+use storesync_core::sync::status::SyncState;
 use storesync_sf_emulator::Record;
 use storesync_tests::crm::{SyncHarness, text};
 
@@ -39,13 +40,10 @@ async fn automatic_sync_off_syncs_nothing_by_itself() {
     assert!(h.records("Lead").is_empty() && h.records("Contact").is_empty());
     assert!(h.records("Opportunity").is_empty() && h.records("Order").is_empty());
     assert_eq!(h.emulator.api_calls(), 0);
-    assert!(
-        h.store
-            .order_sync(&order.parse().unwrap())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    // Shown as waiting, so an operator sees what automatic sync left out.
+    let waiting = h.order_sync(&order).await;
+    assert_eq!(waiting.state(), SyncState::Pending);
+    assert!(waiting.objects.is_empty(), "{waiting:?}");
 }
 
 #[tokio::test]

@@ -19,12 +19,19 @@ pub fn consumer(
     defaults: SyncSettings,
     max_receives: u32,
 ) -> Consumer {
+    Consumer::new(crm_sync(store, crm, clock, defaults), max_receives)
+}
+
+/// The sync over `store` and `crm`, for the consumer and the scheduled re-sync.
+pub fn crm_sync(
+    store: Arc<dyn Store>,
+    crm: Arc<dyn Crm>,
+    clock: Arc<dyn Clock>,
+    defaults: SyncSettings,
+) -> CrmSync {
     let ledger: Arc<dyn SyncLedger> = store.clone();
     let customers: Arc<dyn CustomerStore> = store;
-    Consumer::new(
-        CrmSync::new(ledger, customers, crm, clock, defaults),
-        max_receives,
-    )
+    CrmSync::new(ledger, customers, crm, clock, defaults)
 }
 
 /// Takes up to 10 messages from `queue`, hands them to the consumer as one batch and deletes

@@ -1,26 +1,55 @@
 //! The scheduled jobs' settings, read once at cold start.
 
-use storesync_runtime::config::{from_env, required};
+use order_events::config::Credentials;
+use storesync_core::sync::settings::SyncSettings;
+use storesync_runtime::config::{from_env, optional, required};
+use storesync_salesforce::SalesforceConfig;
 
 pub use storesync_runtime::ConfigError;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub table: String,
     /// The order-events queue the outbox sweep sends to.
     pub queue_url: String,
+    /// Salesforce, for the jobs that write to it: `SF_CREDENTIALS_SECRET`, or the `SF_*`
+    /// variables; without either only the outbox sweep runs.
+    pub credentials: Option<Credentials>,
+    /// The sync settings until an operator saves their own.
+    pub sync_defaults: SyncSettings,
 }
 
 impl Config {
-    /// Reads `STORESYNC_TABLE` and `STORESYNC_QUEUE_URL`, both required.
+    /// Reads `STORESYNC_TABLE` and `STORESYNC_QUEUE_URL` (both required), the Salesforce
+    /// credentials and the sync's defaults.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(from_env)
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let credentials = match (
+            optional(&lookup, "SF_CREDENTIALS_SECRET"),
+            optional(&lookup, "SF_LOGIN_URL"),
+        ) {
+            (Some(secret), _) => Some(Credentials::Secret(secret)),
+            (None, Some(_)) => Some(Credentials::Environment(Box::new(
+                SalesforceConfig::from_lookup(&lookup).map_err(|e| ConfigError::Invalid {
+                    name: "SF_LOGIN_URL",
+                    message: format!("the SF_* variables do not work: {e}"),
+                })?,
+            ))),
+            (None, None) => None,
+        };
         Ok(Config {
             table: required(&lookup, "STORESYNC_TABLE")?,
             queue_url: required(&lookup, "STORESYNC_QUEUE_URL")?,
+            credentials,
+            sync_defaults: SyncSettings::from_lookup(&lookup).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "STORESYNC_SYNC_*",
+                    message: e.to_string(),
+                }
+            })?,
         })
     }
 }
@@ -42,7 +71,36 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("STORESYNC_QUEUE_URL"), "{err}");
-        let config = Config::from_lookup(|name| Some(format!("{name}-value"))).unwrap();
+        let config = Config::from_lookup(|name| match name {
+            "STORESYNC_TABLE" | "STORESYNC_QUEUE_URL" => Some(format!("{name}-value")),
+            _ => None,
+        })
+        .unwrap();
         assert_eq!(config.queue_url, "STORESYNC_QUEUE_URL-value");
+        assert!(
+            config.credentials.is_none(),
+            "the sweep runs without Salesforce"
+        );
+    }
+
+    #[test]
+    fn salesforce_comes_from_the_secret_or_from_working_sf_variables() {
+        let base = [("STORESYNC_TABLE", "t"), ("STORESYNC_QUEUE_URL", "q")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut all = base.to_vec();
+            all.extend_from_slice(extra);
+            Config::from_lookup(storesync_runtime::config::pairs(&all))
+        };
+        let secret = with(&[("SF_CREDENTIALS_SECRET", "arn:x")]).unwrap();
+        assert!(matches!(secret.credentials, Some(Credentials::Secret(ref s)) if s == "arn:x"));
+        let err = with(&[("SF_LOGIN_URL", "http://127.0.0.1:4000")]).unwrap_err();
+        assert!(err.to_string().contains("SF_LOGIN_URL"), "{err}");
+        let env = with(&[
+            ("SF_LOGIN_URL", "http://127.0.0.1:4000"),
+            ("SF_CLIENT_ID", "id"),
+            ("SF_CLIENT_SECRET", "secret"),
+        ])
+        .unwrap();
+        assert!(matches!(env.credentials, Some(Credentials::Environment(_))));
     }
 }

@@ -1,6 +1,10 @@
-//! Jobs that EventBridge schedules start. Each schedule passes `{"job": "<name>", ...}`.
+//! Jobs that EventBridge schedules start. Each schedule passes `{"job": "<name>"}`:
 //!
-//! Today: `outbox-sweep`, which sends the order events a failure left in the outbox.
+//! - `outbox-sweep` sends the order events a failure left in the outbox;
+//! - `nightly-resync` syncs again, in bulk, every order and customer whose sync is pending or
+//!   failed (the first run over an existing store is the day-zero load).
+//!
+//! Each run stops before the function's timeout and the next one goes on from what is left.
 
 pub mod config;
 
@@ -10,6 +14,8 @@ use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::StoreError;
+use storesync_core::sync::consumer::SyncError;
+use storesync_core::sync::resync::{Resync, ResyncSummary};
 
 /// Events read per round of the sweep.
 const SWEEP_BATCH: usize = 100;
@@ -20,6 +26,19 @@ const SWEEP_ROUNDS: usize = 20;
 #[serde(tag = "job", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Job {
     OutboxSweep,
+    NightlyResync,
+}
+
+/// What a job did: its one-line summary, and the function's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum JobSummary {
+    Sweep(SweepSummary),
+    Resync {
+        #[serde(flatten)]
+        summary: ResyncSummary,
+        salesforce_calls: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -37,20 +56,51 @@ pub enum JobError {
     /// Retried by the next run: the events stay in the outbox.
     #[error("{failed} events could not be sent this time ({sent} were)")]
     QueueUnavailable { sent: usize, failed: usize },
+    #[error("the re-sync needs Salesforce, and no credentials are configured")]
+    NoSalesforce,
+    #[error("the re-sync stopped")]
+    Resync(#[from] SyncError),
 }
+
+/// The Salesforce API calls made so far, read before and after a job.
+pub type CallMeter = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 pub struct Scheduler {
     relay: Arc<OutboxRelay>,
+    resync: Option<(Arc<Resync>, CallMeter)>,
 }
 
 impl Scheduler {
     pub fn new(relay: Arc<OutboxRelay>) -> Self {
-        Scheduler { relay }
+        Scheduler {
+            relay,
+            resync: None,
+        }
     }
 
-    pub async fn run(&self, job: &Job) -> Result<SweepSummary, JobError> {
+    /// Enables the jobs that write to Salesforce.
+    pub fn with_resync(mut self, resync: Arc<Resync>, calls: CallMeter) -> Self {
+        self.resync = Some((resync, calls));
+        self
+    }
+
+    /// Runs `job` while `time_left` says so.
+    pub async fn run(
+        &self,
+        job: &Job,
+        time_left: &(dyn Fn() -> bool + Sync),
+    ) -> Result<JobSummary, JobError> {
         match job {
-            Job::OutboxSweep => self.sweep().await,
+            Job::OutboxSweep => self.sweep().await.map(JobSummary::Sweep),
+            Job::NightlyResync => {
+                let (resync, calls) = self.resync.as_ref().ok_or(JobError::NoSalesforce)?;
+                let before = calls();
+                let summary = resync.run(time_left).await?;
+                Ok(JobSummary::Resync {
+                    summary,
+                    salesforce_calls: calls() - before,
+                })
+            }
         }
     }
 
@@ -75,14 +125,25 @@ impl Scheduler {
     }
 }
 
+/// Time kept back from the function's timeout: a run stops this long before it.
+const STOP_BEFORE_TIMEOUT_MS: u64 = 15_000;
+
 /// The Lambda handler: the schedule's input names the job.
 pub async fn function_handler(
     scheduler: &Scheduler,
     event: LambdaEvent<serde_json::Value>,
-) -> Result<SweepSummary, JobError> {
+) -> Result<JobSummary, JobError> {
     let job: Job = serde_json::from_value(event.payload)?;
-    let summary = scheduler.run(&job).await?;
-    tracing::info!(job = ?job, sent = summary.sent, "scheduled job done");
+    let deadline = event.context.deadline;
+    let time_left = move || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        now + STOP_BEFORE_TIMEOUT_MS < deadline
+    };
+    let summary = scheduler.run(&job, &time_left).await?;
+    let line = serde_json::to_string(&summary).unwrap_or_default();
+    tracing::info!(job = ?job, summary = %line, "scheduled job done");
     Ok(summary)
 }
 
@@ -92,11 +153,36 @@ impl From<JobError> for lambda_runtime::Diagnostic {
             JobError::UnknownJob(_) => "UnknownJob",
             JobError::Store(_) => "StoreUnavailable",
             JobError::QueueUnavailable { .. } => "QueueUnavailable",
+            JobError::NoSalesforce => "NoSalesforce",
+            JobError::Resync(_) => "ResyncStopped",
         };
         tracing::error!(error = ?e, "scheduled job failed");
         lambda_runtime::Diagnostic {
             error_type: error_type.to_owned(),
             error_message: e.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_schedule_input_names_a_job() {
+        let samples = [
+            (
+                include_str!("../../../events/scheduled-sync-outbox-sweep.json"),
+                Job::OutboxSweep,
+            ),
+            (
+                include_str!("../../../events/scheduled-sync-nightly-resync.json"),
+                Job::NightlyResync,
+            ),
+        ];
+        for (sample, job) in samples {
+            assert_eq!(serde_json::from_str::<Job>(sample).unwrap(), job);
+        }
+        assert!(serde_json::from_str::<Job>(r#"{"job": "nightly-resync", "x": 1}"#).is_err());
     }
 }

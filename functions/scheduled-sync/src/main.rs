@@ -1,10 +1,14 @@
 use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, service_fn};
+use order_events::wiring;
 use scheduled_sync::config::Config;
 use scheduled_sync::{Scheduler, function_handler};
 use storesync_core::outbox::OutboxRelay;
+use storesync_core::ports::SystemClock;
+use storesync_core::sync::resync::Resync;
 use storesync_dynamodb::DynamoStore;
+use storesync_salesforce::{SalesforceClient, SalesforceCrm};
 use storesync_sqs::SqsQueue;
 
 #[tokio::main]
@@ -14,7 +18,20 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = storesync_runtime::aws::config().await;
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
     let queue = Arc::new(SqsQueue::from_aws(&aws, config.queue_url));
-    let scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store, queue)));
+    let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue)));
+    if let Some(credentials) = config.credentials {
+        let salesforce = SalesforceClient::new(credentials.load(&aws).await?)?;
+        let crm = Arc::new(SalesforceCrm::new(salesforce.clone()));
+        let sync = wiring::crm_sync(
+            store.clone(),
+            crm,
+            Arc::new(SystemClock),
+            config.sync_defaults,
+        );
+        let resync = Resync::new(Arc::new(sync), store.clone(), store);
+        scheduler =
+            scheduler.with_resync(Arc::new(resync), Arc::new(move || salesforce.api_calls()));
+    }
     let scheduler = &scheduler;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

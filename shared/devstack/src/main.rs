@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::ports::Store;
+use storesync_core::sync::resync::Resync;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_devstack::{LocalStack, SalesforceLogin};
 use storesync_dynamodb::DynamoStore;
@@ -14,6 +15,10 @@ use storesync_sf_emulator::{Emulator, EmulatorConfig};
 
 /// How often the local scheduler runs the outbox sweep.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// How often the local scheduler runs the nightly re-sync.
+const RESYNC_EVERY: Duration = Duration::from_secs(60);
+/// How long one local job may run.
+const JOB_TIME: Duration = Duration::from_secs(50);
 /// How long the local consumer waits when the queue is empty.
 const CONSUMER_IDLE: Duration = Duration::from_millis(200);
 /// Deliveries of an event before it is parked in the dead-letter list, as the SAM template's
@@ -74,14 +79,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             client_secret: salesforce.client_secret().to_owned(),
         },
     ))?;
+    // The same defaults as the Lambda's: `STORESYNC_SYNC_*` from the environment.
+    let defaults = SyncSettings::from_lookup(|name| std::env::var(name).ok())?;
+    let crm = Arc::new(SalesforceCrm::new(client.clone()));
     let consumer = order_events::wiring::consumer(
         stack.store.clone(),
-        Arc::new(SalesforceCrm::new(client)),
+        crm.clone(),
         stack.clock.clone(),
-        // The same defaults as the Lambda's: `STORESYNC_SYNC_*` from the environment.
-        SyncSettings::from_lookup(|name| std::env::var(name).ok())?,
+        defaults.clone(),
         MAX_RECEIVES,
     );
+    let sync =
+        order_events::wiring::crm_sync(stack.store.clone(), crm, stack.clock.clone(), defaults);
+    let resync = Resync::new(Arc::new(sync), stack.store.clone(), stack.store.clone());
     tokio::spawn(async move {
         loop {
             match order_events::wiring::poll(queue.as_ref(), &consumer).await {
@@ -94,20 +104,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    let scheduler = Scheduler::new(stack.relay());
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SWEEP_EVERY);
-        loop {
-            tick.tick().await;
-            match scheduler.run(&Job::OutboxSweep).await {
-                Ok(summary) if summary.sent > 0 => {
-                    tracing::info!(sent = summary.sent, "outbox sweep")
+    let scheduler = Arc::new(
+        Scheduler::new(stack.relay())
+            .with_resync(Arc::new(resync), Arc::new(move || client.api_calls())),
+    );
+    for (job, every) in [
+        (Job::OutboxSweep, SWEEP_EVERY),
+        (Job::NightlyResync, RESYNC_EVERY),
+    ] {
+        let scheduler = scheduler.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let until = std::time::Instant::now() + JOB_TIME;
+                match scheduler
+                    .run(&job, &|| std::time::Instant::now() < until)
+                    .await
+                {
+                    Ok(summary) => {
+                        let line = serde_json::to_string(&summary).unwrap_or_default();
+                        tracing::debug!(?job, summary = %line, "scheduled job done");
+                    }
+                    Err(error) => tracing::warn!(?job, %error, "scheduled job failed"),
                 }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "outbox sweep"),
             }
-        }
-    });
+        });
+    }
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
