@@ -301,3 +301,18 @@ pub async fn measure() -> Costs {
     costs.known_order_sync = meter.read(before);
     costs
 }
+
+/// The nightly re-sync of `n` known customers' orders that failed while Salesforce was down,
+/// on the embedded store: what it costs in Salesforce calls, and how many orders it synced.
+pub async fn bulk_resync(n: usize) -> (Cost, usize) {
+    let h = SyncHarness::start().await;
+    h.failed_second_orders(n).await;
+    let (resync, _) = h.resync();
+    let meter = Meter {
+        h: &h,
+        capacity: &Capacity::default(),
+    };
+    let before = meter.reset();
+    let summary = resync.run(&|| true).await.expect("the re-sync runs");
+    (meter.read(before), summary.orders_synced)
+}

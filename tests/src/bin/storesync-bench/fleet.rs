@@ -167,7 +167,10 @@ pub async fn fleet(moto: &str, emulator: &Emulator) -> Vec<Subject> {
             "scheduled-sync",
             "hello-runtime",
             "scheduled-sync-outbox-sweep.json",
-            common(&[("STORESYNC_QUEUE_URL", queues.queue_url.clone())]),
+            common(&[
+                ("STORESYNC_QUEUE_URL", queues.queue_url.clone()),
+                ("SF_CREDENTIALS_SECRET", secret.clone()),
+            ]),
         ),
         subject(
             "order-events",

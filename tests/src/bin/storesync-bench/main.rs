@@ -225,6 +225,9 @@ async fn main() {
 
     eprintln!("counting round trips per order");
     results.counts = counts::measure().await;
+    eprintln!("the nightly re-sync of 1,000 failed orders");
+    let (cost, synced) = counts::bulk_resync(1_000).await;
+    results.bulk_resync = Some((cost, 1_000, synced));
 
     eprintln!("cold starts, memory and sizes of the release binaries");
     let emulator = storesync_sf_emulator::Emulator::start()

@@ -23,6 +23,8 @@ const SALESFORCE_MS: f64 = 150.0;
 const COLD_SHARE: f64 = 0.01;
 /// Published anchor: Rust on provided.al2023 initialises in about 14 ms on AWS.
 const ANCHOR_INIT_MS: f64 = 14.0;
+/// Salesforce calls the nightly re-sync of 1,000 failed orders may use.
+const BULK_CALLS_GOAL: u64 = 15;
 const RSS_GOAL_MIB: f64 = 32.0;
 const INIT_RATIO_GOAL: f64 = 1.5;
 
@@ -70,6 +72,8 @@ pub struct Results {
     pub settings: Settings,
     pub handlers: Vec<Handler>,
     pub counts: Costs,
+    /// The nightly re-sync of failed orders: what it cost, orders asked, orders synced.
+    pub bulk_resync: Option<(Cost, usize, usize)>,
     pub binaries: Vec<Binary>,
     pub operations: Vec<Operations>,
     pub throughput: Vec<Throughput>,
@@ -209,6 +213,7 @@ impl Results {
             settings,
             handlers: handlers(),
             counts: Costs::default(),
+            bulk_resync: None,
             binaries: Vec::new(),
             operations: Vec::new(),
             throughput: Vec::new(),
@@ -401,6 +406,7 @@ impl Results {
             },
             "binaries": self.binaries,
             "counts": format!("{:#?}", self.counts),
+            "bulk_resync": format!("{:#?}", self.bulk_resync),
             "round_trips": {
                 "cart_5_requests": cost_json(&self.counts.cart),
                 "checkout": cost_json(&self.counts.checkout),
@@ -542,6 +548,17 @@ impl Results {
                 cost.salesforce_records,
                 ratio(cost.salesforce as f64, anchor as f64),
                 mark(cost.salesforce <= anchor)
+            );
+        }
+        if let Some((cost, orders, synced)) = &self.bulk_resync {
+            let anchor = 2 * cost.salesforce_records;
+            let _ = writeln!(
+                w,
+                "| Salesforce API calls, nightly re-sync of {orders} failed orders ({synced} synced) | {} | {anchor} (2 per record × {} records written) | {} | ≤ {BULK_CALLS_GOAL}: {} |",
+                cost.salesforce,
+                cost.salesforce_records,
+                ratio(cost.salesforce as f64, anchor as f64),
+                mark(cost.salesforce <= BULK_CALLS_GOAL && synced == orders)
             );
         }
         let order_requests = c.cart.dynamodb_total()
@@ -796,8 +813,18 @@ impl Results {
              DynamoDB's own item size; updates counted as 1; ×2 in a transaction; reads: 1 per \
              item, strongly consistent up to 4 KB). Reference: \
              connectors that look up then write each object spend about 2 Salesforce calls per \
-             record. There is no bulk re-sync in storesync yet, so no per-1,000-orders figure.\n"
+             record.\n"
         );
+        if let Some((cost, orders, synced)) = &self.bulk_resync {
+            let _ = writeln!(
+                w,
+                "Bulk: {orders} known customers' orders that failed while Salesforce was down \
+                 (on the embedded store), sent again by the nightly re-sync: {} Salesforce \
+                 calls for {synced} orders synced and {} records written, as Composite Graph \
+                 payloads of up to 75 graphs (500 nodes, 15 node types) each.\n",
+                cost.salesforce, cost.salesforce_records
+            );
+        }
         let _ = writeln!(
             w,
             "| step | DynamoDB requests | est. RRU / WRU | Salesforce calls | Salesforce records written | reference calls (2 per record) | ratio |"
