@@ -2,9 +2,10 @@
 //! calls a store can afford, gives way to live sync past the budget share, and respects
 //! automatic sync being off while an operator's "sync now" still works.
 
+use order_events::Delivery;
 use storesync_core::ids::OrderId;
 use storesync_core::ports::PageRequest;
-use storesync_core::sync::resync::Target;
+use storesync_core::sync::resync::{SyncRequest, Target};
 use storesync_core::sync::status::SyncState;
 use storesync_tests::crm::SyncHarness;
 
@@ -110,4 +111,37 @@ async fn with_automatic_sync_off_nothing_syncs_by_itself_and_sync_now_still_does
     h.one("Opportunity", "Storesync_Order_Id__c", &order);
     assert_eq!(h.order_sync(&order).await.state(), SyncState::Synced);
     h.one("Contact", "Email", "off@example.com");
+}
+
+#[tokio::test]
+async fn an_operators_sync_request_on_the_queue_syncs_the_selection_whatever_automatic_sync_says() {
+    let h = SyncHarness::start().await;
+    let orders = h.failed_second_orders(3).await;
+    h.settings(|s| s.auto_sync_orders = false).await;
+    let selected = orders[..2].iter().map(|o| OrderId::parse(o).unwrap());
+    let request = SyncRequest::new(
+        "req-1".into(),
+        selected.collect(),
+        Vec::new(),
+        chrono::Utc::now(),
+    );
+    let delivery = Delivery {
+        id: "m-1".into(),
+        group: SyncRequest::GROUP.into(),
+        body: serde_json::to_string(&request).unwrap(),
+        receive_count: 1,
+    };
+    h.emulator.reset_calls();
+    let again = h.consumer().consume(&[delivery]).await;
+    assert!(again.is_empty(), "the request is done with");
+    assert_eq!(h.emulator.api_calls(), 1, "two orders, one bulk call");
+    for order in &orders[..2] {
+        assert_eq!(h.order_sync(order).await.state(), SyncState::Synced);
+        h.one("Opportunity", "Storesync_Order_Id__c", order);
+    }
+    assert_eq!(
+        h.order_sync(&orders[2]).await.state(),
+        SyncState::Failed,
+        "not selected"
+    );
 }

@@ -1,7 +1,8 @@
 //! The order-events consumer: SQS FIFO delivers every customer and order event; each is
 //! synced to Salesforce on its own, and the ones that must be tried again are reported in
 //! `batchItemFailures`, together with every later message of their group in the batch, so
-//! one customer's events are never applied out of order.
+//! one customer's events are never applied out of order. An operator's "sync now" on a
+//! selection comes the same way, as a sync request.
 
 pub mod config;
 pub mod wiring;
@@ -12,6 +13,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use lambda_runtime::LambdaEvent;
 use storesync_core::events::OutboxEvent;
 use storesync_core::sync::consumer::{CrmSync, Handled};
+use storesync_core::sync::resync::{Resync, SyncRequest};
 
 /// One message as delivered, whichever queue delivered it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,13 +50,19 @@ pub fn deliveries(event: &SqsEvent) -> Vec<Delivery> {
 
 /// Applies deliveries to Salesforce.
 pub struct Consumer {
-    sync: CrmSync,
+    sync: std::sync::Arc<CrmSync>,
+    resync: Resync,
     max_receives: u32,
 }
 
 impl Consumer {
-    pub fn new(sync: CrmSync, max_receives: u32) -> Self {
-        Consumer { sync, max_receives }
+    /// `resync` serves the operators' sync requests, over the same sync as the events.
+    pub fn new(sync: std::sync::Arc<CrmSync>, resync: Resync, max_receives: u32) -> Self {
+        Consumer {
+            sync,
+            resync,
+            max_receives,
+        }
     }
 
     /// Handles a batch in its order, one message at a time. Returns the ids to deliver
@@ -78,7 +86,10 @@ impl Consumer {
         let event: OutboxEvent = match serde_json::from_str(&delivery.body) {
             Ok(event) => event,
             Err(error) => {
-                // Not an event of this store: it goes to the dead-letter queue for a person.
+                if let Ok(request) = serde_json::from_str::<SyncRequest>(&delivery.body) {
+                    return self.requested(&request).await;
+                }
+                // Not a message of this store: it goes to the dead-letter queue for a person.
                 tracing::error!(message_id = %delivery.id, %error, "unreadable order event");
                 return false;
             }
@@ -95,6 +106,24 @@ impl Consumer {
             }
             Err(error) => {
                 tracing::warn!(event_id = %event.event_id, receive_count = delivery.receive_count, %error, "order event left for another try");
+                false
+            }
+        }
+    }
+}
+
+impl Consumer {
+    /// An operator's "sync now": each record's outcome is recorded on it; only a store
+    /// failure leaves the request for another try.
+    async fn requested(&self, request: &SyncRequest) -> bool {
+        match self.resync.sync_records(&request.targets()).await {
+            Ok(summary) => {
+                let line = serde_json::to_string(&summary).unwrap_or_default();
+                tracing::info!(request_id = %request.request_id, summary = %line, "sync request done");
+                true
+            }
+            Err(error) => {
+                tracing::warn!(request_id = %request.request_id, %error, "sync request left for another try");
                 false
             }
         }

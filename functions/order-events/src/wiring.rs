@@ -7,6 +7,7 @@ use storesync_core::ports::{Clock, CustomerStore, Store, SyncLedger};
 use storesync_core::queue::{EventQueue, QueueError};
 use storesync_core::sync::consumer::CrmSync;
 use storesync_core::sync::crm::Crm;
+use storesync_core::sync::resync::Resync;
 use storesync_core::sync::settings::SyncSettings;
 
 use crate::{Consumer, Delivery};
@@ -19,7 +20,9 @@ pub fn consumer(
     defaults: SyncSettings,
     max_receives: u32,
 ) -> Consumer {
-    Consumer::new(crm_sync(store, crm, clock, defaults), max_receives)
+    let sync = std::sync::Arc::new(crm_sync(store.clone(), crm, clock, defaults));
+    let resync = Resync::new(sync.clone(), store.clone(), store);
+    Consumer::new(sync, resync, max_receives)
 }
 
 /// The sync over `store` and `crm`, for the consumer and the scheduled re-sync.

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{CustomerId, CustomerKey, OrderId};
 use crate::payments::record::ReportKind;
@@ -38,6 +39,59 @@ pub struct ResyncSummary {
 pub enum Target {
     Order(OrderId),
     Customer(CustomerKey),
+}
+
+/// An operator's "sync now" on a selection, carried by the order-events queue to the function
+/// that holds the Salesforce credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    /// Tells it from the order events on the same queue.
+    #[serde(rename = "type")]
+    pub kind: SyncRequested,
+    pub request_id: String,
+    #[serde(default)]
+    pub orders: Vec<OrderId>,
+    #[serde(default)]
+    pub customers: Vec<CustomerKey>,
+    pub requested_at: DateTime<Utc>,
+}
+
+/// The one `type` of a [`SyncRequest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncRequested {
+    #[serde(rename = "sync.requested")]
+    SyncRequested,
+}
+
+impl SyncRequest {
+    pub fn new(
+        request_id: String,
+        orders: Vec<OrderId>,
+        customers: Vec<CustomerKey>,
+        requested_at: DateTime<Utc>,
+    ) -> Self {
+        SyncRequest {
+            kind: SyncRequested::SyncRequested,
+            request_id,
+            orders,
+            customers,
+            requested_at,
+        }
+    }
+
+    /// The FIFO group of every request: they are few, and one at a time keeps two operators'
+    /// requests from planning the same customer at once.
+    pub const GROUP: &'static str = "sync-requests";
+
+    pub fn targets(&self) -> Vec<Target> {
+        self.orders
+            .iter()
+            .cloned()
+            .map(Target::Order)
+            .chain(self.customers.iter().cloned().map(Target::Customer))
+            .collect()
+    }
 }
 
 /// Whether the run was asked for by an operator (it ignores the automatic-sync switches)
@@ -254,6 +308,43 @@ fn ended(handled: Result<Handled, SyncError>) -> Result<Ended, SyncError> {
         Ok(Handled::Refused(_)) | Err(SyncError::Crm(_)) => Ok(Ended::Failed),
         Ok(_) | Err(SyncError::UnknownCustomer(_)) => Ok(Ended::Skipped),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sync_request_names_its_type_and_keeps_its_selection_in_order() {
+        let request = SyncRequest::new(
+            "r1".into(),
+            vec![
+                OrderId::for_checkout("c1", "a"),
+                OrderId::for_checkout("c1", "b"),
+            ],
+            vec![CustomerKey::parse("c1").unwrap()],
+            Utc::now(),
+        );
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["type"], "sync.requested");
+        assert_eq!(
+            serde_json::from_value::<SyncRequest>(json).unwrap(),
+            request
+        );
+        assert_eq!(
+            request.targets(),
+            vec![
+                Target::Order(OrderId::for_checkout("c1", "a")),
+                Target::Order(OrderId::for_checkout("c1", "b")),
+                Target::Customer(CustomerKey::parse("c1").unwrap()),
+            ]
+        );
+        let event = serde_json::json!({"type": "order.paid", "request_id": "x", "requested_at": "2026-12-01T00:00:00Z"});
+        assert!(
+            serde_json::from_value::<SyncRequest>(event).is_err(),
+            "an order event is not a request"
+        );
     }
 }
 
