@@ -311,6 +311,19 @@ fn ended(handled: Result<Handled, SyncError>) -> Result<Ended, SyncError> {
     }
 }
 
+fn count(summary: &mut ResyncSummary, is_order: bool, ended: Ended) {
+    let (synced, failed) = if is_order {
+        (&mut summary.orders_synced, &mut summary.orders_failed)
+    } else {
+        (&mut summary.customers_synced, &mut summary.customers_failed)
+    };
+    match ended {
+        Ended::Synced => *synced += 1,
+        Ended::Failed => *failed += 1,
+        Ended::Skipped => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,18 +358,5 @@ mod tests {
             serde_json::from_value::<SyncRequest>(event).is_err(),
             "an order event is not a request"
         );
-    }
-}
-
-fn count(summary: &mut ResyncSummary, is_order: bool, ended: Ended) {
-    let (synced, failed) = if is_order {
-        (&mut summary.orders_synced, &mut summary.orders_failed)
-    } else {
-        (&mut summary.customers_synced, &mut summary.customers_failed)
-    };
-    match ended {
-        Ended::Synced => *synced += 1,
-        Ended::Failed => *failed += 1,
-        Ended::Skipped => {}
     }
 }
