@@ -1,6 +1,7 @@
 //! The storesync domain: money, catalog, customers, carts, orders and their rules, the ports
 //! to the outside world and the use cases over them. No I/O here.
 
+pub mod admin;
 pub mod app_error;
 pub mod cart;
 pub mod catalog;
