@@ -12,8 +12,11 @@ use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, Email, LocationId, OrderId, Quantity, Sku,
 };
 use storesync_core::money::{Currency, Money};
+use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::order::{CheckoutDetails, CheckoutRequestRecord, Order};
-use storesync_core::ports::{OrderChange, PlaceOrder, PlaceOrderError, Store, StoreError};
+use storesync_core::ports::{
+    OrderChange, PageRequest, PlaceOrder, PlaceOrderError, Placed, Store, StoreError,
+};
 use storesync_core::pricing::PricingPolicy;
 use storesync_tests::{Backend, against_both_stores};
 
@@ -445,6 +448,63 @@ async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
     );
 }
 
+async fn orders_are_listed_by_status_and_when_they_were_placed_page_by_page(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 100).await;
+    let day = Utc::now() - Duration::days(3);
+    let mut placed = Vec::new();
+    // Five orders over the day, one the day after, written out of time order.
+    for (i, hours) in [(0, 5), (1, 1), (2, 23), (3, 12), (4, 0), (5, 25)] {
+        let cart = open_cart(store.as_ref(), &format!("c{i}"), &[("A-1", 1, 100)]).await;
+        let mut request = place(&cart, &format!("k{i}"));
+        request.order.created_at = day + Duration::hours(hours);
+        store.place_order(&request).await.unwrap();
+        placed.push(request.order);
+    }
+    // One of the day's orders is cancelled: it leaves the awaiting-payment list.
+    let (cancelled, restock) = placed[3].cancel(None, Utc::now()).unwrap();
+    store
+        .change_order(&OrderChange {
+            event: OutboxEvent::for_order(EventType::OrderCancelled, &cancelled, Utc::now()),
+            expected_version: placed[3].version,
+            restock,
+            order: cancelled.clone(),
+        })
+        .await
+        .unwrap();
+
+    let the_day = Placed {
+        from: day,
+        until: day + Duration::days(1),
+    };
+    let mut expected: Vec<&Order> = [0, 1, 2, 4].iter().map(|i| &placed[*i]).collect();
+    expected.sort_by_key(|o| o.created_at);
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(3);
+    loop {
+        let found = store
+            .orders_in_status(OrderStatus::PendingPayment, &the_day, &page)
+            .await
+            .unwrap();
+        assert!(found.items.len() <= 3);
+        seen.extend(found.items.into_iter().map(|o| o.id));
+        match found.next {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        expected.iter().map(|o| o.id.clone()).collect::<Vec<_>>()
+    );
+    let cancelled_today = store
+        .orders_in_status(OrderStatus::Cancelled, &the_day, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(cancelled_today.items, vec![cancelled]);
+    assert_eq!(cancelled_today.next, None);
+}
+
 async fn unsent_events_come_oldest_first_until_marked_sent(b: Backend) {
     let store = b.store();
     add_product(store.as_ref(), "A-1", 100, 10).await;
@@ -487,6 +547,7 @@ async fn unsent_events_come_oldest_first_until_marked_sent(b: Backend) {
 }
 
 against_both_stores!(
+    orders_are_listed_by_status_and_when_they_were_placed_page_by_page,
     unsent_events_come_oldest_first_until_marked_sent,
     products_are_listed_by_sku_and_upserts_keep_stock,
     stock_never_goes_below_zero,

@@ -10,6 +10,7 @@ use crate::customer::Customer;
 use crate::events::OutboxEvent;
 use crate::ids::{CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku};
 use crate::order::Order;
+use crate::order::lifecycle::OrderStatus;
 use crate::payments::record::{Payment, PaymentEvent};
 use crate::sync::settings::SyncSettings;
 use crate::sync::status::{CustomerSync, OrderSync, PriceSync, SyncState};
@@ -127,6 +128,21 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Vec<Order>, StoreError>;
     /// In one transaction: replaces the order at `expected_version`, restocks, records the event.
     async fn change_order(&self, change: &OrderChange) -> Result<(), StoreError>;
+    /// Orders now in `status` placed in `placed`, in the order of [`Order::position`], those
+    /// after `page.after` only, `page.limit` at most: the scheduled jobs' reading.
+    async fn orders_in_status(
+        &self,
+        status: OrderStatus,
+        placed: &Placed,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError>;
+}
+
+/// When orders were placed: from `from` (included) to `until` (excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
 }
 
 /// What the storefront's use cases read and write: catalog, customers, carts and orders.

@@ -15,12 +15,14 @@ use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::events::OutboxEvent;
 use storesync_core::ids::{CartId, CustomerKey, LocationId, OrderId, Sku};
 use storesync_core::money::Currency;
-use storesync_core::order::Order;
+use storesync_core::order::lifecycle::OrderStatus;
+use storesync_core::order::{Order, placed_bound};
 use storesync_core::ports::{
-    CartStore, CatalogStore, OrderChange, OrderStore, PlaceOrder, PlaceOrderError, StoreError,
+    CartStore, CatalogStore, OrderChange, OrderStore, Page, PageRequest, PlaceOrder,
+    PlaceOrderError, Placed, StoreError,
 };
 
-use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Item, n, s};
+use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Item, n, s};
 
 /// The store on one DynamoDB table.
 #[derive(Debug, Clone)]
@@ -80,7 +82,26 @@ pub(crate) fn order_item(order: &Order) -> Result<Item, StoreError> {
         GSI1SK.into(),
         s(format!("{}#{}", sort_time(order.created_at), order.id)),
     );
+    key.insert(GSI2PK.into(), s(keys::orders_in_status(order.status)));
+    key.insert(GSI2SK.into(), s(order.position()));
     to_item(order, key)
+}
+
+/// A global secondary index of the table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Index {
+    Gsi1,
+    Gsi2,
+}
+
+/// Which sort keys a query reads.
+#[derive(Debug, Clone)]
+pub(crate) enum SortRange {
+    All,
+    /// Above this one.
+    After(String),
+    /// From the first to the second, both included.
+    Between(String, String),
 }
 
 pub(crate) fn outbox_item(event: &OutboxEvent) -> Result<Item, StoreError> {
@@ -184,21 +205,52 @@ impl DynamoStore {
         newest_first: bool,
         limit: Option<usize>,
     ) -> Result<Vec<T>, StoreError> {
+        let range = match after {
+            Some(after) => SortRange::After(after.to_owned()),
+            None => SortRange::All,
+        };
+        self.query_index(Index::Gsi1, pk, range, newest_first, limit)
+            .await
+    }
+
+    /// The items under `pk` on `index` whose sort key is in `range`, `limit` at most.
+    pub(crate) async fn query_index<T: DeserializeOwned>(
+        &self,
+        index: Index,
+        pk: String,
+        range: SortRange,
+        newest_first: bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<T>, StoreError> {
+        let (name, pk_attr, sk_attr) = match index {
+            Index::Gsi1 => (GSI1, GSI1PK, GSI1SK),
+            Index::Gsi2 => (GSI2, GSI2PK, GSI2SK),
+        };
         let mut query = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(GSI1)
+            .index_name(name)
             .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#pk", pk_attr)
             .expression_attribute_values(":pk", s(pk))
             .scan_index_forward(!newest_first)
             .set_limit(limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)));
-        if let Some(after) = after {
-            query = query
-                .key_condition_expression("#pk = :pk AND #sk > :after")
-                .expression_attribute_names("#sk", GSI1SK)
-                .expression_attribute_values(":after", s(after));
+        match range {
+            SortRange::All => {}
+            SortRange::After(after) => {
+                query = query
+                    .key_condition_expression("#pk = :pk AND #sk > :after")
+                    .expression_attribute_names("#sk", sk_attr)
+                    .expression_attribute_values(":after", s(after));
+            }
+            SortRange::Between(low, high) => {
+                query = query
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+                    .expression_attribute_names("#sk", sk_attr)
+                    .expression_attribute_values(":low", s(low))
+                    .expression_attribute_values(":high", s(high));
+            }
         }
         let mut found = Vec::new();
         let mut start = None;
@@ -499,6 +551,46 @@ impl OrderStore for DynamoStore {
     ) -> Result<Vec<Order>, StoreError> {
         self.query_gsi1(keys::customer_orders(customer_key), None, true, Some(limit))
             .await
+    }
+
+    async fn orders_in_status(
+        &self,
+        status: OrderStatus,
+        placed: &Placed,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError> {
+        if page.limit == 0 {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        // Positions are `time#id`: a bound's time alone sorts before every position at that
+        // time, and a space after a position sorts after it and before the next one.
+        let low = match &page.after {
+            Some(after) => format!("{after} ").max(placed_bound(placed.from)),
+            None => placed_bound(placed.from),
+        };
+        let high = placed_bound(placed.until);
+        if low >= high {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let items: Vec<Order> = self
+            .query_index(
+                Index::Gsi2,
+                keys::orders_in_status(status),
+                SortRange::Between(low, high),
+                false,
+                Some(page.limit),
+            )
+            .await?;
+        let next = (items.len() == page.limit)
+            .then(|| items.last().map(Order::position))
+            .flatten();
+        Ok(Page { items, next })
     }
 
     async fn change_order(&self, c: &OrderChange) -> Result<(), StoreError> {

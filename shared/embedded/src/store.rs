@@ -11,10 +11,12 @@ use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
 use storesync_core::order::Order;
+use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, OutboxStore, PaymentChange,
-    PaymentRecordError, PaymentStore, PlaceOrder, PlaceOrderError, StoreError,
+    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, OutboxStore, Page,
+    PageRequest, PaymentChange, PaymentRecordError, PaymentStore, PlaceOrder, PlaceOrderError,
+    Placed, StoreError,
 };
 
 #[derive(Debug, Default, Clone)]
@@ -296,6 +298,36 @@ impl OrderStore for EmbeddedStore {
         orders.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
         orders.truncate(limit);
         Ok(orders)
+    }
+
+    async fn orders_in_status(
+        &self,
+        status: OrderStatus,
+        placed: &Placed,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError> {
+        let mut orders: Vec<Order> = self
+            .state()
+            .orders
+            .values()
+            .filter(|o| o.status == status)
+            .filter(|o| placed.from <= o.created_at && o.created_at < placed.until)
+            .filter(|o| {
+                page.after
+                    .as_ref()
+                    .is_none_or(|after| o.position() > *after)
+            })
+            .cloned()
+            .collect();
+        orders.sort_by_key(Order::position);
+        orders.truncate(page.limit);
+        let next = (orders.len() == page.limit && page.limit > 0)
+            .then(|| orders.last().map(Order::position))
+            .flatten();
+        Ok(Page {
+            items: orders,
+            next,
+        })
     }
 
     async fn change_order(&self, c: &OrderChange) -> Result<(), StoreError> {
