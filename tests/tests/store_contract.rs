@@ -15,7 +15,7 @@ use storesync_core::money::{Currency, Money};
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::order::{CheckoutDetails, CheckoutRequestRecord, Order};
 use storesync_core::ports::{
-    OrderChange, PageRequest, PlaceOrder, PlaceOrderError, Placed, Store, StoreError,
+    OrderChange, PageRequest, Period, PlaceOrder, PlaceOrderError, Store, StoreError,
 };
 use storesync_core::pricing::PricingPolicy;
 use storesync_tests::{Backend, against_both_stores};
@@ -448,7 +448,7 @@ async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
     );
 }
 
-async fn orders_are_listed_by_status_and_when_they_were_placed_page_by_page(b: Backend) {
+async fn orders_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
     let store = b.store();
     add_product(store.as_ref(), "A-1", 100, 100).await;
     let day = Utc::now() - Duration::days(3);
@@ -458,11 +458,12 @@ async fn orders_are_listed_by_status_and_when_they_were_placed_page_by_page(b: B
         let cart = open_cart(store.as_ref(), &format!("c{i}"), &[("A-1", 1, 100)]).await;
         let mut request = place(&cart, &format!("k{i}"));
         request.order.created_at = day + Duration::hours(hours);
+        request.order.updated_at = request.order.created_at;
         store.place_order(&request).await.unwrap();
         placed.push(request.order);
     }
-    // One of the day's orders is cancelled: it leaves the awaiting-payment list.
-    let (cancelled, restock) = placed[3].cancel(None, Utc::now()).unwrap();
+    // One of the day's orders is cancelled that day: it leaves the awaiting-payment list.
+    let (cancelled, restock) = placed[3].cancel(None, day + Duration::hours(13)).unwrap();
     store
         .change_order(&OrderChange {
             event: OutboxEvent::for_order(EventType::OrderCancelled, &cancelled, Utc::now()),
@@ -473,7 +474,7 @@ async fn orders_are_listed_by_status_and_when_they_were_placed_page_by_page(b: B
         .await
         .unwrap();
 
-    let the_day = Placed {
+    let the_day = Period {
         from: day,
         until: day + Duration::days(1),
     };
@@ -547,7 +548,7 @@ async fn unsent_events_come_oldest_first_until_marked_sent(b: Backend) {
 }
 
 against_both_stores!(
-    orders_are_listed_by_status_and_when_they_were_placed_page_by_page,
+    orders_are_listed_by_status_and_last_change_page_by_page,
     unsent_events_come_oldest_first_until_marked_sent,
     products_are_listed_by_sku_and_upserts_keep_stock,
     stock_never_goes_below_zero,

@@ -128,19 +128,20 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Vec<Order>, StoreError>;
     /// In one transaction: replaces the order at `expected_version`, restocks, records the event.
     async fn change_order(&self, change: &OrderChange) -> Result<(), StoreError>;
-    /// Orders now in `status` placed in `placed`, in the order of [`Order::position`], those
-    /// after `page.after` only, `page.limit` at most: the scheduled jobs' reading.
+    /// Orders now in `status` whose last change falls in `changed`, in the order of
+    /// [`Order::position`], those after `page.after` only, `page.limit` at most: the scheduled
+    /// jobs' reading (payments left pending, the day's orders and refunds).
     async fn orders_in_status(
         &self,
         status: OrderStatus,
-        placed: &Placed,
+        changed: &Period,
         page: &PageRequest,
     ) -> Result<Page<Order>, StoreError>;
 }
 
-/// When orders were placed: from `from` (included) to `until` (excluded).
+/// A span of time: from `from` (included) to `until` (excluded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Placed {
+pub struct Period {
     pub from: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }

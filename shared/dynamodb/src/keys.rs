@@ -1,6 +1,6 @@
 //! The table's key design. Every item has `pk`/`sk`; `gsi1` lists the catalog, carts by status,
 //! a customer's orders, and orders and customers by sync state; `gsi2` holds outbox events not
-//! yet sent and orders by status and when they were placed.
+//! yet sent and orders by status and last change.
 
 use std::collections::HashMap;
 
@@ -22,7 +22,7 @@ pub const GSI2SK: &str = "gsi2sk";
 pub const CATALOG: &str = "CATALOG";
 pub const OUTBOX_PENDING: &str = "OUTBOX#pending";
 
-/// The orders now in `status`, on `gsi2`, by when they were placed (the scheduled jobs' lists).
+/// The orders now in `status`, on `gsi2`, by their last change (the scheduled jobs' lists).
 pub fn orders_in_status(status: storesync_core::order::lifecycle::OrderStatus) -> String {
     format!("ORDERS#{}", status.as_str())
 }

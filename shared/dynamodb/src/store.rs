@@ -16,10 +16,10 @@ use storesync_core::events::OutboxEvent;
 use storesync_core::ids::{CartId, CustomerKey, LocationId, OrderId, Sku};
 use storesync_core::money::Currency;
 use storesync_core::order::lifecycle::OrderStatus;
-use storesync_core::order::{Order, placed_bound};
+use storesync_core::order::{Order, time_bound};
 use storesync_core::ports::{
-    CartStore, CatalogStore, OrderChange, OrderStore, Page, PageRequest, PlaceOrder,
-    PlaceOrderError, Placed, StoreError,
+    CartStore, CatalogStore, OrderChange, OrderStore, Page, PageRequest, Period, PlaceOrder,
+    PlaceOrderError, StoreError,
 };
 
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Item, n, s};
@@ -556,7 +556,7 @@ impl OrderStore for DynamoStore {
     async fn orders_in_status(
         &self,
         status: OrderStatus,
-        placed: &Placed,
+        changed: &Period,
         page: &PageRequest,
     ) -> Result<Page<Order>, StoreError> {
         if page.limit == 0 {
@@ -568,10 +568,10 @@ impl OrderStore for DynamoStore {
         // Positions are `time#id`: a bound's time alone sorts before every position at that
         // time, and a space after a position sorts after it and before the next one.
         let low = match &page.after {
-            Some(after) => format!("{after} ").max(placed_bound(placed.from)),
-            None => placed_bound(placed.from),
+            Some(after) => format!("{after} ").max(time_bound(changed.from)),
+            None => time_bound(changed.from),
         };
-        let high = placed_bound(placed.until);
+        let high = time_bound(changed.until);
         if low >= high {
             return Ok(Page {
                 items: Vec::new(),

@@ -15,8 +15,8 @@ use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
     CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, OutboxStore, Page,
-    PageRequest, PaymentChange, PaymentRecordError, PaymentStore, PlaceOrder, PlaceOrderError,
-    Placed, StoreError,
+    PageRequest, PaymentChange, PaymentRecordError, PaymentStore, Period, PlaceOrder,
+    PlaceOrderError, StoreError,
 };
 
 #[derive(Debug, Default, Clone)]
@@ -303,7 +303,7 @@ impl OrderStore for EmbeddedStore {
     async fn orders_in_status(
         &self,
         status: OrderStatus,
-        placed: &Placed,
+        changed: &Period,
         page: &PageRequest,
     ) -> Result<Page<Order>, StoreError> {
         let mut orders: Vec<Order> = self
@@ -311,7 +311,7 @@ impl OrderStore for EmbeddedStore {
             .orders
             .values()
             .filter(|o| o.status == status)
-            .filter(|o| placed.from <= o.created_at && o.created_at < placed.until)
+            .filter(|o| changed.from <= o.updated_at && o.updated_at < changed.until)
             .filter(|o| {
                 page.after
                     .as_ref()

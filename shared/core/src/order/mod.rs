@@ -134,21 +134,21 @@ pub struct CheckoutDetails {
     pub request: CheckoutRequestRecord,
 }
 
-/// Where an order placed at `at` sits in the lists by status: the fixed-width time sorts as
-/// text in time order, the id after it breaks ties.
-pub fn placed_position(at: DateTime<Utc>, id: &OrderId) -> String {
-    format!("{}#{id}", placed_bound(at))
+/// Where an order last changed at `at` sits in the lists by status: the fixed-width time
+/// sorts as text in time order, the id after it breaks ties.
+pub fn changed_position(at: DateTime<Utc>, id: &OrderId) -> String {
+    format!("{}#{id}", time_bound(at))
 }
 
-/// The position every order placed at or after `at` sorts after, and every earlier one before.
-pub fn placed_bound(at: DateTime<Utc>) -> String {
+/// The position every order changed at or after `at` sorts after, and every earlier one before.
+pub fn time_bound(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
 }
 
 impl Order {
-    /// Its place in the lists by status.
+    /// Its place in the lists by status: by its last change.
     pub fn position(&self) -> String {
-        placed_position(self.created_at, &self.id)
+        changed_position(self.updated_at, &self.id)
     }
 
     /// Prices the cart into a new order awaiting payment.
