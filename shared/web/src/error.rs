@@ -29,6 +29,12 @@ pub enum ApiError {
     MalformedSku,
     #[error("authentication is required")]
     Unauthorized,
+    /// A verified caller outside the group a route is for.
+    #[error("this route is for the store's operators (the admin group)")]
+    Forbidden,
+    /// A query parameter that is missing, repeated or not what the route takes.
+    #[error("query parameter {name}: {message}")]
+    InvalidParameter { name: String, message: String },
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -106,6 +112,16 @@ impl ApiError {
                 "Unauthorized",
                 self.to_string(),
             ),
+            ApiError::Forbidden => {
+                Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", self.to_string())
+            }
+            ApiError::InvalidParameter { name, .. } => Problem::new(
+                S::BAD_REQUEST,
+                "invalid-parameter",
+                "Invalid parameter",
+                self.to_string(),
+            )
+            .with("parameter", name.as_str()),
             ApiError::RouteNotFound => {
                 Problem::new(S::NOT_FOUND, "not-found", "Not found", self.to_string())
             }

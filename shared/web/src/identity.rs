@@ -1,7 +1,8 @@
-//! Who is calling: a customer known to the identity provider, or a guest holding a cart token.
+//! Who is calling: a customer known to the identity provider, a guest holding a cart token,
+//! or an operator in the admin group.
 //!
 //! In Lambda the API Gateway JWT authorizer has already verified the token; its claims are
-//! trusted. Locally the dev stack accepts `Authorization: Bearer dev:<customer-id>`.
+//! trusted. Locally the dev stack accepts `Authorization: Bearer dev:<customer-id>[:groups]`.
 
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -95,6 +96,35 @@ impl<S: Send + Sync> FromRequestParts<S> for CustomerIdentity {
     }
 }
 
+/// The identity provider's group (a Cognito group) whose members operate the store.
+pub const ADMIN_GROUP: &str = "admin";
+
+/// An operator: a verified identity in the [`ADMIN_GROUP`]. 401 without a verified identity,
+/// 403 for anyone else, whatever route or method asks.
+#[derive(Debug, Clone)]
+pub struct AdminIdentity {
+    /// The operator's subject, for the record of what they changed.
+    pub subject: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminIdentity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let identity = parts
+            .extensions
+            .get::<Identity>()
+            .ok_or(ApiError::Unauthorized)?;
+        if identity.groups.iter().any(|g| g == ADMIN_GROUP) {
+            Ok(AdminIdentity {
+                subject: identity.subject.clone(),
+            })
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
 /// The header that carries a guest's cart token.
 pub const CART_TOKEN_HEADER: &str = "x-cart-token";
 
@@ -119,6 +149,34 @@ impl<S: Send + Sync> FromRequestParts<S> for GuestIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn admin(identity: Option<Identity>) -> Result<AdminIdentity, ApiError> {
+        let mut request = axum::http::Request::new(());
+        if let Some(identity) = identity {
+            request.extensions_mut().insert(identity);
+        }
+        let (mut parts, ()) = request.into_parts();
+        AdminIdentity::from_request_parts(&mut parts, &()).await
+    }
+
+    #[tokio::test]
+    async fn only_the_admin_group_operates_and_the_others_are_told_apart() {
+        let member = |groups: &[&str]| Identity {
+            subject: "ops-1".into(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        };
+        let operator = admin(Some(member(&["support", "admin"]))).await.unwrap();
+        assert_eq!(operator.subject, "ops-1");
+        assert!(matches!(
+            admin(Some(member(&["administrators"]))).await,
+            Err(ApiError::Forbidden)
+        ));
+        assert!(matches!(
+            admin(Some(member(&[]))).await,
+            Err(ApiError::Forbidden)
+        ));
+        assert!(matches!(admin(None).await, Err(ApiError::Unauthorized)));
+    }
 
     #[test]
     fn cognito_group_claims_are_split() {
