@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use checkout::config::StorefrontSettings;
-use checkout::wiring::{lambda_app, storefront};
+use checkout::config::{AdminSettings, StorefrontSettings};
+use checkout::wiring::{admin, lambda_app, storefront};
 use chrono::Utc;
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -46,12 +46,15 @@ async fn every_sample_event_is_served_by_the_lambda_router() {
     storesync_devstack::seed_demo_catalog(store.as_ref())
         .await
         .unwrap();
-    let app = lambda_app(storefront(
-        store.clone(),
-        None,
-        Arc::new(SystemClock),
-        StorefrontSettings::default(),
-    ));
+    let app = lambda_app(
+        storefront(
+            store.clone(),
+            None,
+            Arc::new(SystemClock),
+            StorefrontSettings::default(),
+        ),
+        admin(store.clone(), AdminSettings::default()),
+    );
     // The cart the cart events name, owned by the events' JWT subject.
     let cart = Cart::new(
         CartId::parse("cart_5b2e8c1d9a7f4e3b6c0d1a2f3e4b5c6d").unwrap(),
@@ -130,12 +133,15 @@ async fn every_sample_event_is_served_by_the_lambda_router() {
 #[tokio::test]
 async fn without_authorizer_claims_a_customer_route_is_unauthorized() {
     let store = Arc::new(EmbeddedStore::new());
-    let app = lambda_app(storefront(
-        store,
-        None,
-        Arc::new(SystemClock),
-        StorefrontSettings::default(),
-    ));
+    let app = lambda_app(
+        storefront(
+            store.clone(),
+            None,
+            Arc::new(SystemClock),
+            StorefrontSettings::default(),
+        ),
+        admin(store, AdminSettings::default()),
+    );
     let mut event: Value =
         serde_json::from_str(include_str!("../../events/checkout-create-cart.json")).unwrap();
     event["requestContext"]["authorizer"] = Value::Null;

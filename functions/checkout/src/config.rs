@@ -1,10 +1,12 @@
 //! The checkout function's settings, read once at cold start.
 
+use storesync_core::admin::SalesforceInstance;
 use storesync_core::ids::LocationId;
 use storesync_core::pricing::{
     DEFAULT_BULK_THRESHOLD, DEFAULT_DISCOUNT_CODES, DEFAULT_SHIPPING, DEFAULT_TAX_RATES,
     PolicyError, PricingPolicy,
 };
+use storesync_core::sync::settings::SyncSettings;
 use storesync_runtime::config::{from_env, optional, required};
 
 pub use storesync_runtime::ConfigError;
@@ -16,16 +18,28 @@ pub struct StorefrontSettings {
     pub location: LocationId,
 }
 
+/// What the operators' admin API starts from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdminSettings {
+    /// The sync settings in force until an operator saves their own: the same
+    /// `STORESYNC_SYNC_*` defaults as order-events reads.
+    pub sync_defaults: SyncSettings,
+    /// `SF_INSTANCE_URL`: where links to Salesforce records open; without it, no links.
+    pub salesforce_instance: Option<SalesforceInstance>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table: String,
     /// The order-events queue; without it events wait in the outbox for the sweep.
     pub queue_url: Option<String>,
     pub storefront: StorefrontSettings,
+    pub admin: AdminSettings,
 }
 
 impl Config {
-    /// Reads `STORESYNC_TABLE` (required) and the optional pricing settings.
+    /// Reads `STORESYNC_TABLE` (required), the optional pricing settings, the sync defaults
+    /// and the Salesforce instance's address.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(from_env)
     }
@@ -64,10 +78,27 @@ impl Config {
                 message: e.message,
             })?,
         };
+        let sync_defaults =
+            SyncSettings::from_lookup(&lookup).map_err(|e| ConfigError::Invalid {
+                name: "STORESYNC_SYNC_*",
+                message: e.to_string(),
+            })?;
+        let salesforce_instance = get("SF_INSTANCE_URL")
+            .map(|raw| {
+                SalesforceInstance::parse(&raw).map_err(|e| ConfigError::Invalid {
+                    name: "SF_INSTANCE_URL",
+                    message: e.message,
+                })
+            })
+            .transpose()?;
         Ok(Config {
             table,
             queue_url: get("STORESYNC_QUEUE_URL"),
             storefront: StorefrontSettings { policy, location },
+            admin: AdminSettings {
+                sync_defaults,
+                salesforce_instance,
+            },
         })
     }
 }
@@ -90,6 +121,38 @@ mod tests {
         let c = Config::from_lookup(|n| (n == "STORESYNC_TABLE").then(|| "t".to_owned())).unwrap();
         assert_eq!(c.storefront, StorefrontSettings::default());
         assert_eq!(c.storefront.location.as_str(), "main");
+        assert_eq!(c.admin, AdminSettings::default());
+    }
+
+    #[test]
+    fn the_admin_api_takes_the_sync_defaults_and_the_instance_from_the_environment() {
+        let c = Config::from_lookup(|n| match n {
+            "STORESYNC_TABLE" => Some("t".into()),
+            "STORESYNC_SYNC_SALESFORCE_ORDER" => Some("never".into()),
+            "SF_INSTANCE_URL" => Some("https://acme.my.salesforce.com/".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            c.admin.sync_defaults.salesforce_order,
+            storesync_core::sync::settings::SalesforceOrderPolicy::Never
+        );
+        assert_eq!(
+            c.admin.salesforce_instance,
+            Some(SalesforceInstance::parse("https://acme.my.salesforce.com").unwrap())
+        );
+        for (name, value) in [
+            ("SF_INSTANCE_URL", "acme.my.salesforce.com"),
+            ("STORESYNC_SYNC_AUTO_ORDERS", "sometimes"),
+        ] {
+            let err = Config::from_lookup(|n| match n {
+                "STORESYNC_TABLE" => Some("t".into()),
+                n if n == name => Some(value.into()),
+                _ => None,
+            })
+            .unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 
     #[test]

@@ -25,10 +25,10 @@ use storesync_web::problem::FieldError;
 
 /// Collects every field error of a request before answering, so a client can fix all at once.
 #[derive(Default)]
-struct Errors(Vec<FieldError>);
+pub(crate) struct Errors(Vec<FieldError>);
 
 impl Errors {
-    fn check<T>(&mut self, prefix: &str, r: Result<T, InvalidValue>) -> Option<T> {
+    pub(crate) fn check<T>(&mut self, prefix: &str, r: Result<T, InvalidValue>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
@@ -48,7 +48,7 @@ impl Errors {
         }
     }
 
-    fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, ApiError> {
+    pub(crate) fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, ApiError> {
         if self.0.is_empty() {
             Ok(value())
         } else {
@@ -94,7 +94,7 @@ fn optional_text(
 }
 
 /// Free text that must not be blank.
-fn text(field: &str, raw: &str, max: usize) -> Result<String, InvalidValue> {
+pub(crate) fn text(field: &str, raw: &str, max: usize) -> Result<String, InvalidValue> {
     optional_text(field, Some(raw), max)?
         .ok_or_else(|| InvalidValue::new(field, "must not be empty"))
 }

@@ -1,9 +1,11 @@
-//! The storefront API: customers, catalog, carts, checkout, orders, cancellation and returns.
+//! The storefront API: customers, catalog, carts, checkout, orders, cancellation and returns;
+//! and beside it the operators' admin API ([`admin`]).
 //!
 //! [`router`] is served by `lambda_http` in Lambda and by the dev stack locally, so both run
 //! the same code. Identity comes from a middleware the caller adds (JWT authorizer claims in
 //! Lambda, a dev token locally).
 
+pub mod admin;
 pub mod config;
 pub mod dto;
 pub mod wiring;
@@ -23,6 +25,7 @@ use storesync_core::storefront::{Caller, CheckoutInput, Storefront};
 use storesync_web::json::OptionalJson;
 use storesync_web::{ApiError, CustomerIdentity, GuestIdentity, StrictJson};
 
+use crate::admin::Admin;
 use crate::dto::{
     CancelBody, CartView, CheckoutBody, CreateCartBody, DiscountBody, OrderView, ProductView,
     ProfilePatchBody, RegisterBody, ReturnBody, SetLineBody,
@@ -34,8 +37,8 @@ type ApiResult<T = Response> = Result<T, ApiError>;
 /// The header a client sets so that a repeated checkout never places a second order.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-/// Builds the storefront API over a [`Storefront`].
-pub fn router(storefront: Arc<Storefront>) -> Router {
+/// Builds the storefront API over a [`Storefront`], and the admin API over `admin`.
+pub fn router(storefront: Arc<Storefront>, admin: Arc<Admin>) -> Router {
     Router::new()
         .route("/v1/customers", post(register))
         .route("/v1/customers/me", get(profile).patch(update_profile))
@@ -48,9 +51,10 @@ pub fn router(storefront: Arc<Storefront>) -> Router {
         .route("/v1/orders", get(orders))
         .merge(order_routes::<CustomerIdentity>("/v1/orders"))
         .merge(order_routes::<GuestIdentity>("/v1/guest-orders"))
+        .with_state(storefront)
+        .merge(admin::routes(admin))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(storesync_web::error::method_not_allowed)
-        .with_state(storefront)
         .layer(storesync_web::catch_panic())
 }
 

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use checkout::config::Config;
-use checkout::wiring::{lambda_app, storefront};
+use checkout::wiring::{admin, lambda_app, storefront};
 use storesync_core::ports::SystemClock;
 use storesync_core::queue::EventQueue;
 use storesync_dynamodb::DynamoStore;
@@ -13,9 +13,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let aws = storesync_runtime::aws::config().await;
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
+    let admin = admin(store.clone(), config.admin);
     let queue = config
         .queue_url
         .map(|url| Arc::new(SqsQueue::from_aws(&aws, url)) as Arc<dyn EventQueue>);
     let storefront = storefront(store, queue, Arc::new(SystemClock), config.storefront);
-    lambda_http::run(lambda_app(storefront)).await
+    lambda_http::run(lambda_app(storefront, admin)).await
 }

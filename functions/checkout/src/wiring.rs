@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use axum::Router;
+use storesync_core::admin::SyncAdmin;
 use storesync_core::outbox::OutboxRelay;
-use storesync_core::ports::{Clock, PaymentStore, Store, StorefrontStore};
+use storesync_core::ports::{Clock, PaymentStore, Store, StorefrontStore, SyncLedger};
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
 
-use crate::config::StorefrontSettings;
+use crate::admin::Admin;
+use crate::config::{AdminSettings, StorefrontSettings};
 
 /// The storefront over `store`; with a queue, each change's event is sent as soon as it is
 /// committed (without one, the outbox sweep sends it).
@@ -34,9 +36,18 @@ pub fn storefront(
     }
 }
 
+/// The operators' admin API over `store`'s sync ledger.
+pub fn admin(store: Arc<dyn Store>, settings: AdminSettings) -> Admin {
+    let ledger: Arc<dyn SyncLedger> = store;
+    Admin::new(
+        SyncAdmin::new(ledger, settings.sync_defaults),
+        settings.salesforce_instance,
+    )
+}
+
 /// The API as API Gateway serves it: callers identified by the JWT authorizer's claims.
-pub fn lambda_app(storefront: Storefront) -> Router {
-    crate::router(Arc::new(storefront)).layer(axum::middleware::from_fn(
+pub fn lambda_app(storefront: Storefront, admin: Admin) -> Router {
+    crate::router(Arc::new(storefront), Arc::new(admin)).layer(axum::middleware::from_fn(
         storesync_web::identity::identity_from_authorizer,
     ))
 }

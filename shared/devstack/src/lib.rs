@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use checkout::config::StorefrontSettings;
+use checkout::config::{AdminSettings, StorefrontSettings};
 use payment_webhook::stripe::DEFAULT_TOLERANCE_SECS;
 use storesync_core::catalog::ProductDetails;
 use storesync_core::ids::{LocationId, Sku};
@@ -23,6 +23,8 @@ pub struct LocalStack {
     pub queue: Arc<dyn EventQueue>,
     pub clock: Arc<dyn Clock>,
     pub storefront: StorefrontSettings,
+    /// The admin API's sync defaults and Salesforce address (none: records get no links).
+    pub admin: AdminSettings,
     pub stripe_secrets: Vec<String>,
     pub webhook_tolerance_secs: i64,
 }
@@ -34,6 +36,7 @@ impl LocalStack {
             queue,
             clock: Arc::new(SystemClock),
             storefront: StorefrontSettings::default(),
+            admin: AdminSettings::default(),
             stripe_secrets: vec![DEV_STRIPE_SECRET.to_owned()],
             webhook_tolerance_secs: DEFAULT_TOLERANCE_SECS,
         }
@@ -60,7 +63,8 @@ impl LocalStack {
             self.stripe_secrets.clone(),
             self.webhook_tolerance_secs,
         );
-        checkout::router(Arc::new(storefront))
+        let admin = checkout::wiring::admin(self.store.clone(), self.admin.clone());
+        checkout::router(Arc::new(storefront), Arc::new(admin))
             .merge(payment_webhook::router(Arc::new(webhook)))
             .layer(axum::middleware::from_fn(
                 storesync_web::identity::identity_from_dev_token,

@@ -1,0 +1,422 @@
+//! The operators' admin API: where each order and customer stands in Salesforce, listed by
+//! sync state, and the sync settings, read and changed at run time. Every route is for the
+//! admin group, checked once for all of them in [`routes`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use storesync_core::admin::{Listing, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin};
+use storesync_core::ids::{CrmId, CustomerKey, InvalidValue, OrderId};
+use storesync_core::money::Money;
+use storesync_core::order::OrderStatus;
+use storesync_core::ports::Page;
+use storesync_core::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
+use storesync_core::sync::status::{CrmObject, CustomerSync, ObjectSync, OrderSync, SyncState};
+use storesync_web::identity::AdminIdentity;
+use storesync_web::json::whole_number;
+use storesync_web::{ApiError, StrictJson};
+
+use crate::dto::{Errors, text};
+
+/// What the admin routes answer from.
+pub struct Admin {
+    sync: SyncAdmin,
+    /// Where links to Salesforce records open; without it, no links.
+    salesforce: Option<SalesforceInstance>,
+}
+
+impl Admin {
+    pub fn new(sync: SyncAdmin, salesforce: Option<SalesforceInstance>) -> Self {
+        Admin { sync, salesforce }
+    }
+}
+
+type Shared = State<Arc<Admin>>;
+type ApiResult = Result<Response, ApiError>;
+
+/// The admin routes. Each answers 401 to a caller without a verified identity and 403 to one
+/// outside the admin group before it reads anything.
+pub fn routes(admin: Arc<Admin>) -> Router {
+    Router::new()
+        .route("/v1/admin/sync/orders", get(orders))
+        .route("/v1/admin/sync/customers", get(customers))
+        .route("/v1/admin/sync/settings", get(settings).put(save_settings))
+        .route_layer(axum::middleware::from_extractor::<AdminIdentity>())
+        .with_state(admin)
+}
+
+fn ok<T: Serialize>(body: T) -> Response {
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+// --- lists by sync state ---
+
+/// A list's query: `state`, `limit` and `after`, each at most once; other parameters are
+/// ignored.
+#[derive(Debug, Default)]
+struct ListParams {
+    state: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) =
+            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(|rejection| {
+                ApiError::InvalidParameter {
+                    name: "query".into(),
+                    message: rejection.body_text(),
+                }
+            })?;
+        let mut params = ListParams::default();
+        for (name, value) in pairs {
+            let slot = match name.as_str() {
+                "state" => &mut params.state,
+                "limit" => &mut params.limit,
+                "after" => &mut params.after,
+                _ => continue,
+            };
+            if slot.replace(value).is_some() {
+                return Err(ApiError::InvalidParameter {
+                    name,
+                    message: "must be given at most once".into(),
+                });
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// The query said something the list does not take: 400, naming the parameter.
+fn invalid_parameter(v: InvalidValue) -> ApiError {
+    ApiError::InvalidParameter {
+        name: v.field,
+        message: v.message,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct PageView<T> {
+    items: Vec<T>,
+    /// The `after` of the next page; `null` on the last.
+    next: Option<String>,
+}
+
+/// One Salesforce record of an order or a customer.
+#[derive(Debug, Serialize)]
+struct RecordView {
+    object: CrmObject,
+    id: Option<CrmId>,
+    state: SyncState,
+    attempts: u32,
+    last_error: Option<String>,
+    last_synced_at: Option<DateTime<Utc>>,
+    /// Opens the record in Salesforce, once its id and the org's address are known.
+    link: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct OrderSyncView {
+    order_id: OrderId,
+    number: String,
+    customer_key: CustomerKey,
+    status: OrderStatus,
+    total: Money,
+    state: SyncState,
+    updated_at: DateTime<Utc>,
+    records: Vec<RecordView>,
+}
+
+#[derive(Debug, Serialize)]
+struct CustomerSyncView {
+    customer_key: CustomerKey,
+    has_orders: bool,
+    state: SyncState,
+    updated_at: DateTime<Utc>,
+    records: Vec<RecordView>,
+}
+
+impl Admin {
+    fn records(&self, objects: BTreeMap<CrmObject, ObjectSync>) -> Vec<RecordView> {
+        objects
+            .into_iter()
+            .map(|(object, record)| RecordView {
+                link: self
+                    .salesforce
+                    .as_ref()
+                    .zip(record.id.as_ref())
+                    .map(|(instance, id)| instance.record_link(object, id)),
+                object,
+                id: record.id,
+                state: record.state,
+                attempts: record.attempts,
+                last_error: record.last_error,
+                last_synced_at: record.last_synced_at,
+            })
+            .collect()
+    }
+
+    fn order(&self, o: OrderSync) -> OrderSyncView {
+        OrderSyncView {
+            state: o.state(),
+            order_id: o.order_id,
+            number: o.number,
+            customer_key: o.customer_key,
+            status: o.status,
+            total: o.total,
+            updated_at: o.updated_at,
+            records: self.records(o.objects),
+        }
+    }
+
+    fn customer(&self, c: CustomerSync) -> CustomerSyncView {
+        CustomerSyncView {
+            state: c.state(),
+            customer_key: c.customer_key,
+            has_orders: c.has_orders,
+            updated_at: c.updated_at,
+            records: self.records(c.objects),
+        }
+    }
+}
+
+fn page_view<T, V>(page: Page<T>, view: impl Fn(T) -> V) -> PageView<V> {
+    PageView {
+        items: page.items.into_iter().map(view).collect(),
+        next: page.next,
+    }
+}
+
+async fn orders(State(admin): Shared, params: ListParams) -> ApiResult {
+    let listing = Listing::orders(
+        params.state.as_deref(),
+        params.limit.as_deref(),
+        params.after.as_deref(),
+    )
+    .map_err(invalid_parameter)?;
+    let page = admin.sync.orders(&listing).await?;
+    Ok(ok(page_view(page, |o| admin.order(o))))
+}
+
+async fn customers(State(admin): Shared, params: ListParams) -> ApiResult {
+    let listing = Listing::customers(
+        params.state.as_deref(),
+        params.limit.as_deref(),
+        params.after.as_deref(),
+    )
+    .map_err(invalid_parameter)?;
+    let page = admin.sync.customers(&listing).await?;
+    Ok(ok(page_view(page, |c| admin.customer(c))))
+}
+
+// --- settings ---
+
+async fn settings(State(admin): Shared) -> ApiResult {
+    Ok(ok(admin.sync.settings().await?))
+}
+
+async fn save_settings(
+    State(admin): Shared,
+    operator: AdminIdentity,
+    StrictJson(body): StrictJson<SettingsBody>,
+) -> ApiResult {
+    let saved = admin.sync.save_settings(body.try_into()?).await?;
+    tracing::info!(
+        operator = %operator.subject,
+        version = saved.version,
+        "sync settings saved"
+    );
+    Ok(ok(saved))
+}
+
+/// The longest stage, role or lead source name.
+const NAME_MAX: usize = 120;
+
+/// The whole settings as an operator sends them back: every field, ids `null` when unset,
+/// and the `version` they were read at.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsBody {
+    auto_sync_customers: bool,
+    auto_sync_orders: bool,
+    auto_sync_carts: bool,
+    salesforce_order: SalesforceOrderPolicy,
+    opportunity: OpportunityPolicy,
+    #[serde(deserialize_with = "nullable")]
+    opportunity_record_type_id: Option<String>,
+    #[serde(deserialize_with = "whole_number")]
+    sales_cycle_days: i64,
+    contact_roles: bool,
+    contact_role: String,
+    draft_stage: String,
+    /// By order status; read as text so that an unknown status is named.
+    stage_mapping: BTreeMap<String, String>,
+    convert_on_payment: bool,
+    converted_stage: String,
+    invoice_date_as_close_date: bool,
+    abandoned_cart_stage: String,
+    overwrite_account_name: bool,
+    #[serde(deserialize_with = "nullable")]
+    default_owner_id: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    default_lead_owner_id: Option<String>,
+    lead_source_web: String,
+    lead_source_social: String,
+    multi_currency: bool,
+    #[serde(deserialize_with = "nullable")]
+    standard_pricebook_id: Option<String>,
+    #[serde(deserialize_with = "whole_number")]
+    version: i64,
+}
+
+/// A field that must be sent, though it may be `null` (a plain `Option` may be left out).
+fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
+}
+
+/// Names are free text under the storefront's rules; the use case checks the rest.
+impl TryFrom<SettingsBody> for SyncSettings {
+    type Error = ApiError;
+
+    fn try_from(b: SettingsBody) -> Result<Self, ApiError> {
+        let mut e = Errors::default();
+        let sales_cycle_days = e.check(
+            "",
+            u32::try_from(b.sales_cycle_days)
+                .ok()
+                .filter(|days| *days <= MAX_SALES_CYCLE_DAYS)
+                .ok_or_else(|| {
+                    InvalidValue::new(
+                        "sales_cycle_days",
+                        format!("must be a whole number of days from 0 to {MAX_SALES_CYCLE_DAYS}"),
+                    )
+                }),
+        );
+        let version = e.check(
+            "",
+            u64::try_from(b.version).map_err(|_| {
+                InvalidValue::new("version", "must be the version the settings were read at")
+            }),
+        );
+        let stage_mapping = b
+            .stage_mapping
+            .iter()
+            .filter_map(|(status, stage)| {
+                let field = format!("stage_mapping.{status}");
+                let status = e.check("", order_status(&field, status));
+                let stage = e.check("", text(&field, stage, NAME_MAX));
+                status.zip(stage)
+            })
+            .collect();
+        let mut name =
+            |field: &str, raw: &str| e.check("", text(field, raw, NAME_MAX)).unwrap_or_default();
+        let settings = SyncSettings {
+            auto_sync_customers: b.auto_sync_customers,
+            auto_sync_orders: b.auto_sync_orders,
+            auto_sync_carts: b.auto_sync_carts,
+            salesforce_order: b.salesforce_order,
+            opportunity: b.opportunity,
+            opportunity_record_type_id: b.opportunity_record_type_id,
+            sales_cycle_days: sales_cycle_days.unwrap_or_default(),
+            contact_roles: b.contact_roles,
+            contact_role: name("contact_role", &b.contact_role),
+            draft_stage: name("draft_stage", &b.draft_stage),
+            stage_mapping,
+            convert_on_payment: b.convert_on_payment,
+            converted_stage: name("converted_stage", &b.converted_stage),
+            invoice_date_as_close_date: b.invoice_date_as_close_date,
+            abandoned_cart_stage: name("abandoned_cart_stage", &b.abandoned_cart_stage),
+            overwrite_account_name: b.overwrite_account_name,
+            default_owner_id: b.default_owner_id,
+            default_lead_owner_id: b.default_lead_owner_id,
+            lead_source_web: name("lead_source_web", &b.lead_source_web),
+            lead_source_social: name("lead_source_social", &b.lead_source_social),
+            multi_currency: b.multi_currency,
+            standard_pricebook_id: b.standard_pricebook_id,
+            version: version.unwrap_or_default(),
+        };
+        e.finish(|| settings)
+    }
+}
+
+fn order_status(field: &str, raw: &str) -> Result<OrderStatus, InvalidValue> {
+    OrderStatus::ALL
+        .into_iter()
+        .find(|status| status.as_str() == raw)
+        .ok_or_else(|| InvalidValue::new(field, "not an order status"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn body(change: impl FnOnce(&mut Value)) -> Result<SyncSettings, ApiError> {
+        let mut value = serde_json::to_value(SyncSettings::default()).unwrap();
+        change(&mut value);
+        let body: SettingsBody = storesync_web::json::parse(value.to_string().as_bytes())?;
+        SyncSettings::try_from(body)
+    }
+
+    fn fields(result: Result<SyncSettings, ApiError>) -> Vec<String> {
+        match result {
+            Err(ApiError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_settings_as_read_go_back_unchanged() {
+        assert_eq!(body(|_| {}).unwrap(), SyncSettings::default());
+        let trimmed = body(|v| v["draft_stage"] = json!("  Qualification ")).unwrap();
+        assert_eq!(trimmed.draft_stage, "Qualification");
+    }
+
+    #[test]
+    fn every_field_must_be_sent_even_an_unset_id() {
+        for field in ["standard_pricebook_id", "version", "stage_mapping"] {
+            let sent = body(|v| {
+                v.as_object_mut().unwrap().remove(field);
+            });
+            assert_eq!(fields(sent), ["body"], "{field}");
+        }
+        assert_eq!(fields(body(|v| v["colour"] = json!("red"))), ["colour"]);
+    }
+
+    #[test]
+    fn names_and_numbers_out_of_bounds_are_named() {
+        let sent = body(|v| {
+            v["converted_stage"] = json!(" ");
+            v["stage_mapping"]["paid"] = json!("Closed\u{202E}Won");
+            v["lead_source_web"] = json!("x".repeat(121));
+            v["sales_cycle_days"] = json!(3651);
+            v["version"] = json!(-1);
+        });
+        assert_eq!(
+            fields(sent),
+            [
+                "sales_cycle_days",
+                "version",
+                "stage_mapping.paid",
+                "converted_stage",
+                "lead_source_web"
+            ]
+        );
+        assert_eq!(
+            fields(body(|v| v["stage_mapping"]["lost"] = json!("x"))),
+            ["stage_mapping.lost"]
+        );
+    }
+}
