@@ -286,6 +286,54 @@ async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Back
 
 // --- carts ---
 
+async fn carts_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
+    let store = b.store();
+    let day = Utc::now() - Duration::days(2);
+    let mut open = Vec::new();
+    for (i, hours) in [(0, 7), (1, 2), (2, 30), (3, 15), (4, 9)] {
+        let mut cart = open_cart(store.as_ref(), &format!("c{i}"), &[]).await;
+        let mut touched = cart.clone();
+        touched.updated_at = day + Duration::hours(hours);
+        touched.version += 1;
+        store.save_cart(&touched, cart.version).await.unwrap();
+        cart = touched;
+        open.push(cart);
+    }
+    // One of the day's carts was converted: it is listed under converted only.
+    let order_id = OrderId::for_checkout("c3", "k");
+    let converted = open[3].converted(order_id, day + Duration::hours(16));
+    store.save_cart(&converted, open[3].version).await.unwrap();
+
+    let the_day = Period {
+        from: day,
+        until: day + Duration::days(1),
+    };
+    let mut expected: Vec<&Cart> = [0, 1, 4].iter().map(|i| &open[*i]).collect();
+    expected.sort_by_key(|c| c.updated_at);
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(2);
+    loop {
+        let found = store
+            .carts_in_status(CartStatus::Open, &the_day, &page)
+            .await
+            .unwrap();
+        seen.extend(found.items.into_iter().map(|c| c.id));
+        match found.next {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        expected.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    );
+    let found = store
+        .carts_in_status(CartStatus::Converted, &the_day, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(found.items, vec![converted]);
+}
+
 async fn a_cart_save_needs_the_version_it_was_read_at(b: Backend) {
     let store = b.store();
     let cart = open_cart(store.as_ref(), "c1", &[]).await;
@@ -548,6 +596,7 @@ async fn unsent_events_come_oldest_first_until_marked_sent(b: Backend) {
 }
 
 against_both_stores!(
+    carts_are_listed_by_status_and_last_change_page_by_page,
     orders_are_listed_by_status_and_last_change_page_by_page,
     unsent_events_come_oldest_first_until_marked_sent,
     products_are_listed_by_sku_and_upserts_keep_stock,

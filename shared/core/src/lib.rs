@@ -9,6 +9,7 @@ pub mod customer;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod listing;
 pub mod money;
 pub mod order;
 pub mod outbox;

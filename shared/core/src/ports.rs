@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-use crate::cart::Cart;
+use crate::cart::{Cart, CartStatus};
 use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
 use crate::events::OutboxEvent;
@@ -111,6 +111,14 @@ pub trait CartStore: Send + Sync {
     async fn cart(&self, id: &CartId) -> Result<Option<Cart>, StoreError>;
     /// Replaces the cart if the stored one is still at `expected_version`.
     async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError>;
+    /// Carts now in `status` whose last change falls in `changed`, in the order of
+    /// [`Cart::position`], under the same paging rules as [`OrderStore::orders_in_status`].
+    async fn carts_in_status(
+        &self,
+        status: CartStatus,
+        changed: &Period,
+        page: &PageRequest,
+    ) -> Result<Page<Cart>, StoreError>;
 }
 
 #[async_trait]

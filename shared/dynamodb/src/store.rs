@@ -14,9 +14,10 @@ use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::events::OutboxEvent;
 use storesync_core::ids::{CartId, CustomerKey, LocationId, OrderId, Sku};
+use storesync_core::listing::bound;
 use storesync_core::money::Currency;
+use storesync_core::order::Order;
 use storesync_core::order::lifecycle::OrderStatus;
-use storesync_core::order::{Order, time_bound};
 use storesync_core::ports::{
     CartStore, CatalogStore, OrderChange, OrderStore, Page, PageRequest, Period, PlaceOrder,
     PlaceOrderError, StoreError,
@@ -65,10 +66,7 @@ fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
         GSI1PK.into(),
         s(keys::carts_by_status(cart_status(cart.status))),
     );
-    key.insert(
-        GSI1SK.into(),
-        s(format!("{}#{}", sort_time(cart.updated_at), cart.id)),
-    );
+    key.insert(GSI1SK.into(), s(cart.position()));
     to_item(cart, key)
 }
 
@@ -276,6 +274,43 @@ impl DynamoStore {
         Ok(found)
     }
 
+    /// One page of a list by last change (sort keys are `listing::position`s) within `changed`.
+    async fn by_last_change<T: DeserializeOwned>(
+        &self,
+        index: Index,
+        pk: String,
+        changed: &Period,
+        page: &PageRequest,
+        position: fn(&T) -> String,
+    ) -> Result<Page<T>, StoreError> {
+        // A bound's time alone sorts before every position at that time, and a space after a
+        // position sorts after it and before the next one.
+        let low = match &page.after {
+            Some(after) => format!("{after} ").max(bound(changed.from)),
+            None => bound(changed.from),
+        };
+        let high = bound(changed.until);
+        if page.limit == 0 || low >= high {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let items: Vec<T> = self
+            .query_index(
+                index,
+                pk,
+                SortRange::Between(low, high),
+                false,
+                Some(page.limit),
+            )
+            .await?;
+        let next = (items.len() == page.limit)
+            .then(|| items.last().map(position))
+            .flatten();
+        Ok(Page { items, next })
+    }
+
     pub(crate) async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
@@ -456,6 +491,17 @@ impl CartStore for DynamoStore {
         self.get(keys::cart(id.as_str())).await
     }
 
+    async fn carts_in_status(
+        &self,
+        status: CartStatus,
+        changed: &Period,
+        page: &PageRequest,
+    ) -> Result<Page<Cart>, StoreError> {
+        let pk = keys::carts_by_status(cart_status(status));
+        self.by_last_change(Index::Gsi1, pk, changed, page, Cart::position)
+            .await
+    }
+
     async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError> {
         let result = self
             .client
@@ -559,38 +605,14 @@ impl OrderStore for DynamoStore {
         changed: &Period,
         page: &PageRequest,
     ) -> Result<Page<Order>, StoreError> {
-        if page.limit == 0 {
-            return Ok(Page {
-                items: Vec::new(),
-                next: None,
-            });
-        }
-        // Positions are `time#id`: a bound's time alone sorts before every position at that
-        // time, and a space after a position sorts after it and before the next one.
-        let low = match &page.after {
-            Some(after) => format!("{after} ").max(time_bound(changed.from)),
-            None => time_bound(changed.from),
-        };
-        let high = time_bound(changed.until);
-        if low >= high {
-            return Ok(Page {
-                items: Vec::new(),
-                next: None,
-            });
-        }
-        let items: Vec<Order> = self
-            .query_index(
-                Index::Gsi2,
-                keys::orders_in_status(status),
-                SortRange::Between(low, high),
-                false,
-                Some(page.limit),
-            )
-            .await?;
-        let next = (items.len() == page.limit)
-            .then(|| items.last().map(Order::position))
-            .flatten();
-        Ok(Page { items, next })
+        self.by_last_change(
+            Index::Gsi2,
+            keys::orders_in_status(status),
+            changed,
+            page,
+            Order::position,
+        )
+        .await
     }
 
     async fn change_order(&self, c: &OrderChange) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use storesync_core::cart::Cart;
+use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
@@ -18,6 +18,27 @@ use storesync_core::ports::{
     PageRequest, PaymentChange, PaymentRecordError, PaymentStore, Period, PlaceOrder,
     PlaceOrderError, StoreError,
 };
+
+/// One page of `records` by last change within `changed`, as the DynamoDB adapter reads it.
+fn by_last_change<'a, T: Clone + 'a>(
+    records: impl Iterator<Item = &'a T>,
+    changed_at: fn(&T) -> DateTime<Utc>,
+    position: fn(&T) -> String,
+    changed: &Period,
+    page: &PageRequest,
+) -> Page<T> {
+    let mut items: Vec<T> = records
+        .filter(|r| changed.from <= changed_at(r) && changed_at(r) < changed.until)
+        .filter(|r| page.after.as_ref().is_none_or(|after| position(r) > *after))
+        .cloned()
+        .collect();
+    items.sort_by_key(position);
+    items.truncate(page.limit);
+    let next = (items.len() == page.limit && page.limit > 0)
+        .then(|| items.last().map(position))
+        .flatten();
+    Page { items, next }
+}
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct State {
@@ -223,6 +244,23 @@ impl CartStore for EmbeddedStore {
         Ok(self.state().carts.get(id).cloned())
     }
 
+    async fn carts_in_status(
+        &self,
+        status: CartStatus,
+        changed: &Period,
+        page: &PageRequest,
+    ) -> Result<Page<Cart>, StoreError> {
+        let state = self.state();
+        let carts = state.carts.values().filter(|c| c.status == status);
+        Ok(by_last_change(
+            carts,
+            |c| c.updated_at,
+            Cart::position,
+            changed,
+            page,
+        ))
+    }
+
     async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.carts.get(&cart.id) {
@@ -306,28 +344,15 @@ impl OrderStore for EmbeddedStore {
         changed: &Period,
         page: &PageRequest,
     ) -> Result<Page<Order>, StoreError> {
-        let mut orders: Vec<Order> = self
-            .state()
-            .orders
-            .values()
-            .filter(|o| o.status == status)
-            .filter(|o| changed.from <= o.updated_at && o.updated_at < changed.until)
-            .filter(|o| {
-                page.after
-                    .as_ref()
-                    .is_none_or(|after| o.position() > *after)
-            })
-            .cloned()
-            .collect();
-        orders.sort_by_key(Order::position);
-        orders.truncate(page.limit);
-        let next = (orders.len() == page.limit && page.limit > 0)
-            .then(|| orders.last().map(Order::position))
-            .flatten();
-        Ok(Page {
-            items: orders,
-            next,
-        })
+        let state = self.state();
+        let orders = state.orders.values().filter(|o| o.status == status);
+        Ok(by_last_change(
+            orders,
+            |o| o.updated_at,
+            Order::position,
+            changed,
+            page,
+        ))
     }
 
     async fn change_order(&self, c: &OrderChange) -> Result<(), StoreError> {

@@ -61,6 +61,11 @@ pub struct Cart {
 }
 
 impl Cart {
+    /// Its place in the lists by status: by its last change.
+    pub fn position(&self) -> String {
+        crate::listing::position(self.updated_at, self.id.as_str())
+    }
+
     pub fn new(id: CartId, owner: CartOwner, currency: Currency, now: DateTime<Utc>) -> Cart {
         Cart {
             id,

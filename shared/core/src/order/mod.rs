@@ -134,21 +134,10 @@ pub struct CheckoutDetails {
     pub request: CheckoutRequestRecord,
 }
 
-/// Where an order last changed at `at` sits in the lists by status: the fixed-width time
-/// sorts as text in time order, the id after it breaks ties.
-pub fn changed_position(at: DateTime<Utc>, id: &OrderId) -> String {
-    format!("{}#{id}", time_bound(at))
-}
-
-/// The position every order changed at or after `at` sorts after, and every earlier one before.
-pub fn time_bound(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
-}
-
 impl Order {
     /// Its place in the lists by status: by its last change.
     pub fn position(&self) -> String {
-        changed_position(self.updated_at, &self.id)
+        crate::listing::position(self.updated_at, self.id.as_str())
     }
 
     /// Prices the cart into a new order awaiting payment.
