@@ -15,7 +15,7 @@ use storesync_core::money::{Currency, Money};
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::order::{CheckoutDetails, CheckoutRequestRecord, Order};
 use storesync_core::ports::{
-    OrderChange, PageRequest, Period, PlaceOrder, PlaceOrderError, Store, StoreError,
+    Mail, OrderChange, PageRequest, Period, PlaceOrder, PlaceOrderError, Store, StoreError,
 };
 use storesync_core::pricing::PricingPolicy;
 use storesync_tests::{Backend, against_both_stores};
@@ -282,6 +282,36 @@ async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Back
             .await,
         Err(StoreError::EmailTaken)
     ));
+}
+
+// --- mailbox ---
+
+async fn a_mail_is_kept_once_by_its_id_and_mails_come_newest_first(b: Backend) {
+    let store = b.store();
+    let now = Utc::now();
+    let mail = |id: &str, minutes: i64| Mail {
+        id: id.into(),
+        to: vec![storesync_core::ids::Email::parse("boss@example.com").unwrap()],
+        subject: format!("Report {id}"),
+        text: "Orders placed: none\n".into(),
+        sent_at: now - Duration::minutes(minutes),
+    };
+    for (id, minutes) in [("daily-1", 30), ("daily-2", 10), ("daily-3", 20)] {
+        store.deliver(&mail(id, minutes)).await.unwrap();
+    }
+    assert!(matches!(
+        store.deliver(&mail("daily-1", 0)).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(
+        store.mails(2).await.unwrap(),
+        vec![mail("daily-2", 10), mail("daily-3", 20)]
+    );
+    assert_eq!(
+        store.mails(10).await.unwrap()[2],
+        mail("daily-1", 30),
+        "kept as first sent"
+    );
 }
 
 // --- carts ---
@@ -596,6 +626,7 @@ async fn unsent_events_come_oldest_first_until_marked_sent(b: Backend) {
 }
 
 against_both_stores!(
+    a_mail_is_kept_once_by_its_id_and_mails_come_newest_first,
     carts_are_listed_by_status_and_last_change_page_by_page,
     orders_are_listed_by_status_and_last_change_page_by_page,
     unsent_events_come_oldest_first_until_marked_sent,

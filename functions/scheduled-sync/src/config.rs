@@ -1,6 +1,7 @@
 //! The scheduled jobs' settings, read once at cold start.
 
 use order_events::config::Credentials;
+use storesync_core::ids::Email;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_runtime::config::{from_env, optional, required};
 use storesync_salesforce::SalesforceConfig;
@@ -17,6 +18,8 @@ pub struct Config {
     pub credentials: Option<Credentials>,
     /// The sync settings until an operator saves their own.
     pub sync_defaults: SyncSettings,
+    /// Who gets the daily report (`STORESYNC_REPORT_TO`, comma separated).
+    pub managers: Vec<Email>,
 }
 
 impl Config {
@@ -40,7 +43,23 @@ impl Config {
             ))),
             (None, None) => None,
         };
+        let managers = optional(&lookup, "STORESYNC_REPORT_TO")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| {
+                        Email::parse(a).map_err(|_| ConfigError::Invalid {
+                            name: "STORESYNC_REPORT_TO",
+                            message: format!("{a:?} is not an e-mail address"),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(Config {
+            managers,
             table: required(&lookup, "STORESYNC_TABLE")?,
             queue_url: required(&lookup, "STORESYNC_QUEUE_URL")?,
             credentials,
@@ -102,5 +121,20 @@ mod tests {
         ])
         .unwrap();
         assert!(matches!(env.credentials, Some(Credentials::Environment(_))));
+    }
+
+    #[test]
+    fn the_report_goes_to_each_listed_manager_and_a_bad_address_is_named() {
+        let base = [("STORESYNC_TABLE", "t"), ("STORESYNC_QUEUE_URL", "q")];
+        let with = |to: &'static str| {
+            let mut all = base.to_vec();
+            all.push(("STORESYNC_REPORT_TO", to));
+            Config::from_lookup(storesync_runtime::config::pairs(&all))
+        };
+        let config = with("ops@example.com, Boss@Example.com").unwrap();
+        let to: Vec<&str> = config.managers.iter().map(Email::as_str).collect();
+        assert_eq!(to.len(), 2, "{to:?}");
+        let err = with("ops@example.com,not-mail").unwrap_err();
+        assert!(err.to_string().contains("not-mail"), "{err}");
     }
 }

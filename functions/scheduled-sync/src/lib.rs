@@ -2,7 +2,8 @@
 //!
 //! - `outbox-sweep` sends the order events a failure left in the outbox;
 //! - `nightly-resync` syncs again, in bulk, every order and customer whose sync is pending or
-//!   failed (the first run over an existing store is the day-zero load).
+//!   failed (the first run over an existing store is the day-zero load);
+//! - `daily-report` mails the managers the report of the day before (UTC).
 //!
 //! Each run stops before the function's timeout and the next one goes on from what is left.
 
@@ -14,6 +15,7 @@ use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::StoreError;
+use storesync_core::report::{DailyReport, ReportError, Reporting};
 use storesync_core::sync::consumer::SyncError;
 use storesync_core::sync::resync::{Resync, ResyncSummary};
 
@@ -27,6 +29,7 @@ const SWEEP_ROUNDS: usize = 20;
 pub enum Job {
     OutboxSweep,
     NightlyResync,
+    DailyReport,
 }
 
 /// What a job did: its one-line summary, and the function's answer.
@@ -39,6 +42,7 @@ pub enum JobSummary {
         summary: ResyncSummary,
         salesforce_calls: u64,
     },
+    Report(Box<DailyReport>),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -60,6 +64,10 @@ pub enum JobError {
     NoSalesforce,
     #[error("the re-sync stopped")]
     Resync(#[from] SyncError),
+    #[error("the report could not be made")]
+    Report(#[from] ReportError),
+    #[error("no mailbox is configured for the report")]
+    NoReporting,
 }
 
 /// The Salesforce API calls made so far, read before and after a job.
@@ -68,6 +76,7 @@ pub type CallMeter = Arc<dyn Fn() -> u64 + Send + Sync>;
 pub struct Scheduler {
     relay: Arc<OutboxRelay>,
     resync: Option<(Arc<Resync>, CallMeter)>,
+    reporting: Option<Arc<Reporting>>,
 }
 
 impl Scheduler {
@@ -75,7 +84,14 @@ impl Scheduler {
         Scheduler {
             relay,
             resync: None,
+            reporting: None,
         }
+    }
+
+    /// Enables the daily report.
+    pub fn with_reporting(mut self, reporting: Arc<Reporting>) -> Self {
+        self.reporting = Some(reporting);
+        self
     }
 
     /// Enables the jobs that write to Salesforce.
@@ -100,6 +116,13 @@ impl Scheduler {
                     summary,
                     salesforce_calls: calls() - before,
                 })
+            }
+            Job::DailyReport => {
+                let reporting = self.reporting.as_ref().ok_or(JobError::NoReporting)?;
+                let now = chrono::Utc::now();
+                let yesterday = (now - chrono::Duration::days(1)).date_naive();
+                let report = reporting.send_daily(yesterday, now).await?;
+                Ok(JobSummary::Report(Box::new(report)))
             }
         }
     }
@@ -155,6 +178,8 @@ impl From<JobError> for lambda_runtime::Diagnostic {
             JobError::QueueUnavailable { .. } => "QueueUnavailable",
             JobError::NoSalesforce => "NoSalesforce",
             JobError::Resync(_) => "ResyncStopped",
+            JobError::Report(_) => "ReportFailed",
+            JobError::NoReporting => "NoReporting",
         };
         tracing::error!(error = ?e, "scheduled job failed");
         lambda_runtime::Diagnostic {
@@ -178,6 +203,10 @@ mod tests {
             (
                 include_str!("../../../events/scheduled-sync-nightly-resync.json"),
                 Job::NightlyResync,
+            ),
+            (
+                include_str!("../../../events/scheduled-sync-daily-report.json"),
+                Job::DailyReport,
             ),
         ];
         for (sample, job) in samples {

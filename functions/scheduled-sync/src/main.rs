@@ -6,6 +6,7 @@ use scheduled_sync::config::Config;
 use scheduled_sync::{Scheduler, function_handler};
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::SystemClock;
+use storesync_core::report::Reporting;
 use storesync_core::sync::resync::Resync;
 use storesync_dynamodb::DynamoStore;
 use storesync_salesforce::{SalesforceClient, SalesforceCrm};
@@ -18,7 +19,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = storesync_runtime::aws::config().await;
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
     let queue = Arc::new(SqsQueue::from_aws(&aws, config.queue_url));
-    let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue)));
+    let reporting = Reporting::new(store.clone(), store.clone(), store.clone(), config.managers);
+    let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue)))
+        .with_reporting(Arc::new(reporting));
     if let Some(credentials) = config.credentials {
         let salesforce = SalesforceClient::new(credentials.load(&aws).await?)?;
         let crm = Arc::new(SalesforceCrm::new(salesforce.clone()));

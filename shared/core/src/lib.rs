@@ -17,6 +17,7 @@ pub mod payments;
 pub mod ports;
 pub mod pricing;
 pub mod queue;
+pub mod report;
 pub mod retry;
 pub mod storefront;
 pub mod sync;

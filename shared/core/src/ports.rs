@@ -2,13 +2,16 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cart::{Cart, CartStatus};
 use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
 use crate::events::OutboxEvent;
-use crate::ids::{CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku};
+use crate::ids::{
+    CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
+};
 use crate::order::Order;
 use crate::order::lifecycle::OrderStatus;
 use crate::payments::record::{Payment, PaymentEvent};
@@ -154,6 +157,32 @@ pub struct Period {
     pub until: DateTime<Utc>,
 }
 
+impl Period {
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && at < self.until
+    }
+}
+
+/// A message to people of the store (the managers' daily report), kept in the store's
+/// mailbox until mail is sent out by a mail service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    /// Names the message: delivering the same id twice is refused, so a job run twice mails once.
+    pub id: String,
+    pub to: Vec<Email>,
+    pub subject: String,
+    pub text: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Mailbox: Send + Sync {
+    /// Keeps `mail`; `AlreadyExists` when a mail with its id was delivered before.
+    async fn deliver(&self, mail: &Mail) -> Result<(), StoreError>;
+    /// The latest mails, newest first.
+    async fn mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError>;
+}
+
 /// What the storefront's use cases read and write: catalog, customers, carts and orders.
 pub trait StorefrontStore: CatalogStore + CustomerStore + CartStore + OrderStore {}
 
@@ -161,9 +190,9 @@ impl<T> StorefrontStore for T where T: CatalogStore + CustomerStore + CartStore 
 
 /// Everything the store keeps, behind one table: what an adapter implements. Each use case
 /// takes only the part it needs.
-pub trait Store: StorefrontStore + PaymentStore + OutboxStore + SyncLedger {}
+pub trait Store: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox {}
 
-impl<T> Store for T where T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger {}
+impl<T> Store for T where T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox {}
 
 /// Everything one payment report writes, all or nothing, and only once per report.
 #[derive(Debug, Clone)]

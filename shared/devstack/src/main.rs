@@ -3,8 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use checkout::config::AdminSettings;
 use scheduled_sync::{Job, Scheduler};
+use storesync_core::admin::SalesforceInstance;
 use storesync_core::ports::Store;
+use storesync_core::report::Reporting;
 use storesync_core::sync::resync::Resync;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_devstack::{LocalStack, SalesforceLogin};
@@ -17,6 +20,8 @@ use storesync_sf_emulator::{Emulator, EmulatorConfig};
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// How often the local scheduler runs the nightly re-sync.
 const RESYNC_EVERY: Duration = Duration::from_secs(60);
+/// How often the local scheduler makes the daily report (of the day before).
+const REPORT_EVERY: Duration = Duration::from_secs(300);
 /// How long one local job may run.
 const JOB_TIME: Duration = Duration::from_secs(50);
 /// How long the local consumer waits when the queue is empty.
@@ -71,7 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
 
     let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
-    let stack = LocalStack::new(store, queue.clone());
+    let mut stack = LocalStack::new(store, queue.clone());
     let client = SalesforceClient::new(SalesforceConfig::new(
         salesforce.base_url(),
         Auth::ClientCredentials {
@@ -81,6 +86,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ))?;
     // The same defaults as the Lambda's: `STORESYNC_SYNC_*` from the environment.
     let defaults = SyncSettings::from_lookup(|name| std::env::var(name).ok())?;
+    // The admin API shows the same defaults, and links records to the emulator.
+    stack.admin = AdminSettings {
+        sync_defaults: defaults.clone(),
+        salesforce_instance: Some(SalesforceInstance::parse(&salesforce.base_url())?),
+    };
     let crm = Arc::new(SalesforceCrm::new(client.clone()));
     let consumer = order_events::wiring::consumer(
         stack.store.clone(),
@@ -106,11 +116,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let scheduler = Arc::new(
         Scheduler::new(stack.relay())
-            .with_resync(Arc::new(resync), Arc::new(move || client.api_calls())),
+            .with_resync(Arc::new(resync), Arc::new(move || client.api_calls()))
+            .with_reporting(Arc::new(Reporting::new(
+                stack.store.clone(),
+                stack.store.clone(),
+                stack.store.clone(),
+                Vec::new(),
+            ))),
     );
     for (job, every) in [
         (Job::OutboxSweep, SWEEP_EVERY),
         (Job::NightlyResync, RESYNC_EVERY),
+        (Job::DailyReport, REPORT_EVERY),
     ] {
         let scheduler = scheduler.clone();
         tokio::spawn(async move {

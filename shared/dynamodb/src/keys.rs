@@ -132,6 +132,14 @@ pub fn price_sync(key: &str) -> Item {
     self::key(format!("SYNC#PRICE#{key}"), "SYNC_PRICE")
 }
 
+/// The mailbox's list on `gsi1`, newest first.
+pub const MAILBOX: &str = "MAILBOX";
+
+/// A mail in the store's mailbox, by its id.
+pub fn mail(id: &str) -> Item {
+    key(format!("MAIL#{id}"), "MAIL")
+}
+
 /// An event the sync applied, remembered for a while.
 pub fn applied_event(event_id: &str) -> Item {
     key(format!("SYNC_EVENT#{event_id}"), "SYNC_EVENT")

@@ -4,6 +4,7 @@
 mod counter;
 mod customers;
 mod keys;
+mod mail;
 mod payments;
 mod store;
 mod sync;

@@ -14,8 +14,8 @@ use storesync_core::order::Order;
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, OrderChange, OrderStore, OutboxStore, Page,
-    PageRequest, PaymentChange, PaymentRecordError, PaymentStore, Period, PlaceOrder,
+    CartStore, CatalogStore, CustomerStore, Mail, Mailbox, OrderChange, OrderStore, OutboxStore,
+    Page, PageRequest, PaymentChange, PaymentRecordError, PaymentStore, Period, PlaceOrder,
     PlaceOrderError, StoreError,
 };
 
@@ -55,6 +55,7 @@ pub(crate) struct State {
     unmatched: BTreeMap<String, PaymentEvent>,
     /// The sync's ledger (see `sync.rs`).
     pub(crate) sync: crate::sync::SyncState,
+    mails: BTreeMap<String, Mail>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -125,6 +126,7 @@ impl EmbeddedStore {
             "webhooks": s.webhooks,
             "unmatched": s.unmatched,
             "sync": s.sync.snapshot(),
+            "mails": s.mails.values().collect::<Vec<_>>(),
         })
     }
 }
@@ -450,6 +452,25 @@ impl PaymentStore for EmbeddedStore {
             .keys()
             .find(|(_, r)| r == payment_ref)
             .map(|(o, _)| o.clone()))
+    }
+}
+
+#[async_trait]
+impl Mailbox for EmbeddedStore {
+    async fn deliver(&self, mail: &Mail) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state.mails.contains_key(&mail.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        state.mails.insert(mail.id.clone(), mail.clone());
+        Ok(())
+    }
+
+    async fn mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError> {
+        let mut mails: Vec<Mail> = self.state().mails.values().cloned().collect();
+        mails.sort_by(|a, b| (b.sent_at, &b.id).cmp(&(a.sent_at, &a.id)));
+        mails.truncate(limit);
+        Ok(mails)
     }
 }
 
