@@ -20,6 +20,47 @@ pub struct Config {
     pub sync_defaults: SyncSettings,
     /// Who gets the daily report (`STORESYNC_REPORT_TO`, comma separated).
     pub managers: Vec<Email>,
+    /// Stripe, for the payment reconciliation; without it that job does not run.
+    pub stripe: Option<StripeKey>,
+    /// Where Stripe is (`STRIPE_API_BASE`; Stripe itself by default).
+    pub stripe_api_base: Option<String>,
+    /// How long an order awaits payment before it is checked with the gateway
+    /// (`STORESYNC_RECONCILE_AFTER_MINUTES`, default 60).
+    pub reconcile_after: chrono::Duration,
+}
+
+/// Where the Stripe secret key comes from: an SSM SecureString parameter in AWS
+/// (`STRIPE_API_KEY_PARAMETER`), the environment locally (`STRIPE_API_KEY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StripeKey {
+    Parameter(String),
+    Inline(String),
+}
+
+impl StripeKey {
+    /// The key itself: read from SSM (decrypted) when named by a parameter.
+    pub async fn load(
+        self,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+        match self {
+            StripeKey::Inline(key) => Ok(key),
+            StripeKey::Parameter(name) => {
+                let parameter = aws_sdk_ssm::Client::new(aws)
+                    .get_parameter()
+                    .name(&name)
+                    .with_decryption(true)
+                    .send()
+                    .await?;
+                parameter
+                    .parameter()
+                    .and_then(|p| p.value())
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| v.trim().to_owned())
+                    .ok_or_else(|| format!("the parameter {name} holds no key").into())
+            }
+        }
+    }
 }
 
 impl Config {
@@ -58,8 +99,31 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
+        let stripe = match (
+            optional(&lookup, "STRIPE_API_KEY_PARAMETER"),
+            optional(&lookup, "STRIPE_API_KEY"),
+        ) {
+            (Some(name), _) => Some(StripeKey::Parameter(name)),
+            (None, Some(key)) => Some(StripeKey::Inline(key)),
+            (None, None) => None,
+        };
+        let reconcile_after = match optional(&lookup, "STORESYNC_RECONCILE_AFTER_MINUTES") {
+            None => chrono::Duration::minutes(60),
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=10_080).contains(m))
+                .map(chrono::Duration::minutes)
+                .ok_or(ConfigError::Invalid {
+                    name: "STORESYNC_RECONCILE_AFTER_MINUTES",
+                    message: format!("{raw:?} is not a number of minutes from 1 to 10080"),
+                })?,
+        };
         Ok(Config {
             managers,
+            stripe,
+            stripe_api_base: optional(&lookup, "STRIPE_API_BASE"),
+            reconcile_after,
             table: required(&lookup, "STORESYNC_TABLE")?,
             queue_url: required(&lookup, "STORESYNC_QUEUE_URL")?,
             credentials,
@@ -121,6 +185,36 @@ mod tests {
         ])
         .unwrap();
         assert!(matches!(env.credentials, Some(Credentials::Environment(_))));
+    }
+
+    #[test]
+    fn stripe_comes_from_a_parameter_or_the_environment_and_the_wait_is_bounded() {
+        let base = [("STORESYNC_TABLE", "t"), ("STORESYNC_QUEUE_URL", "q")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut all = base.to_vec();
+            all.extend_from_slice(extra);
+            Config::from_lookup(storesync_runtime::config::pairs(&all))
+        };
+        let none = with(&[]).unwrap();
+        assert_eq!(
+            (none.stripe, none.reconcile_after),
+            (None, chrono::Duration::minutes(60))
+        );
+        let param = with(&[("STRIPE_API_KEY_PARAMETER", "/p"), ("STRIPE_API_KEY", "sk")]).unwrap();
+        assert_eq!(param.stripe, Some(StripeKey::Parameter("/p".into())));
+        let inline = with(&[
+            ("STRIPE_API_KEY", "sk"),
+            ("STORESYNC_RECONCILE_AFTER_MINUTES", "15"),
+        ])
+        .unwrap();
+        assert_eq!(inline.stripe, Some(StripeKey::Inline("sk".into())));
+        assert_eq!(inline.reconcile_after, chrono::Duration::minutes(15));
+        let err = with(&[("STORESYNC_RECONCILE_AFTER_MINUTES", "0")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("STORESYNC_RECONCILE_AFTER_MINUTES"),
+            "{err}"
+        );
     }
 
     #[test]

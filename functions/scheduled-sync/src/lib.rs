@@ -3,7 +3,8 @@
 //! - `outbox-sweep` sends the order events a failure left in the outbox;
 //! - `nightly-resync` syncs again, in bulk, every order and customer whose sync is pending or
 //!   failed (the first run over an existing store is the day-zero load);
-//! - `daily-report` mails the managers the report of the day before (UTC).
+//! - `daily-report` mails the managers the report of the day before (UTC);
+//! - `payment-reconciliation` checks orders left awaiting payment with the gateway.
 //!
 //! Each run stops before the function's timeout and the next one goes on from what is left.
 
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use storesync_core::outbox::OutboxRelay;
+use storesync_core::payments::reconcile::{ReconcileError, ReconcileSummary, Reconciliation};
 use storesync_core::ports::StoreError;
 use storesync_core::report::{DailyReport, ReportError, Reporting};
 use storesync_core::sync::consumer::SyncError;
@@ -25,11 +27,26 @@ const SWEEP_BATCH: usize = 100;
 const SWEEP_ROUNDS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "job", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
 pub enum Job {
     OutboxSweep,
     NightlyResync,
     DailyReport,
+    PaymentReconciliation,
+}
+
+/// A schedule's input: the job's name and nothing else.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleInput {
+    job: Job,
+}
+
+impl Job {
+    /// The job a schedule's input names; anything else in the input is refused.
+    pub fn from_input(input: serde_json::Value) -> Result<Job, serde_json::Error> {
+        serde_json::from_value::<ScheduleInput>(input).map(|i| i.job)
+    }
 }
 
 /// What a job did: its one-line summary, and the function's answer.
@@ -43,6 +60,7 @@ pub enum JobSummary {
         salesforce_calls: u64,
     },
     Report(Box<DailyReport>),
+    Reconcile(ReconcileSummary),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -68,6 +86,10 @@ pub enum JobError {
     Report(#[from] ReportError),
     #[error("no mailbox is configured for the report")]
     NoReporting,
+    #[error("the reconciliation needs the gateway, and no Stripe key is configured")]
+    NoGateway,
+    #[error("the reconciliation stopped")]
+    Reconcile(#[from] ReconcileError),
 }
 
 /// The Salesforce API calls made so far, read before and after a job.
@@ -77,6 +99,7 @@ pub struct Scheduler {
     relay: Arc<OutboxRelay>,
     resync: Option<(Arc<Resync>, CallMeter)>,
     reporting: Option<Arc<Reporting>>,
+    reconciliation: Option<(Arc<Reconciliation>, chrono::Duration)>,
 }
 
 impl Scheduler {
@@ -85,7 +108,18 @@ impl Scheduler {
             relay,
             resync: None,
             reporting: None,
+            reconciliation: None,
         }
+    }
+
+    /// Enables the payment reconciliation of orders awaiting payment longer than `idle`.
+    pub fn with_reconciliation(
+        mut self,
+        reconciliation: Arc<Reconciliation>,
+        idle: chrono::Duration,
+    ) -> Self {
+        self.reconciliation = Some((reconciliation, idle));
+        self
     }
 
     /// Enables the daily report.
@@ -124,6 +158,12 @@ impl Scheduler {
                 let report = reporting.send_daily(yesterday, now).await?;
                 Ok(JobSummary::Report(Box::new(report)))
             }
+            Job::PaymentReconciliation => {
+                let (reconciliation, idle) =
+                    self.reconciliation.as_ref().ok_or(JobError::NoGateway)?;
+                let summary = reconciliation.run(*idle, time_left).await?;
+                Ok(JobSummary::Reconcile(summary))
+            }
         }
     }
 
@@ -156,7 +196,7 @@ pub async fn function_handler(
     scheduler: &Scheduler,
     event: LambdaEvent<serde_json::Value>,
 ) -> Result<JobSummary, JobError> {
-    let job: Job = serde_json::from_value(event.payload)?;
+    let job = Job::from_input(event.payload)?;
     let deadline = event.context.deadline;
     let time_left = move || {
         let now = std::time::SystemTime::now()
@@ -180,6 +220,8 @@ impl From<JobError> for lambda_runtime::Diagnostic {
             JobError::Resync(_) => "ResyncStopped",
             JobError::Report(_) => "ReportFailed",
             JobError::NoReporting => "NoReporting",
+            JobError::NoGateway => "NoGateway",
+            JobError::Reconcile(_) => "ReconcileStopped",
         };
         tracing::error!(error = ?e, "scheduled job failed");
         lambda_runtime::Diagnostic {
@@ -208,10 +250,22 @@ mod tests {
                 include_str!("../../../events/scheduled-sync-daily-report.json"),
                 Job::DailyReport,
             ),
+            (
+                include_str!("../../../events/scheduled-sync-payment-reconciliation.json"),
+                Job::PaymentReconciliation,
+            ),
         ];
         for (sample, job) in samples {
-            assert_eq!(serde_json::from_str::<Job>(sample).unwrap(), job);
+            assert_eq!(
+                Job::from_input(serde_json::from_str(sample).unwrap()).unwrap(),
+                job
+            );
         }
-        assert!(serde_json::from_str::<Job>(r#"{"job": "nightly-resync", "x": 1}"#).is_err());
+        let extra = serde_json::json!({"job": "nightly-resync", "x": 1});
+        assert!(
+            Job::from_input(extra).is_err(),
+            "an unknown field is refused"
+        );
+        assert!(Job::from_input(serde_json::json!({"job": "make-coffee"})).is_err());
     }
 }

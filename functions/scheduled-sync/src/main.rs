@@ -5,12 +5,15 @@ use order_events::wiring;
 use scheduled_sync::config::Config;
 use scheduled_sync::{Scheduler, function_handler};
 use storesync_core::outbox::OutboxRelay;
+use storesync_core::payments::processor::PaymentProcessor;
+use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::SystemClock;
 use storesync_core::report::Reporting;
 use storesync_core::sync::resync::Resync;
 use storesync_dynamodb::DynamoStore;
 use storesync_salesforce::{SalesforceClient, SalesforceCrm};
 use storesync_sqs::SqsQueue;
+use storesync_stripe::{StripeConfig, StripePayments};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -20,8 +23,23 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
     let queue = Arc::new(SqsQueue::from_aws(&aws, config.queue_url));
     let reporting = Reporting::new(store.clone(), store.clone(), store.clone(), config.managers);
-    let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue)))
+    let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue.clone())))
         .with_reporting(Arc::new(reporting));
+    if let Some(key) = config.stripe {
+        let mut stripe = StripeConfig::new(key.load(&aws).await?);
+        if let Some(base) = config.stripe_api_base {
+            stripe.api_base = base;
+        }
+        let relay = Arc::new(OutboxRelay::new(store.clone(), queue.clone()));
+        let payments = PaymentProcessor::new(store.clone(), Arc::new(SystemClock), Some(relay));
+        let reconciliation = Reconciliation::new(
+            store.clone(),
+            Arc::new(StripePayments::new(stripe)?),
+            Arc::new(payments),
+            Arc::new(SystemClock),
+        );
+        scheduler = scheduler.with_reconciliation(Arc::new(reconciliation), config.reconcile_after);
+    }
     if let Some(credentials) = config.credentials {
         let salesforce = SalesforceClient::new(credentials.load(&aws).await?)?;
         let crm = Arc::new(SalesforceCrm::new(salesforce.clone()));

@@ -6,6 +6,8 @@ use std::time::Duration;
 use checkout::config::AdminSettings;
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::admin::SalesforceInstance;
+use storesync_core::payments::processor::PaymentProcessor;
+use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::Store;
 use storesync_core::report::Reporting;
 use storesync_core::sync::resync::Resync;
@@ -15,10 +17,11 @@ use storesync_dynamodb::DynamoStore;
 use storesync_embedded::{EmbeddedStore, LocalQueue};
 use storesync_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
 use storesync_sf_emulator::{Emulator, EmulatorConfig};
+use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
 
 /// How often the local scheduler runs the outbox sweep.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
-/// How often the local scheduler runs the nightly re-sync.
+/// How often the local scheduler runs the nightly re-sync and the payment reconciliation.
 const RESYNC_EVERY: Duration = Duration::from_secs(60);
 /// How often the local scheduler makes the daily report (of the day before).
 const REPORT_EVERY: Duration = Duration::from_secs(300);
@@ -114,8 +117,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
+    // A local Stripe for the payment reconciliation, which checks orders left awaiting payment
+    // for two minutes.
+    let stripe = LocalStripe::start().await?;
+    let mut stripe_config = StripeConfig::new(stripe.secret_key());
+    stripe_config.api_base = stripe.base_url();
+    let payments = PaymentProcessor::new(
+        stack.store.clone(),
+        stack.clock.clone(),
+        Some(stack.relay()),
+    );
+    let reconciliation = Reconciliation::new(
+        stack.store.clone(),
+        Arc::new(StripePayments::new(stripe_config)?),
+        Arc::new(payments),
+        stack.clock.clone(),
+    );
     let scheduler = Arc::new(
         Scheduler::new(stack.relay())
+            .with_reconciliation(Arc::new(reconciliation), chrono::Duration::minutes(2))
             .with_resync(Arc::new(resync), Arc::new(move || client.api_calls()))
             .with_reporting(Arc::new(Reporting::new(
                 stack.store.clone(),
@@ -128,6 +148,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (Job::OutboxSweep, SWEEP_EVERY),
         (Job::NightlyResync, RESYNC_EVERY),
         (Job::DailyReport, REPORT_EVERY),
+        (Job::PaymentReconciliation, RESYNC_EVERY),
     ] {
         let scheduler = scheduler.clone();
         tokio::spawn(async move {

@@ -1,9 +1,11 @@
 //! Payments: the record of each payment ([`record`]), the pure rules that apply a gateway's
 //! report to it and its order ([`decide`]), and the use case that reads, decides and writes
-//! ([`processor`]).
+//! ([`processor`]), and the reconciliation of orders left awaiting payment with the gateway
+//! ([`reconcile`]).
 
 pub mod decide;
 pub mod processor;
+pub mod reconcile;
 pub mod record;
 
 pub use decide::{PaymentDecision, decide};
