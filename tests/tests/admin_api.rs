@@ -258,13 +258,13 @@ async fn a_bad_query_is_refused_naming_the_parameter(backend: Backend) {
         ("?state=failed&limit=ten", "limit", both),
         ("?state=failed&after=yesterday", "after", both),
         (
-            "?state=failed&after=2026-12-01T10:00:00.000000Z~",
+            "?state=failed&after=2026-12-01T10:00:00.000000000Z~",
             "after",
             both,
         ),
         // A customer's key is no order's cursor.
         (
-            "?state=failed&after=2026-12-01T10:00:00.000000Z~c-1",
+            "?state=failed&after=2026-12-01T10:00:00.000000000Z~c-1",
             "after",
             &["orders"],
         ),

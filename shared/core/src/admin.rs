@@ -18,7 +18,7 @@ pub const MAX_PAGE_SIZE: usize = 200;
 pub const MAX_SALES_CYCLE_DAYS: u32 = 3650;
 
 /// A ledger position's time, digit by digit (`9` is any digit): positions are fixed width.
-const POSITION_TIME: &str = "9999-99-99T99:99:99.999999Z";
+const POSITION_TIME: &str = "9999-99-99T99:99:99.999999999Z";
 
 /// One page of the orders or customers whose sync is in `state`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,7 +422,7 @@ mod tests {
     fn a_cursor_is_a_position_of_the_same_kind_of_record() {
         let order = order_sync(ORDER, at("2026-12-01T10:00:00.25Z"));
         let cursor = cursor(order.position());
-        assert_eq!(cursor, format!("2026-12-01T10:00:00.250000Z~{ORDER}"));
+        assert_eq!(cursor, format!("2026-12-01T10:00:00.250000000Z~{ORDER}"));
         let listing = Listing::orders(Some("failed"), None, Some(&cursor)).unwrap();
         assert_eq!(listing.page.after, Some(order.position()));
         assert_eq!(
@@ -439,8 +439,8 @@ mod tests {
             ORDER,
             &order.position(),
             "2026-12-01T10:00:00Z~ord_9f1c2b7a4e6d4c0b8a3e5f1d2c7b9a01",
-            "2026-12-01T10:00:00.250000Z~cust-1",
-            "2026-12-01T10:00:00.250000Z~",
+            "2026-12-01T10:00:00.250000000Z~cust-1",
+            "2026-12-01T10:00:00.250000000Z~",
         ] {
             assert_eq!(
                 Listing::orders(Some("failed"), None, Some(junk))
@@ -454,7 +454,7 @@ mod tests {
             Listing::customers(
                 Some("failed"),
                 None,
-                Some("2026-12-01T10:00:00.250000Z~cust-1")
+                Some("2026-12-01T10:00:00.250000000Z~cust-1")
             )
             .is_ok()
         );
@@ -484,7 +484,7 @@ mod tests {
         );
         assert_eq!(
             following.page.after.as_deref(),
-            Some(format!("2026-12-01T10:00:00.000000Z#{ORDER}").as_str())
+            Some(format!("2026-12-01T10:00:00.000000000Z#{ORDER}").as_str())
         );
     }
 

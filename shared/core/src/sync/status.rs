@@ -136,12 +136,6 @@ fn overall(objects: &BTreeMap<CrmObject, ObjectSync>) -> SyncState {
     }
 }
 
-/// Where a record sits in the lists by sync state: by its last change, then its id. The
-/// timestamp has a fixed width, so the positions sort as text in time order.
-fn position(updated_at: DateTime<Utc>, id: &str) -> String {
-    format!("{}#{id}", updated_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
-}
-
 /// A change the automatic sync did not send: every record that was synced waits again (a
 /// failed one stays failed).
 fn mark_changed(objects: &mut BTreeMap<CrmObject, ObjectSync>) {
@@ -188,7 +182,7 @@ impl CustomerSync {
 
     /// Its place in the lists by sync state.
     pub fn position(&self) -> String {
-        position(self.updated_at, self.customer_key.as_str())
+        crate::listing::position(self.updated_at, self.customer_key.as_str())
     }
 
     /// The customer changed and the change was not sent (automatic sync is off).
@@ -250,7 +244,7 @@ impl OrderSync {
 
     /// Its place in the lists by sync state.
     pub fn position(&self) -> String {
-        position(self.updated_at, self.order_id.as_str())
+        crate::listing::position(self.updated_at, self.order_id.as_str())
     }
 
     /// The order changed and the change was not sent (automatic sync is off).
@@ -292,16 +286,6 @@ mod tests {
         assert_eq!(c.id(CrmObject::Contact), Some(&id("003000000000001AAA")));
         assert_eq!(c.objects[&CrmObject::Contact].attempts, 0);
         assert_eq!(c.objects[&CrmObject::Contact].last_error, None);
-    }
-
-    #[test]
-    fn positions_sort_in_time_order_then_by_id() {
-        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        let a = position(at("2026-12-01T09:59:59.5Z"), "b");
-        let b = position(at("2026-12-01T10:00:00Z"), "a");
-        let c = position(at("2026-12-01T10:00:00Z"), "b");
-        assert!(a < b && b < c, "{a} {b} {c}");
-        assert_eq!(b, "2026-12-01T10:00:00.000000Z#a");
     }
 
     #[test]
