@@ -96,14 +96,36 @@ async fn every_route_and_method_is_for_the_admin_group_only(backend: Backend) {
     let h = harness(backend).await;
     h.register("c-1", "c-1@example.com", None).await;
     let defaults = serde_json::to_value(SyncSettings::default()).unwrap();
+    let selection = json!({"customers": ["c-1"]});
     let routes = [
-        (Method::GET, "/v1/admin/sync/orders?state=failed", None),
-        (Method::GET, "/v1/admin/sync/customers?state=synced", None),
-        (Method::GET, "/v1/admin/sync/settings", None),
-        (Method::PUT, "/v1/admin/sync/settings", Some(&defaults)),
+        (
+            Method::GET,
+            "/v1/admin/sync/orders?state=failed",
+            None,
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/v1/admin/sync/customers?state=synced",
+            None,
+            StatusCode::OK,
+        ),
+        (Method::GET, "/v1/admin/sync/settings", None, StatusCode::OK),
+        (
+            Method::PUT,
+            "/v1/admin/sync/settings",
+            Some(&defaults),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            "/v1/admin/sync/requests",
+            Some(&selection),
+            StatusCode::ACCEPTED,
+        ),
     ];
     let app = &h.app;
-    for (method, path, body) in &routes {
+    for (method, path, body, _) in &routes {
         let call =
             |auth: Auth| async move { app.call(method.clone(), path, &auth, body.cloned()).await };
         let anonymous = call(Auth::None).await;
@@ -125,14 +147,13 @@ async fn every_route_and_method_is_for_the_admin_group_only(backend: Backend) {
     }
     let settings = admin_get(&h, "/v1/admin/sync/settings").await;
     assert_eq!(settings.body["version"], 0, "no refused PUT saved anything");
-    for (method, path, body) in routes {
+    for (method, path, body, expected) in routes {
         let allowed = h
             .app
             .call(method.clone(), path, &operator(), body.cloned())
             .await;
         assert_eq!(
-            allowed.status,
-            StatusCode::OK,
+            allowed.status, expected,
             "{method} {path}: {:?}",
             allowed.body
         );
@@ -391,7 +412,71 @@ async fn settings_the_sync_could_not_use_are_refused_and_nothing_is_saved(backen
     assert_eq!(admin_get(&h, "/v1/admin/sync/settings").await.body, read);
 }
 
+async fn request_sync(h: &SyncHarness, body: Value) -> Reply {
+    h.app
+        .call(
+            Method::POST,
+            "/v1/admin/sync/requests",
+            &operator(),
+            Some(body),
+        )
+        .await
+}
+
+async fn sync_now_sends_the_selection_to_salesforce_and_its_ticks_turn_green(backend: Backend) {
+    let h = harness(backend).await;
+    let orders = h.failed_second_orders(3).await;
+    let accepted = request_sync(&h, json!({"orders": [&orders[0], &orders[1]]})).await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{:?}", accepted.body);
+    assert_eq!(accepted.body["orders"], 2);
+    assert!(
+        accepted.body["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    // The order-events consumer takes the request off the queue.
+    h.sync().await;
+    let (synced, _) = walk(&h, "/v1/admin/sync/orders?state=synced", 50).await;
+    let synced: BTreeSet<&str> = synced
+        .iter()
+        .filter_map(|o| o["order_id"].as_str())
+        .collect();
+    assert!(synced.contains(orders[0].as_str()) && synced.contains(orders[1].as_str()));
+    assert!(
+        !synced.contains(orders[2].as_str()),
+        "not selected, still failed"
+    );
+    h.one("Opportunity", "Storesync_Order_Id__c", &orders[1]);
+
+    for (body, field) in [
+        (json!({"orders": ["not-an-order"]}), "orders[0]"),
+        (json!({}), "orders"),
+        (json!({"customers": ["c-0"], "orders": [], "extra": 1}), ""),
+    ] {
+        let refused = request_sync(&h, body.clone()).await;
+        assert!(
+            refused.status == StatusCode::UNPROCESSABLE_ENTITY
+                || refused.status == StatusCode::BAD_REQUEST,
+            "{body}: {:?}",
+            refused.body
+        );
+        assert_eq!(refused.content_type(), "application/problem+json");
+        if !field.is_empty() {
+            assert!(
+                refused.body.to_string().contains(field),
+                "{body}: {:?}",
+                refused.body
+            );
+        }
+    }
+    assert!(
+        h.take_messages().await.is_empty(),
+        "a refused request sends nothing"
+    );
+}
+
 against_both_stores!(
+    sync_now_sends_the_selection_to_salesforce_and_its_ticks_turn_green,
     every_route_and_method_is_for_the_admin_group_only,
     a_failed_order_is_listed_as_failed_with_its_error_and_synced_ones_link_to_salesforce,
     customers_are_listed_with_their_lead_or_account_and_contact,

@@ -53,7 +53,7 @@ async fn every_sample_event_is_served_by_the_lambda_router() {
             Arc::new(SystemClock),
             StorefrontSettings::default(),
         ),
-        admin(store.clone(), AdminSettings::default()),
+        admin(store.clone(), None, AdminSettings::default()),
     );
     // The cart the cart events name, owned by the events' JWT subject.
     let cart = Cart::new(
@@ -140,7 +140,7 @@ async fn without_authorizer_claims_a_customer_route_is_unauthorized() {
             Arc::new(SystemClock),
             StorefrontSettings::default(),
         ),
-        admin(store, AdminSettings::default()),
+        admin(store, None, AdminSettings::default()),
     );
     let mut event: Value =
         serde_json::from_str(include_str!("../../events/checkout-create-cart.json")).unwrap();

@@ -10,7 +10,7 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use storesync_core::admin::{Listing, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin};
@@ -49,6 +49,7 @@ pub fn routes(admin: Arc<Admin>) -> Router {
         .route("/v1/admin/sync/orders", get(orders))
         .route("/v1/admin/sync/customers", get(customers))
         .route("/v1/admin/sync/settings", get(settings).put(save_settings))
+        .route("/v1/admin/sync/requests", post(request_sync))
         .route_layer(axum::middleware::from_extractor::<AdminIdentity>())
         .with_state(admin)
 }
@@ -238,6 +239,91 @@ async fn save_settings(
         "sync settings saved"
     );
     Ok(ok(saved))
+}
+
+// --- sync now ---
+
+/// Most orders, and most customers, one "sync now" names.
+const SYNC_REQUEST_MAX: usize = 100;
+
+/// A selection to sync now.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncRequestBody {
+    #[serde(default)]
+    orders: Vec<String>,
+    #[serde(default)]
+    customers: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SyncRequestView {
+    request_id: String,
+    orders: usize,
+    customers: usize,
+    requested_at: DateTime<Utc>,
+}
+
+/// 202: the selection is on its way to Salesforce; the lists show each record's outcome.
+async fn request_sync(
+    State(admin): Shared,
+    operator: AdminIdentity,
+    StrictJson(body): StrictJson<SyncRequestBody>,
+) -> ApiResult {
+    let mut e = Errors::default();
+    if body.orders.is_empty() && body.customers.is_empty() {
+        e.check::<()>(
+            "",
+            Err(InvalidValue::new(
+                "orders",
+                "name at least one order or customer",
+            )),
+        );
+    }
+    for (field, len) in [
+        ("orders", body.orders.len()),
+        ("customers", body.customers.len()),
+    ] {
+        if len > SYNC_REQUEST_MAX {
+            e.check::<()>(
+                "",
+                Err(InvalidValue::new(
+                    field,
+                    format!("at most {SYNC_REQUEST_MAX}, not {len}"),
+                )),
+            );
+        }
+    }
+    let orders: Vec<Option<OrderId>> = body
+        .orders
+        .iter()
+        .enumerate()
+        .map(|(i, id)| e.check(&format!("orders[{i}]"), OrderId::parse(id)))
+        .collect();
+    let customers: Vec<Option<CustomerKey>> = body
+        .customers
+        .iter()
+        .enumerate()
+        .map(|(i, key)| e.check(&format!("customers[{i}]"), CustomerKey::parse(key)))
+        .collect();
+    let (orders, customers) = e.finish(|| {
+        (
+            orders.into_iter().flatten().collect::<Vec<_>>(),
+            customers.into_iter().flatten().collect::<Vec<_>>(),
+        )
+    })?;
+    let request = admin
+        .sync
+        .request_sync(orders, customers, Utc::now())
+        .await?;
+    tracing::info!(operator = %operator.subject, request_id = %request.request_id, "sync requested");
+    let view = SyncRequestView {
+        request_id: request.request_id,
+        orders: request.orders.len(),
+        customers: request.customers.len(),
+        requested_at: request.requested_at,
+    };
+    Ok((StatusCode::ACCEPTED, axum::Json(view)).into_response())
 }
 
 /// The longest stage, role or lead source name.

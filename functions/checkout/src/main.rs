@@ -13,10 +13,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let aws = storesync_runtime::aws::config().await;
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
-    let admin = admin(store.clone(), config.admin);
     let queue = config
         .queue_url
         .map(|url| Arc::new(SqsQueue::from_aws(&aws, url)) as Arc<dyn EventQueue>);
+    let admin = admin(store.clone(), queue.clone(), config.admin);
     let storefront = storefront(store, queue, Arc::new(SystemClock), config.storefront);
     lambda_http::run(lambda_app(storefront, admin)).await
 }

@@ -37,12 +37,19 @@ pub fn storefront(
 }
 
 /// The operators' admin API over `store`'s sync ledger.
-pub fn admin(store: Arc<dyn Store>, settings: AdminSettings) -> Admin {
+/// The admin API over `store`; with a queue, "sync now" requests go on it.
+pub fn admin(
+    store: Arc<dyn Store>,
+    queue: Option<Arc<dyn EventQueue>>,
+    settings: AdminSettings,
+) -> Admin {
     let ledger: Arc<dyn SyncLedger> = store;
-    Admin::new(
-        SyncAdmin::new(ledger, settings.sync_defaults),
-        settings.salesforce_instance,
-    )
+    let sync = SyncAdmin::new(ledger, settings.sync_defaults);
+    let sync = match queue {
+        Some(queue) => sync.with_queue(queue),
+        None => sync,
+    };
+    Admin::new(sync, settings.salesforce_instance)
 }
 
 /// The API as API Gateway serves it: callers identified by the JWT authorizer's claims.

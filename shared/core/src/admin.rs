@@ -3,10 +3,14 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::app_error::AppError;
 use crate::error::DomainError;
 use crate::ids::{CrmId, CustomerKey, InvalidValue, OrderId};
 use crate::ports::{Page, PageRequest, SyncLedger};
+use crate::queue::{EventQueue, QueueMessage};
+use crate::sync::resync::SyncRequest;
 use crate::sync::settings::SyncSettings;
 use crate::sync::status::{CrmObject, CustomerSync, OrderSync, SyncState};
 
@@ -213,11 +217,45 @@ pub struct SyncAdmin {
     ledger: Arc<dyn SyncLedger>,
     /// The settings in force until an operator saves their own.
     defaults: SyncSettings,
+    /// Carries "sync now" requests to the function that holds the Salesforce credentials.
+    queue: Option<Arc<dyn EventQueue>>,
 }
 
 impl SyncAdmin {
     pub fn new(ledger: Arc<dyn SyncLedger>, defaults: SyncSettings) -> Self {
-        SyncAdmin { ledger, defaults }
+        SyncAdmin {
+            ledger,
+            defaults,
+            queue: None,
+        }
+    }
+
+    /// Enables "sync now" through the order-events queue.
+    pub fn with_queue(mut self, queue: Arc<dyn EventQueue>) -> Self {
+        self.queue = Some(queue);
+        self
+    }
+
+    /// An operator's "sync now" on a selection: sent on the order-events queue, whose
+    /// consumer syncs it whatever the automatic-sync switches say.
+    pub async fn request_sync(
+        &self,
+        orders: Vec<OrderId>,
+        customers: Vec<CustomerKey>,
+        now: DateTime<Utc>,
+    ) -> Result<SyncRequest, AppError> {
+        let queue = self.queue.as_ref().ok_or(AppError::QueueUnavailable)?;
+        let request = SyncRequest::new(uuid::Uuid::new_v4().to_string(), orders, customers, now);
+        let message = QueueMessage {
+            id: request.request_id.clone(),
+            group: SyncRequest::GROUP.to_owned(),
+            body: serde_json::to_string(&request).expect("a sync request serialises"),
+        };
+        queue.send(&message).await.map_err(|error| {
+            tracing::warn!(%error, "sync request not sent");
+            AppError::QueueUnavailable
+        })?;
+        Ok(request)
     }
 
     /// A page of the orders in `listing.state`; `next` is the cursor of the page after.

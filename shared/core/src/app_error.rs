@@ -29,6 +29,9 @@ pub enum AppError {
     IdempotencyKeyReused,
     #[error("the record changed concurrently; retry the request")]
     Conflict,
+    /// The order-events queue did not take a message (or none is configured).
+    #[error("the queue is unavailable; retry the request")]
+    QueueUnavailable,
     #[error("the store failed")]
     Store(#[source] StoreError),
 }

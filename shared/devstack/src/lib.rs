@@ -63,7 +63,11 @@ impl LocalStack {
             self.stripe_secrets.clone(),
             self.webhook_tolerance_secs,
         );
-        let admin = checkout::wiring::admin(self.store.clone(), self.admin.clone());
+        let admin = checkout::wiring::admin(
+            self.store.clone(),
+            Some(self.queue.clone()),
+            self.admin.clone(),
+        );
         checkout::router(Arc::new(storefront), Arc::new(admin))
             .merge(payment_webhook::router(Arc::new(webhook)))
             .layer(axum::middleware::from_fn(

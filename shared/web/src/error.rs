@@ -175,6 +175,12 @@ fn app_problem(e: &AppError) -> Problem {
             detail,
         ),
         AppError::Conflict => Problem::new(S::CONFLICT, "conflict", "Conflict", detail),
+        AppError::QueueUnavailable => Problem::new(
+            S::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            detail,
+        ),
         AppError::Store(source) => {
             // The cause stays in the logs; the caller learns only that it may retry.
             tracing::error!(error = ?source, "store failure");
