@@ -685,8 +685,9 @@ impl Results {
             let _ = writeln!(
                 w,
                 "\nAgainst it, each function's init median: {}. What storesync adds on top of \
-                 the SDK is its own reads at init: the webhook's SSM parameter and order-events' \
-                 Secrets Manager secret and Salesforce client (here from moto on loopback).",
+                 the SDK is its own reads at init: the webhook's SSM parameter, and the \
+                 Salesforce credentials secret that order-events and scheduled-sync read from \
+                 Secrets Manager to build their Salesforce client (here from moto on loopback).",
                 against.join("; ")
             );
         }
@@ -741,10 +742,11 @@ impl Results {
                 "\nWhat the size is: `hello-runtime` is the Lambda runtime client and tokio \
                  ({:.2} MB). `hello-dynamodb` adds the AWS SDK's configuration and credential \
                  chain, one DynamoDB client and the TLS stack: +{:.2} MB, the larger part of every \
-                 function. Over it, each function adds its own code, its other AWS clients (SQS; \
-                 SSM for the webhook; Secrets Manager for order-events) and, for order-events, the \
-                 Salesforce client: {}. One TLS stack (rustls on aws-lc-rs) and one HTTP/1 and \
-                 HTTP/2 client (hyper) serve the SDK and the Salesforce client alike; logs are \
+                 function. Over it, each function adds its own code and its other clients: SQS; SSM \
+                 for the webhook; Secrets Manager and Salesforce for order-events; and for \
+                 scheduled-sync, which runs every job, Secrets Manager, SSM, Salesforce and \
+                 Stripe: {}. One TLS stack (rustls on aws-lc-rs) and one HTTP/1 and HTTP/2 client \
+                 (hyper) serve the SDK, Salesforce and Stripe clients alike; logs are \
                  filtered by `tracing_subscriber::filter::Targets`, so no regex engine is linked.",
                 mb(runtime.bytes),
                 mb(sdk.bytes) - mb(runtime.bytes),
