@@ -144,22 +144,10 @@ impl PaymentStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         let mut item = to_item(event, keys::unmatched_payment(&event.event_id))?;
         item.insert("received_at".into(), s(received_at.to_rfc3339()));
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
-                if e.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
+        match self.put_new(item).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::AlreadyExists) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 

@@ -311,6 +311,25 @@ impl DynamoStore {
         Ok(Page { items, next })
     }
 
+    /// Writes an item whose key must be new; `AlreadyExists` when it is not.
+    pub(crate) async fn put_new(&self, item: Item) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Err(StoreError::AlreadyExists)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     pub(crate) async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
@@ -470,21 +489,7 @@ impl CatalogStore for DynamoStore {
 #[async_trait]
 impl CartStore for DynamoStore {
     async fn create_cart(&self, cart: &Cart) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(cart_item(cart)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        self.put_new(cart_item(cart)?).await
     }
 
     async fn cart(&self, id: &CartId) -> Result<Option<Cart>, StoreError> {
