@@ -94,14 +94,6 @@ impl SyncRequest {
     }
 }
 
-/// Whether the run was asked for by an operator (it ignores the automatic-sync switches)
-/// or started by the schedule (it respects them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    Schedule,
-    Operator,
-}
-
 /// Re-syncs over the live sync's own ledger, Salesforce and clock, reading orders and
 /// payments from the store.
 pub struct Resync {
