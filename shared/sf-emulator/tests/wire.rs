@@ -477,3 +477,28 @@ async fn a_graph_payload_is_refused_past_500_nodes_in_all_or_15_node_types() {
         "a refused payload writes nothing"
     );
 }
+
+#[tokio::test]
+async fn a_record_link_opens_the_records_page_and_a_wrong_one_says_not_available() {
+    let org = Org::start().await;
+    let id = org.account("Acme <Tools>");
+    let open = |path: String| {
+        let url = format!("{}{path}", org.emulator.base_url());
+        async move { reqwest::get(url).await.unwrap() }
+    };
+    let page = open(format!("/lightning/r/Account/{id}/view")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Acme &lt;Tools&gt;"), "{html}");
+    assert!(html.contains(&id), "{html}");
+    let wrong_object = open(format!("/lightning/r/Contact/{id}/view")).await;
+    assert_eq!(wrong_object.status(), StatusCode::NOT_FOUND);
+    let unknown = open("/lightning/r/Account/001000000000000AAA/view".into()).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}

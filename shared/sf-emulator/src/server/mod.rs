@@ -11,6 +11,7 @@ mod describe;
 mod gate;
 mod oauth;
 mod query;
+mod record_page;
 mod routes;
 mod sobjects;
 
@@ -103,6 +104,12 @@ async fn handle(
     }
     if let Some(rest) = path.strip_prefix("/services/data") {
         return data::data_api(&shared, &method, &uri, rest, &headers, &body).await;
+    }
+    if method == Method::GET
+        && let Some(rest) = path.strip_prefix("/lightning/r/")
+        && let Some(page) = record_page::page(&shared.org(), rest)
+    {
+        return page;
     }
     json_response(404, &SfError::not_found().body, None)
 }
