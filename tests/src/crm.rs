@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use storesync_core::ids::{CustomerKey, OrderId};
 use storesync_core::ports::{Store, SystemClock};
 use storesync_core::queue::QueueMessage;
+use storesync_core::sync::abandoned::AbandonedCarts;
 use storesync_core::sync::resync::Resync;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_core::sync::status::{CustomerSync, OrderSync};
@@ -68,6 +69,17 @@ impl SyncHarness {
 
     /// The scheduled re-sync as the Lambda runs it, and its Salesforce client.
     pub fn resync(&self) -> (Resync, SalesforceClient) {
+        let (resync, _, client) = self.scheduled_jobs();
+        (resync, client)
+    }
+
+    /// The abandoned-carts job as the Lambda runs it, and its Salesforce client.
+    pub fn abandoned_carts(&self) -> (Arc<AbandonedCarts>, SalesforceClient) {
+        let (_, carts, client) = self.scheduled_jobs();
+        (carts, client)
+    }
+
+    fn scheduled_jobs(&self) -> (Resync, Arc<AbandonedCarts>, SalesforceClient) {
         let client = self.salesforce();
         let sync = order_events::wiring::crm_sync(
             self.store.clone(),
@@ -75,8 +87,8 @@ impl SyncHarness {
             Arc::new(SystemClock),
             SyncSettings::default(),
         );
-        let resync = Resync::new(Arc::new(sync), self.store.clone(), self.store.clone());
-        (resync, client)
+        let (resync, carts) = order_events::wiring::resync(self.store.clone(), Arc::new(sync));
+        (resync, carts, client)
     }
 
     /// A Salesforce client for the emulator that retries without waiting long.

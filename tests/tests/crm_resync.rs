@@ -123,6 +123,7 @@ async fn an_operators_sync_request_on_the_queue_syncs_the_selection_whatever_aut
         "req-1".into(),
         selected.collect(),
         Vec::new(),
+        Vec::new(),
         chrono::Utc::now(),
     );
     let delivery = Delivery {

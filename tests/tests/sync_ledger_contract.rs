@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
-use storesync_core::ids::{CrmId, CustomerKey, EventId, OrderId};
+use storesync_core::ids::{CartId, CrmId, CustomerKey, EventId, OrderId};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::ports::{PageRequest, Store, StoreError, SyncChange, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
 use storesync_core::sync::status::{
-    CrmObject, CustomerSync, OrderSync, Outcome, PriceSync, SyncState,
+    CartSync, CrmObject, CustomerSync, OrderSync, Outcome, PriceSync, SyncState,
 };
 use storesync_tests::{Backend, against_both_stores};
 
@@ -87,6 +87,7 @@ async fn a_sync_is_recorded_once_per_event_with_its_records(b: Backend) {
         event_id: Some(event.clone()),
         customer: Some(customer.clone()),
         order: Some(order.clone()),
+        cart: None,
         prices: vec![],
         at: now,
     };
@@ -126,6 +127,7 @@ async fn a_record_is_written_only_over_the_version_it_was_read_at(b: Backend) {
         event_id: None,
         customer: Some(c),
         order: None,
+        cart: None,
         prices: vec![],
         at: now,
     };
@@ -166,6 +168,7 @@ async fn a_refused_change_writes_neither_the_event_nor_the_records(b: Backend) {
         customer: Some(customer),
         // Version 2 of an order never written: refused, and with it the whole change.
         order: Some(order),
+        cart: None,
         prices: vec![],
         at: now,
     };
@@ -196,6 +199,7 @@ async fn prices_created_in_salesforce_are_remembered_by_key(b: Backend) {
         event_id: None,
         customer: None,
         order: None,
+        cart: None,
         prices: vec![
             price("MUG:USD", "01u000000000001AAA"),
             price("MUG:EUR", "01u000000000002AAA"),
@@ -229,6 +233,7 @@ async fn record(store: &dyn Store, customer: Option<CustomerSync>, order: Option
         event_id: None,
         customer,
         order,
+        cart: None,
         prices: vec![],
         at: Utc::now(),
     };
@@ -399,7 +404,59 @@ async fn a_record_synced_after_failing_moves_from_the_failed_list_to_the_synced_
     assert_eq!(customers_in(store, SyncState::Synced).await, [customer]);
 }
 
+async fn an_abandoned_carts_sync_is_kept_at_its_version_and_listed_by_state(b: Backend) {
+    let store = b.store();
+    let now = Utc::now();
+    let id = CartId::random();
+    let write = |c: &CartSync| SyncChange {
+        event_id: None,
+        customer: None,
+        order: None,
+        cart: Some(c.clone()),
+        prices: vec![],
+        at: now,
+    };
+    let mut cart = CartSync::new(id.clone(), key("c1"), Money::new(4600, Currency::EUR), now);
+    cart.cart_version = 3;
+    cart.record(
+        &[CrmObject::Opportunity],
+        &failed("REQUIRED_FIELD_MISSING"),
+        now,
+    );
+    cart.version = 1;
+    store.record_sync(&write(&cart)).await.unwrap();
+    assert_eq!(store.cart_sync(&id).await.unwrap(), Some(cart.clone()));
+    let failed_list = store
+        .carts_in_sync_state(SyncState::Failed, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(failed_list.items, [cart.clone()]);
+
+    // Written again only over the version it was read at.
+    let before = b.snapshot().await;
+    assert!(matches!(
+        store.record_sync(&write(&cart)).await,
+        Err(SyncRecordError::Conflict)
+    ));
+    assert_eq!(b.snapshot().await, before);
+
+    let later = now + Duration::seconds(1);
+    cart.record(
+        &[CrmObject::Opportunity],
+        &synced(CrmObject::Opportunity, "006000000000001AAA"),
+        later,
+    );
+    cart.version = 2;
+    store.record_sync(&write(&cart)).await.unwrap();
+    let first = PageRequest::first(10);
+    let failed_now = store.carts_in_sync_state(SyncState::Failed, &first).await;
+    assert!(failed_now.unwrap().items.is_empty());
+    let synced_now = store.carts_in_sync_state(SyncState::Synced, &first).await;
+    assert_eq!(synced_now.unwrap().items, [cart]);
+}
+
 against_both_stores!(
+    an_abandoned_carts_sync_is_kept_at_its_version_and_listed_by_state,
     prices_created_in_salesforce_are_remembered_by_key,
     settings_are_saved_at_their_version,
     a_sync_is_recorded_once_per_event_with_its_records,

@@ -14,12 +14,14 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use storesync_core::admin::{Listing, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin};
-use storesync_core::ids::{CrmId, CustomerKey, InvalidValue, OrderId};
+use storesync_core::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
 use storesync_core::money::Money;
 use storesync_core::order::OrderStatus;
 use storesync_core::ports::Page;
 use storesync_core::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
-use storesync_core::sync::status::{CrmObject, CustomerSync, ObjectSync, OrderSync, SyncState};
+use storesync_core::sync::status::{
+    CartSync, CrmObject, CustomerSync, ObjectSync, OrderSync, SyncState,
+};
 use storesync_web::identity::AdminIdentity;
 use storesync_web::json::whole_number;
 use storesync_web::{ApiError, StrictJson};
@@ -48,6 +50,7 @@ pub fn routes(admin: Arc<Admin>) -> Router {
     Router::new()
         .route("/v1/admin/sync/orders", get(orders))
         .route("/v1/admin/sync/customers", get(customers))
+        .route("/v1/admin/sync/carts", get(carts))
         .route("/v1/admin/sync/settings", get(settings).put(save_settings))
         .route("/v1/admin/sync/requests", post(request_sync))
         .route_layer(axum::middleware::from_extractor::<AdminIdentity>())
@@ -148,6 +151,17 @@ struct CustomerSyncView {
     records: Vec<RecordView>,
 }
 
+#[derive(Debug, Serialize)]
+struct CartSyncView {
+    cart_id: CartId,
+    customer_key: CustomerKey,
+    /// The goods after the discount, as last sent.
+    total: Money,
+    state: SyncState,
+    updated_at: DateTime<Utc>,
+    records: Vec<RecordView>,
+}
+
 impl Admin {
     fn records(&self, objects: BTreeMap<CrmObject, ObjectSync>) -> Vec<RecordView> {
         objects
@@ -178,6 +192,17 @@ impl Admin {
             total: o.total,
             updated_at: o.updated_at,
             records: self.records(o.objects),
+        }
+    }
+
+    fn cart(&self, c: CartSync) -> CartSyncView {
+        CartSyncView {
+            state: c.state(),
+            cart_id: c.cart_id,
+            customer_key: c.customer_key,
+            total: c.total,
+            updated_at: c.updated_at,
+            records: self.records(c.objects),
         }
     }
 
@@ -221,6 +246,17 @@ async fn customers(State(admin): Shared, params: ListParams) -> ApiResult {
     Ok(ok(page_view(page, |c| admin.customer(c))))
 }
 
+async fn carts(State(admin): Shared, params: ListParams) -> ApiResult {
+    let listing = Listing::carts(
+        params.state.as_deref(),
+        params.limit.as_deref(),
+        params.after.as_deref(),
+    )
+    .map_err(invalid_parameter)?;
+    let page = admin.sync.carts(&listing).await?;
+    Ok(ok(page_view(page, |c| admin.cart(c))))
+}
+
 // --- settings ---
 
 async fn settings(State(admin): Shared) -> ApiResult {
@@ -254,6 +290,8 @@ struct SyncRequestBody {
     orders: Vec<String>,
     #[serde(default)]
     customers: Vec<String>,
+    #[serde(default)]
+    carts: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -261,6 +299,7 @@ struct SyncRequestView {
     request_id: String,
     orders: usize,
     customers: usize,
+    carts: usize,
     requested_at: DateTime<Utc>,
 }
 
@@ -271,18 +310,19 @@ async fn request_sync(
     StrictJson(body): StrictJson<SyncRequestBody>,
 ) -> ApiResult {
     let mut e = Errors::default();
-    if body.orders.is_empty() && body.customers.is_empty() {
+    if body.orders.is_empty() && body.customers.is_empty() && body.carts.is_empty() {
         e.check::<()>(
             "",
             Err(InvalidValue::new(
                 "orders",
-                "name at least one order or customer",
+                "name at least one order, customer or cart",
             )),
         );
     }
     for (field, len) in [
         ("orders", body.orders.len()),
         ("customers", body.customers.len()),
+        ("carts", body.carts.len()),
     ] {
         if len > SYNC_REQUEST_MAX {
             e.check::<()>(
@@ -306,21 +346,29 @@ async fn request_sync(
         .enumerate()
         .map(|(i, key)| e.check(&format!("customers[{i}]"), CustomerKey::parse(key)))
         .collect();
-    let (orders, customers) = e.finish(|| {
+    let carts: Vec<Option<CartId>> = body
+        .carts
+        .iter()
+        .enumerate()
+        .map(|(i, id)| e.check(&format!("carts[{i}]"), CartId::parse(id)))
+        .collect();
+    let (orders, customers, carts) = e.finish(|| {
         (
             orders.into_iter().flatten().collect::<Vec<_>>(),
             customers.into_iter().flatten().collect::<Vec<_>>(),
+            carts.into_iter().flatten().collect::<Vec<_>>(),
         )
     })?;
     let request = admin
         .sync
-        .request_sync(orders, customers, Utc::now())
+        .request_sync(orders, customers, carts, Utc::now())
         .await?;
     tracing::info!(operator = %operator.subject, request_id = %request.request_id, "sync requested");
     let view = SyncRequestView {
         request_id: request.request_id,
         orders: request.orders.len(),
         customers: request.customers.len(),
+        carts: request.carts.len(),
         requested_at: request.requested_at,
     };
     Ok((StatusCode::ACCEPTED, axum::Json(view)).into_response())

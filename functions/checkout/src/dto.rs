@@ -336,6 +336,22 @@ impl TryFrom<CheckoutBody> for CheckoutInput {
     }
 }
 
+/// The shopper reached the payment step.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeginCheckoutBody {
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl BeginCheckoutBody {
+    pub fn email(&self) -> Result<Option<Email>, ApiError> {
+        let mut e = Errors::default();
+        let email = self.email.as_deref().map(|v| e.check("", Email::parse(v)));
+        e.finish(|| email.flatten())
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
@@ -438,6 +454,9 @@ pub struct CartView {
     pub discount: Option<Discount>,
     pub totals: Totals,
     pub order_id: Option<String>,
+    /// The e-mail a guest gave at checkout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -471,6 +490,7 @@ impl CartView {
             discount: cart.discount,
             totals,
             order_id: cart.order_id.map(|o| o.to_string()),
+            contact_email: cart.contact_email.map(|e| e.to_string()),
             created_at: cart.created_at,
             updated_at: cart.updated_at,
             version: cart.version,

@@ -27,8 +27,8 @@ use storesync_web::{ApiError, CustomerIdentity, GuestIdentity, StrictJson};
 
 use crate::admin::Admin;
 use crate::dto::{
-    CancelBody, CartView, CheckoutBody, CreateCartBody, DiscountBody, OrderView, ProductView,
-    ProfilePatchBody, RegisterBody, ReturnBody, SetLineBody,
+    BeginCheckoutBody, CancelBody, CartView, CheckoutBody, CreateCartBody, DiscountBody, OrderView,
+    ProductView, ProfilePatchBody, RegisterBody, ReturnBody, SetLineBody,
 };
 
 type Shared = State<Arc<Storefront>>;
@@ -91,6 +91,10 @@ fn cart_routes<C: AsCaller>(base: &str) -> Router<Arc<Storefront>> {
         .route(
             &format!("{base}/{{cart_id}}/discount"),
             put(apply_discount::<C>).delete(remove_discount::<C>),
+        )
+        .route(
+            &format!("{base}/{{cart_id}}/begin-checkout"),
+            post(begin_checkout::<C>),
         )
         .route(&format!("{base}/{{cart_id}}/checkout"), post(checkout::<C>))
 }
@@ -232,6 +236,17 @@ async fn remove_discount<C: AsCaller>(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cart = s.remove_discount(&who.caller(), &cart_id(&id)?).await?;
+    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+}
+
+async fn begin_checkout<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<BeginCheckoutBody>,
+) -> ApiResult {
+    let (id, email) = (cart_id(&id)?, body.email()?);
+    let cart = s.begin_checkout(&who.caller(), &id, email).await?;
     Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
 }
 

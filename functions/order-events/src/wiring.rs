@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use storesync_core::ports::{Clock, CustomerStore, Store, SyncLedger};
 use storesync_core::queue::{EventQueue, QueueError};
+use storesync_core::sync::abandoned::AbandonedCarts;
 use storesync_core::sync::consumer::CrmSync;
 use storesync_core::sync::crm::Crm;
 use storesync_core::sync::resync::Resync;
@@ -20,9 +21,17 @@ pub fn consumer(
     defaults: SyncSettings,
     max_receives: u32,
 ) -> Consumer {
-    let sync = std::sync::Arc::new(crm_sync(store.clone(), crm, clock, defaults));
-    let resync = Resync::new(sync.clone(), store.clone(), store);
+    let sync = Arc::new(crm_sync(store.clone(), crm, clock, defaults));
+    let (resync, _) = resync(store, sync.clone());
     Consumer::new(sync, resync, max_receives)
+}
+
+/// The re-sync of what is pending or failed, abandoned carts included, and the
+/// abandoned-carts job, both over `sync`.
+pub fn resync(store: Arc<dyn Store>, sync: Arc<CrmSync>) -> (Resync, Arc<AbandonedCarts>) {
+    let carts = Arc::new(AbandonedCarts::new(sync.clone(), store.clone()));
+    let resync = Resync::new(sync, store.clone(), store).with_carts(carts.clone());
+    (resync, carts)
 }
 
 /// The sync over `store` and `crm`, for the consumer and the scheduled re-sync.

@@ -27,6 +27,9 @@ pub struct Config {
     /// How long an order awaits payment before it is checked with the gateway
     /// (`STORESYNC_RECONCILE_AFTER_MINUTES`, default 60).
     pub reconcile_after: chrono::Duration,
+    /// How long a cart waits at checkout, unchanged and without an order, before sales hears
+    /// of it (`STORESYNC_ABANDONED_AFTER_MINUTES`, default 60).
+    pub abandoned_after: chrono::Duration,
 }
 
 /// Where the Stripe secret key comes from: an SSM SecureString parameter in AWS
@@ -107,19 +110,22 @@ impl Config {
             (None, Some(key)) => Some(StripeKey::Inline(key)),
             (None, None) => None,
         };
-        let reconcile_after = match optional(&lookup, "STORESYNC_RECONCILE_AFTER_MINUTES") {
-            None => chrono::Duration::minutes(60),
+        let minutes = |name: &'static str| match optional(&lookup, name) {
+            None => Ok(chrono::Duration::minutes(60)),
             Some(raw) => raw
                 .parse::<i64>()
                 .ok()
                 .filter(|m| (1..=10_080).contains(m))
                 .map(chrono::Duration::minutes)
                 .ok_or(ConfigError::Invalid {
-                    name: "STORESYNC_RECONCILE_AFTER_MINUTES",
+                    name,
                     message: format!("{raw:?} is not a number of minutes from 1 to 10080"),
-                })?,
+                }),
         };
+        let reconcile_after = minutes("STORESYNC_RECONCILE_AFTER_MINUTES")?;
+        let abandoned_after = minutes("STORESYNC_ABANDONED_AFTER_MINUTES")?;
         Ok(Config {
+            abandoned_after,
             managers,
             stripe,
             stripe_api_base: optional(&lookup, "STRIPE_API_BASE"),
@@ -213,6 +219,15 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("STORESYNC_RECONCILE_AFTER_MINUTES"),
+            "{err}"
+        );
+        assert_eq!(none.abandoned_after, chrono::Duration::minutes(60));
+        let carts = with(&[("STORESYNC_ABANDONED_AFTER_MINUTES", "30")]).unwrap();
+        assert_eq!(carts.abandoned_after, chrono::Duration::minutes(30));
+        let err = with(&[("STORESYNC_ABANDONED_AFTER_MINUTES", "a day")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("STORESYNC_ABANDONED_AFTER_MINUTES"),
             "{err}"
         );
     }

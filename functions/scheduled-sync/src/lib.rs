@@ -4,7 +4,8 @@
 //! - `nightly-resync` syncs again, in bulk, every order and customer whose sync is pending or
 //!   failed (the first run over an existing store is the day-zero load);
 //! - `daily-report` mails the managers the report of the day before (UTC);
-//! - `payment-reconciliation` checks orders left awaiting payment with the gateway.
+//! - `payment-reconciliation` checks orders left awaiting payment with the gateway;
+//! - `abandoned-carts` tells sales of carts left at checkout (Opportunities and Leads).
 //!
 //! Each run stops before the function's timeout and the next one goes on from what is left.
 
@@ -18,6 +19,7 @@ use storesync_core::outbox::OutboxRelay;
 use storesync_core::payments::reconcile::{ReconcileError, ReconcileSummary, Reconciliation};
 use storesync_core::ports::StoreError;
 use storesync_core::report::{DailyReport, ReportError, Reporting};
+use storesync_core::sync::abandoned::{AbandonedCarts, AbandonedSummary};
 use storesync_core::sync::consumer::SyncError;
 use storesync_core::sync::resync::{Resync, ResyncSummary};
 
@@ -33,6 +35,7 @@ pub enum Job {
     NightlyResync,
     DailyReport,
     PaymentReconciliation,
+    AbandonedCarts,
 }
 
 /// A schedule's input: the job's name and nothing else.
@@ -61,6 +64,11 @@ pub enum JobSummary {
     },
     Report(Box<DailyReport>),
     Reconcile(ReconcileSummary),
+    AbandonedCarts {
+        #[serde(flatten)]
+        summary: AbandonedSummary,
+        salesforce_calls: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -80,7 +88,7 @@ pub enum JobError {
     QueueUnavailable { sent: usize, failed: usize },
     #[error("the re-sync needs Salesforce, and no credentials are configured")]
     NoSalesforce,
-    #[error("the re-sync stopped")]
+    #[error("the sync stopped")]
     Resync(#[from] SyncError),
     #[error("the report could not be made")]
     Report(#[from] ReportError),
@@ -98,6 +106,7 @@ pub type CallMeter = Arc<dyn Fn() -> u64 + Send + Sync>;
 pub struct Scheduler {
     relay: Arc<OutboxRelay>,
     resync: Option<(Arc<Resync>, CallMeter)>,
+    abandoned_carts: Option<(Arc<AbandonedCarts>, chrono::Duration)>,
     reporting: Option<Arc<Reporting>>,
     reconciliation: Option<(Arc<Reconciliation>, chrono::Duration)>,
 }
@@ -107,6 +116,7 @@ impl Scheduler {
         Scheduler {
             relay,
             resync: None,
+            abandoned_carts: None,
             reporting: None,
             reconciliation: None,
         }
@@ -119,6 +129,17 @@ impl Scheduler {
         idle: chrono::Duration,
     ) -> Self {
         self.reconciliation = Some((reconciliation, idle));
+        self
+    }
+
+    /// Enables the abandoned-carts job, for carts idle at checkout longer than `idle`
+    /// (with [`Scheduler::with_resync`], whose Salesforce calls it counts).
+    pub fn with_abandoned_carts(
+        mut self,
+        carts: Arc<AbandonedCarts>,
+        idle: chrono::Duration,
+    ) -> Self {
+        self.abandoned_carts = Some((carts, idle));
         self
     }
 
@@ -149,6 +170,19 @@ impl Scheduler {
                 Ok(JobSummary::Resync {
                     summary,
                     salesforce_calls: calls() - before,
+                })
+            }
+            Job::AbandonedCarts => {
+                let (carts, idle) = self
+                    .abandoned_carts
+                    .as_ref()
+                    .ok_or(JobError::NoSalesforce)?;
+                let calls = self.resync.as_ref().map(|(_, calls)| calls.clone());
+                let before = calls.as_ref().map_or(0, |c| c());
+                let summary = carts.run(*idle, time_left).await?;
+                Ok(JobSummary::AbandonedCarts {
+                    summary,
+                    salesforce_calls: calls.map_or(0, |c| c() - before),
                 })
             }
             Job::DailyReport => {
@@ -253,6 +287,10 @@ mod tests {
             (
                 include_str!("../../../events/scheduled-sync-payment-reconciliation.json"),
                 Job::PaymentReconciliation,
+            ),
+            (
+                include_str!("../../../events/scheduled-sync-abandoned-carts.json"),
+                Job::AbandonedCarts,
             ),
         ];
         for (sample, job) in samples {

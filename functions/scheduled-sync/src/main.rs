@@ -9,7 +9,6 @@ use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::SystemClock;
 use storesync_core::report::Reporting;
-use storesync_core::sync::resync::Resync;
 use storesync_dynamodb::DynamoStore;
 use storesync_salesforce::{SalesforceClient, SalesforceCrm};
 use storesync_sqs::SqsQueue;
@@ -49,9 +48,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             Arc::new(SystemClock),
             config.sync_defaults,
         );
-        let resync = Resync::new(Arc::new(sync), store.clone(), store);
-        scheduler =
-            scheduler.with_resync(Arc::new(resync), Arc::new(move || salesforce.api_calls()));
+        let (resync, carts) = wiring::resync(store, Arc::new(sync));
+        scheduler = scheduler
+            .with_resync(Arc::new(resync), Arc::new(move || salesforce.api_calls()))
+            .with_abandoned_carts(carts, config.abandoned_after);
     }
     let scheduler = &scheduler;
     lambda_runtime::run(service_fn(

@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 
 use crate::app_error::AppError;
 use crate::error::DomainError;
-use crate::ids::{CrmId, CustomerKey, InvalidValue, OrderId};
+use crate::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
 use crate::ports::{Page, PageRequest, SyncLedger};
 use crate::queue::{EventQueue, QueueMessage};
 use crate::sync::resync::SyncRequest;
 use crate::sync::settings::SyncSettings;
-use crate::sync::status::{CrmObject, CustomerSync, OrderSync, SyncState};
+use crate::sync::status::{CartSync, CrmObject, CustomerSync, OrderSync, SyncState};
 
 /// Items in a page when the operator does not say how many.
 pub const DEFAULT_PAGE_SIZE: usize = 50;
@@ -49,6 +49,15 @@ impl Listing {
         after: Option<&str>,
     ) -> Result<Self, InvalidValue> {
         Self::parse(state, limit, after, |key| CustomerKey::parse(key).is_ok())
+    }
+
+    /// A page of abandoned carts; `after` is the `next` cursor of the page of carts before.
+    pub fn carts(
+        state: Option<&str>,
+        limit: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<Self, InvalidValue> {
+        Self::parse(state, limit, after, |id| CartId::parse(id).is_ok())
     }
 
     fn parse(
@@ -242,10 +251,17 @@ impl SyncAdmin {
         &self,
         orders: Vec<OrderId>,
         customers: Vec<CustomerKey>,
+        carts: Vec<CartId>,
         now: DateTime<Utc>,
     ) -> Result<SyncRequest, AppError> {
         let queue = self.queue.as_ref().ok_or(AppError::QueueUnavailable)?;
-        let request = SyncRequest::new(uuid::Uuid::new_v4().to_string(), orders, customers, now);
+        let request = SyncRequest::new(
+            uuid::Uuid::new_v4().to_string(),
+            orders,
+            customers,
+            carts,
+            now,
+        );
         let message = QueueMessage {
             id: request.request_id.clone(),
             group: SyncRequest::GROUP.to_owned(),
@@ -272,6 +288,15 @@ impl SyncAdmin {
         let page = self
             .ledger
             .customers_in_sync_state(listing.state, &listing.page)
+            .await?;
+        Ok(with_cursor(page))
+    }
+
+    /// A page of the abandoned carts in `listing.state`, as for orders.
+    pub async fn carts(&self, listing: &Listing) -> Result<Page<CartSync>, AppError> {
+        let page = self
+            .ledger
+            .carts_in_sync_state(listing.state, &listing.page)
             .await?;
         Ok(with_cursor(page))
     }
@@ -382,7 +407,17 @@ mod tests {
             _: SyncState,
             _: &PageRequest,
         ) -> Result<Page<CustomerSync>, StoreError> {
-            unimplemented!("orders stand for both lists here")
+            unimplemented!("orders stand for every list here")
+        }
+        async fn cart_sync(&self, _: &CartId) -> Result<Option<CartSync>, StoreError> {
+            unimplemented!("not read by the admin")
+        }
+        async fn carts_in_sync_state(
+            &self,
+            _: SyncState,
+            _: &PageRequest,
+        ) -> Result<Page<CartSync>, StoreError> {
+            unimplemented!("orders stand for every list here")
         }
     }
 

@@ -16,7 +16,7 @@ use crate::order::Order;
 use crate::order::lifecycle::OrderStatus;
 use crate::payments::record::{Payment, PaymentEvent};
 use crate::sync::settings::SyncSettings;
-use crate::sync::status::{CustomerSync, OrderSync, PriceSync, SyncState};
+use crate::sync::status::{CartSync, CustomerSync, OrderSync, PriceSync, SyncState};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -266,6 +266,8 @@ pub struct SyncChange {
     pub event_id: Option<EventId>,
     pub customer: Option<CustomerSync>,
     pub order: Option<OrderSync>,
+    /// An abandoned cart's records.
+    pub cart: Option<CartSync>,
     /// Prices created in Salesforce, remembered (written whatever was there).
     pub prices: Vec<PriceSync>,
     pub at: DateTime<Utc>,
@@ -290,6 +292,7 @@ pub trait SyncLedger: Send + Sync {
     async fn save_sync_settings(&self, settings: &SyncSettings) -> Result<(), StoreError>;
     async fn customer_sync(&self, key: &CustomerKey) -> Result<Option<CustomerSync>, StoreError>;
     async fn order_sync(&self, id: &OrderId) -> Result<Option<OrderSync>, StoreError>;
+    async fn cart_sync(&self, id: &CartId) -> Result<Option<CartSync>, StoreError>;
     async fn event_applied(&self, id: &EventId) -> Result<bool, StoreError>;
     /// The prices of these keys known to be in Salesforce (at most 100 keys).
     async fn price_entries(&self, keys: &[String]) -> Result<Vec<PriceSync>, StoreError>;
@@ -307,6 +310,12 @@ pub trait SyncLedger: Send + Sync {
         state: SyncState,
         page: &PageRequest,
     ) -> Result<Page<CustomerSync>, StoreError>;
+    /// Abandoned carts whose sync is in `state`, under the same rules as orders.
+    async fn carts_in_sync_state(
+        &self,
+        state: SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<CartSync>, StoreError>;
 }
 
 /// Which part of a list to read: the items after the cursor `after` (a previous page's

@@ -28,6 +28,14 @@ pub enum DiscountKind {
 }
 
 impl Discount {
+    /// What it takes off `subtotal`: never more than the subtotal.
+    pub fn amount_off(&self, subtotal: Money) -> Result<Money, MoneyError> {
+        match self.kind {
+            DiscountKind::Percent(p) => subtotal.basis_points(p * 100),
+            DiscountKind::Amount(a) => a.min(subtotal),
+        }
+    }
+
     /// Discounts above 20% need a manager's approval before the order is fulfilled.
     pub fn needs_manager_approval(&self, subtotal: Money) -> bool {
         match self.kind {
@@ -223,10 +231,9 @@ impl PricingPolicy {
     ) -> Result<Totals, MoneyError> {
         let currency = subtotal.currency();
         let zero = Money::zero(currency);
-        let discount_amount = match discount.map(|d| d.kind) {
+        let discount_amount = match discount {
             None => zero,
-            Some(DiscountKind::Percent(p)) => subtotal.basis_points(p * 100)?,
-            Some(DiscountKind::Amount(a)) => a.min(subtotal)?,
+            Some(d) => d.amount_off(subtotal)?,
         };
         let goods = subtotal.checked_sub(discount_amount)?;
         let shipping = match self.shipping.get(&currency) {

@@ -176,7 +176,8 @@ impl Reporting {
         top_products.truncate(TOP_PRODUCTS);
         let carts = CartConversion {
             converted: self.count_carts(CartStatus::Converted, &the_day).await?,
-            left_open: self.count_carts(CartStatus::Open, &the_day).await?,
+            left_open: self.count_carts(CartStatus::Open, &the_day).await?
+                + self.count_carts(CartStatus::Checkout, &the_day).await?,
         };
         Ok(DailyReport {
             day,

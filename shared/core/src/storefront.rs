@@ -290,6 +290,21 @@ impl Storefront {
 
     // --- checkout ---
 
+    /// The shopper reached the payment step: a guest gives the e-mail to reach them at. If no
+    /// order follows, the abandoned-carts job tells sales. Repeating it changes nothing.
+    pub async fn begin_checkout(
+        &self,
+        caller: &Caller,
+        id: &CartId,
+        email: Option<Email>,
+    ) -> Result<Cart, AppError> {
+        let now = self.clock.now();
+        self.change_cart(caller, id, |cart| {
+            Ok(cart.begin_checkout(email.clone(), now)?)
+        })
+        .await
+    }
+
     /// Turns the cart into an order awaiting payment. On the happy path this is one read of the
     /// cart and one transaction; a repeated request with the same key returns the same order.
     pub async fn checkout(
@@ -329,7 +344,7 @@ impl Storefront {
         if cart.status == CartStatus::Converted && cart.order_id.as_ref() == Some(order_id) {
             return self.replay(order_id, fingerprint).await.map(Attempt::Done);
         }
-        if cart.status != CartStatus::Open {
+        if !cart.status.is_editable() {
             return Err(DomainError::CartClosed {
                 status: cart.status,
             }
@@ -414,7 +429,7 @@ impl Storefront {
         }
         let now = self.clock.now();
         self.change_cart(caller, cart_id, |cart| {
-            Ok(cart.status == CartStatus::Open && cart.reprice(&products, now))
+            Ok(cart.status.is_editable() && cart.reprice(&products, now))
         })
         .await
     }

@@ -10,7 +10,6 @@ use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::Store;
 use storesync_core::report::Reporting;
-use storesync_core::sync::resync::Resync;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_devstack::{LocalStack, SalesforceLogin};
 use storesync_dynamodb::DynamoStore;
@@ -21,8 +20,11 @@ use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
 
 /// How often the local scheduler runs the outbox sweep.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
-/// How often the local scheduler runs the nightly re-sync and the payment reconciliation.
+/// How often the local scheduler runs the nightly re-sync, the payment reconciliation and
+/// the abandoned carts.
 const RESYNC_EVERY: Duration = Duration::from_secs(60);
+/// Locally a cart left at checkout for two minutes is abandoned.
+const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 /// How often the local scheduler makes the daily report (of the day before).
 const REPORT_EVERY: Duration = Duration::from_secs(300);
 /// How long one local job may run.
@@ -104,7 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let sync =
         order_events::wiring::crm_sync(stack.store.clone(), crm, stack.clock.clone(), defaults);
-    let resync = Resync::new(Arc::new(sync), stack.store.clone(), stack.store.clone());
+    let (resync, carts) = order_events::wiring::resync(stack.store.clone(), Arc::new(sync));
     tokio::spawn(async move {
         loop {
             match order_events::wiring::poll(queue.as_ref(), &consumer).await {
@@ -137,6 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Scheduler::new(stack.relay())
             .with_reconciliation(Arc::new(reconciliation), chrono::Duration::minutes(2))
             .with_resync(Arc::new(resync), Arc::new(move || client.api_calls()))
+            .with_abandoned_carts(carts, ABANDONED_AFTER)
             .with_reporting(Arc::new(Reporting::new(
                 stack.store.clone(),
                 stack.store.clone(),
@@ -149,6 +152,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (Job::NightlyResync, RESYNC_EVERY),
         (Job::DailyReport, REPORT_EVERY),
         (Job::PaymentReconciliation, RESYNC_EVERY),
+        (Job::AbandonedCarts, RESYNC_EVERY),
     ] {
         let scheduler = scheduler.clone();
         tokio::spawn(async move {

@@ -122,6 +122,16 @@ pub fn orders_in_sync_state(state: SyncState) -> String {
     format!("SYNC_STATE#ORDER#{}", sync_state(state))
 }
 
+/// An abandoned cart's sync status, beside the cart.
+pub fn cart_sync(cart_id: &str) -> Item {
+    key(format!("CART#{cart_id}"), "SYNC")
+}
+
+/// The `gsi1` partition of the abandoned carts whose sync is in `state`, as for orders.
+pub fn carts_in_sync_state(state: SyncState) -> String {
+    format!("SYNC_STATE#CART#{}", sync_state(state))
+}
+
 /// The `gsi1` partition of the customers whose sync is in `state`, as for orders.
 pub fn customers_in_sync_state(state: SyncState) -> String {
     format!("SYNC_STATE#CUSTOMER#{}", sync_state(state))

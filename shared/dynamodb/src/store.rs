@@ -55,6 +55,7 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError
 fn cart_status(status: CartStatus) -> &'static str {
     match status {
         CartStatus::Open => "open",
+        CartStatus::Checkout => "checkout",
         CartStatus::Converted => "converted",
         CartStatus::Abandoned => "abandoned",
     }

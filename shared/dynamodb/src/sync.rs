@@ -9,13 +9,13 @@ use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
 use chrono::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use storesync_core::ids::{CustomerKey, EventId, OrderId};
+use storesync_core::ids::{CartId, CustomerKey, EventId, OrderId};
 use storesync_core::ports::StoreError;
 use storesync_core::ports::{
     APPLIED_EVENT_MEMORY_DAYS, Page, PageRequest, SyncChange, SyncLedger, SyncRecordError,
 };
 use storesync_core::sync::settings::SyncSettings;
-use storesync_core::sync::status::{CustomerSync, OrderSync, PriceSync, SyncState};
+use storesync_core::sync::status::{CartSync, CustomerSync, OrderSync, PriceSync, SyncState};
 
 use crate::DynamoStore;
 use crate::keys::{self, EXPIRES_AT, GSI1PK, GSI1SK, Item, n, s};
@@ -102,6 +102,10 @@ impl SyncLedger for DynamoStore {
         self.get(keys::order_sync(id.as_str())).await
     }
 
+    async fn cart_sync(&self, id: &CartId) -> Result<Option<CartSync>, StoreError> {
+        self.get(keys::cart_sync(id.as_str())).await
+    }
+
     async fn event_applied(&self, id: &EventId) -> Result<bool, StoreError> {
         let item: Option<serde_json::Value> = self.get(keys::applied_event(id.as_str())).await?;
         Ok(item.is_some())
@@ -176,6 +180,18 @@ impl SyncLedger for DynamoStore {
                 o.version,
             )?);
         }
+        if let Some(c) = &change.cart {
+            items.push(versioned(
+                table,
+                c,
+                listed(
+                    keys::cart_sync(c.cart_id.as_str()),
+                    keys::carts_in_sync_state(c.state()),
+                    c.position(),
+                ),
+                c.version,
+            )?);
+        }
         for price in &change.prices {
             let item = to_item(price, keys::price_sync(&price.key))?;
             let overwrite = Put::builder()
@@ -221,5 +237,14 @@ impl SyncLedger for DynamoStore {
             CustomerSync::position,
         )
         .await
+    }
+
+    async fn carts_in_sync_state(
+        &self,
+        state: SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<CartSync>, StoreError> {
+        self.sync_state_page(keys::carts_in_sync_state(state), page, CartSync::position)
+            .await
     }
 }

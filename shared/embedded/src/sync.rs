@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use storesync_core::ids::{CustomerKey, EventId, OrderId};
+use storesync_core::ids::{CartId, CustomerKey, EventId, OrderId};
 use storesync_core::ports::StoreError;
 use storesync_core::ports::{Page, PageRequest, SyncChange, SyncLedger, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
-use storesync_core::sync::status::{self, CustomerSync, OrderSync, PriceSync};
+use storesync_core::sync::status::{self, CartSync, CustomerSync, OrderSync, PriceSync};
 
 use crate::EmbeddedStore;
 
@@ -18,6 +18,7 @@ pub(crate) struct SyncState {
     settings: Option<SyncSettings>,
     customers: BTreeMap<CustomerKey, CustomerSync>,
     orders: BTreeMap<OrderId, OrderSync>,
+    carts: BTreeMap<CartId, CartSync>,
     applied: BTreeMap<EventId, DateTime<Utc>>,
     prices: BTreeMap<String, PriceSync>,
 }
@@ -28,6 +29,7 @@ impl SyncState {
             "settings": self.settings,
             "customers": self.customers.values().collect::<Vec<_>>(),
             "orders": self.orders.values().collect::<Vec<_>>(),
+            "carts": self.carts.values().collect::<Vec<_>>(),
             "applied": self.applied,
             "prices": self.prices,
         })
@@ -90,6 +92,10 @@ impl SyncLedger for EmbeddedStore {
         Ok(self.state().sync.orders.get(id).cloned())
     }
 
+    async fn cart_sync(&self, id: &CartId) -> Result<Option<CartSync>, StoreError> {
+        Ok(self.state().sync.carts.get(id).cloned())
+    }
+
     async fn event_applied(&self, id: &EventId) -> Result<bool, StoreError> {
         Ok(self.state().sync.applied.contains_key(id))
     }
@@ -122,6 +128,12 @@ impl SyncLedger for EmbeddedStore {
                 return Err(SyncRecordError::Conflict);
             }
         }
+        if let Some(c) = &change.cart {
+            let stored = sync.carts.get(&c.cart_id).map(|s| s.version);
+            if !fits(stored, c.version) {
+                return Err(SyncRecordError::Conflict);
+            }
+        }
         if let Some(id) = &change.event_id {
             sync.applied.insert(id.clone(), change.at);
         }
@@ -130,6 +142,9 @@ impl SyncLedger for EmbeddedStore {
         }
         if let Some(o) = &change.order {
             sync.orders.insert(o.order_id.clone(), o.clone());
+        }
+        if let Some(c) = &change.cart {
+            sync.carts.insert(c.cart_id.clone(), c.clone());
         }
         for price in &change.prices {
             sync.prices.insert(price.key.clone(), price.clone());
@@ -159,5 +174,15 @@ impl SyncLedger for EmbeddedStore {
             .values()
             .filter(|c| c.state() == state);
         Ok(page_of(in_state, page, CustomerSync::position))
+    }
+
+    async fn carts_in_sync_state(
+        &self,
+        state: status::SyncState,
+        page: &PageRequest,
+    ) -> Result<Page<CartSync>, StoreError> {
+        let stored = self.state();
+        let in_state = stored.sync.carts.values().filter(|c| c.state() == state);
+        Ok(page_of(in_state, page, CartSync::position))
     }
 }

@@ -9,7 +9,7 @@ pub use status::CartStatus;
 
 use crate::catalog::Product;
 use crate::error::DomainError;
-use crate::ids::{CartId, CustomerId, OrderId, Quantity, Sku};
+use crate::ids::{CartId, CustomerId, Email, OrderId, Quantity, Sku};
 use crate::money::{Currency, Money, MoneyError};
 use crate::pricing::{Discount, PricingPolicy, Totals};
 
@@ -55,6 +55,9 @@ pub struct Cart {
     pub lines: Vec<CartLine>,
     pub discount: Option<Discount>,
     pub order_id: Option<OrderId>,
+    /// Where a guest who reached checkout can be reached (a customer's is on their profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<Email>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -75,6 +78,7 @@ impl Cart {
             lines: Vec::new(),
             discount: None,
             order_id: None,
+            contact_email: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -83,9 +87,34 @@ impl Cart {
 
     fn ensure_open(&self) -> Result<(), DomainError> {
         match self.status {
-            CartStatus::Open => Ok(()),
+            status if status.is_editable() => Ok(()),
             status => Err(DomainError::CartClosed { status }),
         }
+    }
+
+    /// The shopper reached the payment step. A guest must say where they can be reached;
+    /// a customer's e-mail is on their profile, so `email` is not kept for them. Returns
+    /// whether anything changed.
+    pub fn begin_checkout(
+        &mut self,
+        email: Option<Email>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DomainError> {
+        self.ensure_open()?;
+        if self.lines.is_empty() {
+            return Err(DomainError::EmptyCart);
+        }
+        let contact_email = match &self.owner {
+            CartOwner::Guest { .. } => Some(email.ok_or(DomainError::GuestEmailRequired)?),
+            CartOwner::Customer { .. } => None,
+        };
+        if self.status == CartStatus::Checkout && self.contact_email == contact_email {
+            return Ok(false);
+        }
+        self.status = CartStatus::Checkout;
+        self.contact_email = contact_email;
+        self.touched(now);
+        Ok(true)
     }
 
     fn touched(&mut self, now: DateTime<Utc>) {
@@ -201,6 +230,16 @@ impl Cart {
         policy.totals(self.subtotal()?, self.discount.as_ref(), None)
     }
 
+    /// The goods after the discount, before shipping and tax (which need an address): what
+    /// an abandoned cart is worth to sales.
+    pub fn goods_value(&self) -> Result<Money, MoneyError> {
+        let subtotal = self.subtotal()?;
+        match &self.discount {
+            Some(d) => subtotal.checked_sub(d.amount_off(subtotal)?),
+            None => Ok(subtotal),
+        }
+    }
+
     pub fn total_quantity(&self) -> u32 {
         self.lines.iter().map(|l| l.quantity.get()).sum()
     }
@@ -247,6 +286,53 @@ mod tests {
 
     fn qty(n: i64) -> Quantity {
         Quantity::parse(n).unwrap()
+    }
+
+    #[test]
+    fn a_guest_at_checkout_leaves_an_email_and_can_still_change_the_cart() {
+        let mut c = cart();
+        let p = product("A", 1000, 10);
+        c.set_line(&p, qty(2), Utc::now()).unwrap();
+        assert!(matches!(
+            c.begin_checkout(None, Utc::now()),
+            Err(DomainError::GuestEmailRequired)
+        ));
+        let email = Email::parse("ada@example.com").unwrap();
+        assert!(c.begin_checkout(Some(email.clone()), Utc::now()).unwrap());
+        assert_eq!(c.status, CartStatus::Checkout);
+        assert_eq!(c.contact_email, Some(email.clone()));
+        let version = c.version;
+        assert!(!c.begin_checkout(Some(email), Utc::now()).unwrap());
+        assert_eq!(c.version, version, "repeating it changes nothing");
+        c.set_line(&p, qty(3), Utc::now()).unwrap();
+        assert_eq!(
+            c.status,
+            CartStatus::Checkout,
+            "an edit keeps it at checkout"
+        );
+        c.discount = Some(crate::pricing::Discount {
+            code: "TEN".into(),
+            kind: crate::pricing::DiscountKind::Percent(10),
+        });
+        assert_eq!(c.goods_value().unwrap(), Money::new(2700, Currency::USD));
+    }
+
+    #[test]
+    fn an_empty_or_converted_cart_does_not_reach_checkout() {
+        let mut c = cart();
+        let email = Email::parse("ada@example.com").unwrap();
+        assert!(matches!(
+            c.begin_checkout(Some(email.clone()), Utc::now()),
+            Err(DomainError::EmptyCart)
+        ));
+        c.set_line(&product("A", 1000, 10), qty(1), Utc::now())
+            .unwrap();
+        let done = c.converted(OrderId::for_checkout("g", "k"), Utc::now());
+        let mut done = done;
+        assert!(matches!(
+            done.begin_checkout(Some(email), Utc::now()),
+            Err(DomainError::CartClosed { .. })
+        ));
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod lifecycle;
 
 pub use lifecycle::{OrderEvent, OrderStatus, PaymentStatus, TRANSITIONS};
 
-use crate::cart::{Cart, CartOwner};
+use crate::cart::{Cart, CartOwner, CartStatus};
 use crate::customer::Address;
 use crate::error::DomainError;
 use crate::ids::{
@@ -101,6 +101,10 @@ pub struct Order {
     pub id: OrderId,
     pub number: String,
     pub cart_id: CartId,
+    /// The cart had reached the payment step before this order, so the abandoned-carts job
+    /// may have given it an Opportunity, which this order then carries on.
+    #[serde(default)]
+    pub cart_reached_checkout: bool,
     pub customer: OrderCustomer,
     pub status: OrderStatus,
     pub payment_status: PaymentStatus,
@@ -161,6 +165,7 @@ impl Order {
                 let email = details
                     .guest_email
                     .clone()
+                    .or_else(|| cart.contact_email.clone())
                     .ok_or(DomainError::GuestEmailRequired)?;
                 OrderCustomer {
                     customer_id: None,
@@ -202,6 +207,7 @@ impl Order {
             number: details.order_id.order_number(),
             id: details.order_id,
             cart_id: cart.id.clone(),
+            cart_reached_checkout: cart.status == CartStatus::Checkout,
             customer,
             status: OrderStatus::PendingPayment,
             payment_status: PaymentStatus::Pending,

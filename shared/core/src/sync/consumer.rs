@@ -159,6 +159,7 @@ impl CrmSync {
             event_id: Some(event_id.clone()),
             customer: None,
             order: None,
+            cart: None,
             prices: Vec::new(),
             at: now,
         };
@@ -206,7 +207,11 @@ impl CrmSync {
             .await?
             .unwrap_or_else(|| CustomerSync::new(subjects.key.clone(), now));
         let order_sync = match &subjects.order {
-            Some(order) => self.ledger.order_sync(&order.id).await?,
+            Some(order) => match self.ledger.order_sync(&order.id).await? {
+                Some(known) => Some(known),
+                None if order.cart_reached_checkout => self.carried_from_cart(order, now).await?,
+                None => None,
+            },
             None => None,
         };
         let stale = match (&subjects.order, &order_sync, &subjects.customer) {
@@ -356,6 +361,7 @@ impl CrmSync {
             event_id: attempt.event_id.clone(),
             customer: Some(customer_sync),
             order: order_sync,
+            cart: None,
             prices: applied.prices,
             at: now,
         };
@@ -421,6 +427,28 @@ impl CrmSync {
         })
     }
 
+    /// A new order whose cart was sent as abandoned takes over the cart's Opportunity (and
+    /// the Contact's role on it): sales sees the same deal move on, not a second one.
+    async fn carried_from_cart(
+        &self,
+        order: &Order,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OrderSync>, StoreError> {
+        let Some(cart) = self.ledger.cart_sync(&order.cart_id).await? else {
+            return Ok(None);
+        };
+        if cart.id(CrmObject::Opportunity).is_none() {
+            return Ok(None);
+        }
+        let mut sync = new_order_sync(order, now);
+        for object in [CrmObject::Opportunity, CrmObject::OpportunityContactRole] {
+            if let Some(record) = cart.objects.get(&object).filter(|r| r.id.is_some()) {
+                sync.objects.insert(object, record.clone());
+            }
+        }
+        Ok(Some(sync))
+    }
+
     /// Keeps the standard price book's id in the settings, so it is looked up once.
     async fn learn_pricebook(
         &self,
@@ -445,6 +473,7 @@ impl CrmSync {
             event_id: Some(event_id.clone()),
             customer: None,
             order: None,
+            cart: None,
             prices: Vec::new(),
             at: now,
         };
@@ -495,6 +524,7 @@ impl CrmSync {
             event_id: attempt.event_id.clone().filter(|_| permanent),
             customer: Some(customer_sync),
             order: order_sync,
+            cart: None,
             prices: Vec::new(),
             at: now,
         };

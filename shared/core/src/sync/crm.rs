@@ -28,6 +28,12 @@ impl<F> Record<F> {
         }
     }
 
+    pub fn fields_mut(&mut self) -> &mut F {
+        match self {
+            Record::Known { fields, .. } | Record::New { fields, .. } => fields,
+        }
+    }
+
     pub fn id(&self) -> Option<&CrmId> {
         match self {
             Record::Known { id, .. } => Some(id),
@@ -48,6 +54,8 @@ pub struct LeadFields {
     pub lead_source: String,
     /// Set on new Leads only: an existing Lead keeps its owner.
     pub owner_id: Option<String>,
+    /// What the person left in an abandoned cart; `None` leaves the Lead's as it is.
+    pub description: Option<String>,
 }
 
 /// An Account; `None` fields are left as they are in Salesforce.
@@ -95,6 +103,8 @@ pub struct OpportunityFields {
     pub amount: Money,
     pub record_type_id: Option<String>,
     pub owner_id: Option<String>,
+    /// An abandoned cart's lines; `None` leaves the Opportunity's as it is.
+    pub description: Option<String>,
 }
 
 /// The Contact's role on a new Opportunity.

@@ -7,8 +7,10 @@
 //! - [`crm`]: the port to Salesforce and the plan's types;
 //! - the store keeps it through [`crate::ports::SyncLedger`];
 //! - [`consumer`]: the use case that applies one event;
-//! - [`resync`]: syncing again, in bulk, what is pending or failed.
+//! - [`resync`]: syncing again, in bulk, what is pending or failed;
+//! - [`abandoned`]: carts left at checkout, as Opportunities and Leads.
 
+pub mod abandoned;
 pub mod consumer;
 pub mod crm;
 pub mod plan;

@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
+use crate::cart::{Cart, CartOwner};
 use crate::customer::{Address, Customer, Origin};
 use crate::ids::{CrmId, Email, PersonKey};
+use crate::money::Money;
 use crate::order::Order;
 use crate::order::lifecycle::{OrderStatus, PaymentStatus};
 use crate::sync::crm::{
@@ -18,7 +20,7 @@ use crate::sync::crm::{
     SalesforceOrderPlan, price_key,
 };
 use crate::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
-use crate::sync::status::{CrmObject, CustomerSync, OrderSync};
+use crate::sync::status::{CartSync, CrmObject, CustomerSync, OrderSync};
 
 /// A person as the store knows them: a registered customer, or a guest by their order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,20 @@ impl Person {
             phone: None,
             company: None,
             address: Some(order.shipping_address.clone()),
+            origin: Origin::Web,
+        }
+    }
+
+    /// A guest who left an abandoned cart: only the e-mail given at checkout.
+    pub fn cart_guest(email: &Email) -> Person {
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        Person {
+            email: email.clone(),
+            first_name: None,
+            last_name: local.to_owned(),
+            phone: None,
+            company: None,
+            address: None,
             origin: Origin::Web,
         }
     }
@@ -224,6 +240,7 @@ fn person_plan(input: &PlanInput<'_>, has_orders: bool) -> PersonPlan {
         address: p.address.clone(),
         lead_source: lead_source.clone(),
         owner_id,
+        description: None,
     };
     PersonPlan::Lead(match open_lead {
         Some(id) => Record::Known {
@@ -295,6 +312,7 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
             amount: order.totals.total,
             record_type_id: settings.opportunity_record_type_id.clone(),
             owner_id: None,
+            description: None,
         };
         match known_id(CrmObject::Opportunity) {
             Some(id) => Record::Known { id, fields },
@@ -364,5 +382,112 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
         opportunity,
         contact_role,
         salesforce_order,
+    }
+}
+
+/// What an abandoned cart makes Salesforce hold.
+#[derive(Debug, Clone, Copy)]
+pub struct CartPlanInput<'a> {
+    pub person: &'a Person,
+    pub cart: &'a Cart,
+    /// The goods after the discount ([`Cart::goods_value`]).
+    pub value: Money,
+    pub customer_sync: &'a CustomerSync,
+    pub cart_sync: Option<&'a CartSync>,
+    pub found: Option<&'a PersonMatch>,
+    pub settings: &'a SyncSettings,
+}
+
+/// Whether the person of an abandoned cart is (or becomes) a Contact with an Account, so
+/// the cart can be an Opportunity: a registered customer always is (their Lead is converted,
+/// as Salesforce converts a Lead that turns into an Opportunity); a guest only once known
+/// as a customer. Otherwise the guest's cart is a Lead.
+fn cart_buyer(cart: &Cart, customer_sync: &CustomerSync) -> bool {
+    matches!(cart.owner, CartOwner::Customer { .. }) || customer_sync.has_orders
+}
+
+/// The lines of a cart as sales reads them, one per line, and what they come to.
+pub fn cart_description(cart: &Cart, value: Money) -> String {
+    let mut text = String::from("Abandoned cart:\n");
+    for line in &cart.lines {
+        text.push_str(&format!(
+            "{} x {} ({}) at {}\n",
+            line.quantity.get(),
+            line.name,
+            line.sku,
+            line.unit_price
+        ));
+    }
+    if let Some(discount) = &cart.discount {
+        text.push_str(&format!("Discount code {}\n", discount.code));
+    }
+    text.push_str(&format!("Value: {value}"));
+    text
+}
+
+/// An abandoned cart in Salesforce: an Opportunity at the abandoned-cart stage for a buyer
+/// (with the Contact's role on it), else the guest's Lead, with the cart's lines on it.
+/// Later runs change the same records: they are known by id, or upserted by the cart's id.
+pub fn cart_plan(input: CartPlanInput<'_>) -> CrmPlan {
+    let (cart, settings) = (input.cart, input.settings);
+    let base = PlanInput {
+        person: input.person,
+        order: None,
+        paid_at: None,
+        customer_sync: input.customer_sync,
+        order_sync: None,
+        found: input.found,
+        prices: &BTreeMap::new(),
+        settings,
+    };
+    let mut person = person_plan(&base, cart_buyer(cart, input.customer_sync));
+    let description = cart_description(cart, input.value);
+    let known_id = |object| input.cart_sync.and_then(|k| k.id(object)).cloned();
+    let order = match &mut person {
+        PersonPlan::Lead(lead) => {
+            lead.fields_mut().description = Some(description);
+            None
+        }
+        PersonPlan::Customer { .. } => {
+            let fields = OpportunityFields {
+                name: format!("Cart {}", input.person.full_name()),
+                stage: settings.abandoned_cart_stage.clone(),
+                close_date: cart
+                    .updated_at
+                    .date_naive()
+                    .checked_add_days(Days::new(settings.sales_cycle_days.into()))
+                    .unwrap_or(NaiveDate::MAX),
+                amount: input.value,
+                record_type_id: settings.opportunity_record_type_id.clone(),
+                owner_id: None,
+                description: Some(description),
+            };
+            let opportunity = match known_id(CrmObject::Opportunity) {
+                Some(id) => Record::Known { id, fields },
+                None => Record::New {
+                    key: cart.id.to_string(),
+                    fields: OpportunityFields {
+                        owner_id: settings.default_owner_id.clone(),
+                        ..fields
+                    },
+                },
+            };
+            let contact_role = (settings.contact_roles
+                && known_id(CrmObject::OpportunityContactRole).is_none())
+            .then(|| ContactRoleFields {
+                key: cart.id.to_string(),
+                role: settings.contact_role.clone(),
+            });
+            Some(OrderPlan {
+                opportunity: Some(opportunity),
+                contact_role,
+                salesforce_order: None,
+            })
+        }
+    };
+    CrmPlan {
+        person,
+        order,
+        currency: settings.multi_currency.then_some(cart.currency),
     }
 }

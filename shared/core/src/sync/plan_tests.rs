@@ -4,7 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 
 use super::crm::{AccountFields, MatchedAccount, MatchedContact, PersonMatch, PersonPlan, Record};
-use super::plan::{Person, PlanInput, needs_lookup, plan};
+use super::plan::{CartPlanInput, Person, PlanInput, cart_plan, needs_lookup, plan};
 use super::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
 use super::status::{CrmObject, CustomerSync, Outcome};
 use crate::customer::Origin;
@@ -423,4 +423,120 @@ fn a_cancelled_order_loses_its_opportunity() {
     let mut case = Case::new();
     case.order = Some(sample_order().cancel(None, Utc::now()).unwrap().0);
     assert_eq!(opportunity(&case.plan()).stage, "Closed Lost");
+}
+
+mod abandoned_carts {
+    use super::*;
+    use crate::cart::{Cart, CartOwner};
+    use crate::catalog::Product;
+    use crate::ids::{CartId, CustomerId, LocationId, Quantity, Sku};
+    use crate::money::Money;
+    use crate::sync::status::CartSync;
+
+    fn cart(owner: CartOwner) -> Cart {
+        let mut cart = Cart::new(CartId::random(), owner, Currency::USD, Utc::now());
+        let mug = Product {
+            sku: Sku::parse("MUG").unwrap(),
+            name: "Mug".into(),
+            category: "kitchen".into(),
+            active: true,
+            prices: [(Currency::USD, 1250)].into_iter().collect(),
+            stock: [(LocationId::default(), 5)].into_iter().collect(),
+            version: 1,
+        };
+        cart.set_line(&mug, Quantity::parse(2).unwrap(), Utc::now())
+            .unwrap();
+        cart
+    }
+
+    fn input<'a>(
+        person: &'a Person,
+        cart: &'a Cart,
+        known: &'a CustomerSync,
+        cart_sync: Option<&'a CartSync>,
+        settings: &'a SyncSettings,
+    ) -> CartPlanInput<'a> {
+        CartPlanInput {
+            person,
+            cart,
+            value: cart.goods_value().unwrap(),
+            customer_sync: known,
+            cart_sync,
+            found: None,
+            settings,
+        }
+    }
+
+    #[test]
+    fn a_guest_cart_is_the_guests_lead_with_the_lines_on_it() {
+        let guest = cart(CartOwner::Guest {
+            token_hash: "h".into(),
+        });
+        let person = Person::cart_guest(&Email::parse("ada@example.com").unwrap());
+        let settings = SyncSettings::default();
+        let known = fresh();
+        let plan = cart_plan(input(&person, &guest, &known, None, &settings));
+        let PersonPlan::Lead(lead) = &plan.person else {
+            panic!("a Lead: {plan:?}")
+        };
+        let description = lead.fields().description.as_deref().unwrap();
+        assert!(
+            description.contains("2 x Mug (MUG) at 12.50 USD"),
+            "{description}"
+        );
+        assert!(description.ends_with("Value: 25.00 USD"), "{description}");
+        assert!(plan.order.is_none(), "no Opportunity for a Lead");
+    }
+
+    #[test]
+    fn a_customers_cart_is_an_opportunity_at_the_abandoned_stage_then_the_same_one() {
+        let owned = cart(CartOwner::Customer {
+            customer_id: CustomerId::parse("cust-1").unwrap(),
+        });
+        let settings = SyncSettings {
+            abandoned_cart_stage: "Qualification".into(),
+            ..SyncSettings::default()
+        };
+        let known = fresh();
+        let p = person();
+        let plan = cart_plan(input(&p, &owned, &known, None, &settings));
+        assert!(
+            matches!(plan.person, PersonPlan::Customer { .. }),
+            "a registered customer becomes a Contact: {plan:?}"
+        );
+        let order = plan.order.as_ref().unwrap();
+        let Some(Record::New { key, fields }) = &order.opportunity else {
+            panic!("a new Opportunity: {order:?}")
+        };
+        assert_eq!(key, owned.id.as_str(), "upserted by the cart's id");
+        assert_eq!(fields.stage, "Qualification");
+        assert_eq!(fields.amount, Money::new(2500, Currency::USD));
+        assert!(order.contact_role.is_some());
+        assert!(order.salesforce_order.is_none());
+
+        let mut sent = CartSync::new(
+            owned.id.clone(),
+            CustomerKey::parse("cust-1").unwrap(),
+            Money::new(2500, Currency::USD),
+            Utc::now(),
+        );
+        let ids = [
+            (CrmObject::Opportunity, id("006000000000001AAA")),
+            (CrmObject::OpportunityContactRole, id("00K000000000001AAA")),
+        ]
+        .into_iter()
+        .collect();
+        sent.record(
+            &[CrmObject::Opportunity, CrmObject::OpportunityContactRole],
+            &Outcome::Synced(ids),
+            Utc::now(),
+        );
+        let known = known_customer();
+        let again = cart_plan(input(&p, &owned, &known, Some(&sent), &settings));
+        let order = again.order.unwrap();
+        assert!(
+            matches!(&order.opportunity, Some(Record::Known { id: known, .. }) if known.as_str() == "006000000000001AAA")
+        );
+        assert!(order.contact_role.is_none(), "the role is there already");
+    }
 }

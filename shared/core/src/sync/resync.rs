@@ -9,9 +9,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CustomerId, CustomerKey, OrderId};
+use crate::ids::{CartId, CustomerId, CustomerKey, OrderId};
 use crate::payments::record::ReportKind;
 use crate::ports::{OrderStore, PageRequest, PaymentStore};
+use crate::sync::abandoned::{AbandonedCarts, CartHandled};
 use crate::sync::consumer::captured_at;
 use crate::sync::consumer::{Attempt, CrmSync, Handled, Prepared, Step, Subjects, SyncError};
 use crate::sync::crm::CrmError;
@@ -29,6 +30,8 @@ pub struct ResyncSummary {
     pub orders_failed: usize,
     pub customers_synced: usize,
     pub customers_failed: usize,
+    pub carts_synced: usize,
+    pub carts_failed: usize,
     /// Why the run stopped with records left for the next one (the time ran out, the API
     /// budget, Salesforce unavailable).
     pub stopped: Option<String>,
@@ -39,6 +42,7 @@ pub struct ResyncSummary {
 pub enum Target {
     Order(OrderId),
     Customer(CustomerKey),
+    Cart(CartId),
 }
 
 /// An operator's "sync now" on a selection, carried by the order-events queue to the function
@@ -54,6 +58,8 @@ pub struct SyncRequest {
     pub orders: Vec<OrderId>,
     #[serde(default)]
     pub customers: Vec<CustomerKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carts: Vec<CartId>,
     pub requested_at: DateTime<Utc>,
 }
 
@@ -69,6 +75,7 @@ impl SyncRequest {
         request_id: String,
         orders: Vec<OrderId>,
         customers: Vec<CustomerKey>,
+        carts: Vec<CartId>,
         requested_at: DateTime<Utc>,
     ) -> Self {
         SyncRequest {
@@ -76,6 +83,7 @@ impl SyncRequest {
             request_id,
             orders,
             customers,
+            carts,
             requested_at,
         }
     }
@@ -90,6 +98,7 @@ impl SyncRequest {
             .cloned()
             .map(Target::Order)
             .chain(self.customers.iter().cloned().map(Target::Customer))
+            .chain(self.carts.iter().cloned().map(Target::Cart))
             .collect()
     }
 }
@@ -100,6 +109,7 @@ pub struct Resync {
     sync: Arc<CrmSync>,
     orders: Arc<dyn OrderStore>,
     payments: Arc<dyn PaymentStore>,
+    carts: Option<Arc<AbandonedCarts>>,
 }
 
 /// How one record's sync ended.
@@ -120,7 +130,14 @@ impl Resync {
             sync,
             orders,
             payments,
+            carts: None,
         }
+    }
+
+    /// Abandoned carts are synced again too (one at a time: they are few).
+    pub fn with_carts(mut self, carts: Arc<AbandonedCarts>) -> Self {
+        self.carts = Some(carts);
+        self
     }
 
     /// The nightly job: every order, then every customer, whose sync failed or waits, oldest
@@ -182,14 +199,75 @@ impl Resync {
                 }
             }
         }
+        if settings.auto_sync_carts {
+            self.carts_again(started, time_left, &mut summary).await?;
+        }
         Ok(summary)
+    }
+
+    /// The abandoned carts whose sync failed or waits, one at a time.
+    async fn carts_again(
+        &self,
+        started: DateTime<Utc>,
+        time_left: &(dyn Fn() -> bool + Sync),
+        summary: &mut ResyncSummary,
+    ) -> Result<(), SyncError> {
+        if self.carts.is_none() {
+            return Ok(());
+        }
+        for state in [SyncState::Failed, SyncState::Pending] {
+            let mut page = PageRequest::first(PAGE);
+            loop {
+                let found = self.sync.ledger.carts_in_sync_state(state, &page).await?;
+                let targets: Vec<Target> = found
+                    .items
+                    .into_iter()
+                    .filter(|c| c.updated_at < started)
+                    .map(|c| Target::Cart(c.cart_id))
+                    .collect();
+                for target in &targets {
+                    if !time_left() {
+                        summary.stopped = Some("the run's time ran out".into());
+                        return Ok(());
+                    }
+                    self.sync_cart(target, summary).await?;
+                }
+                match found.next {
+                    Some(after) => page.after = Some(after),
+                    None => break,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn sync_cart(
+        &self,
+        target: &Target,
+        summary: &mut ResyncSummary,
+    ) -> Result<(), SyncError> {
+        let (Target::Cart(id), Some(carts)) = (target, &self.carts) else {
+            return Ok(());
+        };
+        match carts.sync_now(id).await? {
+            CartHandled::Synced => summary.carts_synced += 1,
+            CartHandled::Failed(_) => summary.carts_failed += 1,
+            _ => {}
+        }
+        Ok(())
     }
 
     /// An operator's "sync now" on these records, whatever the automatic-sync switches say.
     pub async fn sync_records(&self, targets: &[Target]) -> Result<ResyncSummary, SyncError> {
         let settings = self.sync.settings().await?;
         let mut summary = ResyncSummary::default();
-        for chunk in targets.chunks(PAGE) {
+        let (carts, records): (Vec<&Target>, Vec<&Target>) =
+            targets.iter().partition(|t| matches!(t, Target::Cart(_)));
+        for cart in carts {
+            self.sync_cart(cart, &mut summary).await?;
+        }
+        let records: Vec<Target> = records.into_iter().cloned().collect();
+        for chunk in records.chunks(PAGE) {
             self.sync_now(chunk, &settings, &mut summary).await?;
             if summary.stopped.is_some() {
                 break;
@@ -272,6 +350,7 @@ impl Resync {
                     .await
                     .map(Some)
             }
+            Target::Cart(_) => Ok(None),
             Target::Customer(key) => {
                 // A guest has no customer record: their orders carry them to Salesforce.
                 let Ok(id) = CustomerId::parse(key.as_str()) else {
@@ -329,6 +408,7 @@ mod tests {
                 OrderId::for_checkout("c1", "b"),
             ],
             vec![CustomerKey::parse("c1").unwrap()],
+            Vec::new(),
             Utc::now(),
         );
         let json = serde_json::to_value(&request).unwrap();

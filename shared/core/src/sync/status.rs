@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CrmId, CustomerKey, OrderId};
+use crate::ids::{CartId, CrmId, CustomerKey, OrderId};
 use crate::money::Money;
 use crate::order::lifecycle::OrderStatus;
 
@@ -256,6 +256,76 @@ impl OrderSync {
     /// Records how a try ended for the order's records among `touched`.
     pub fn record(&mut self, touched: &[CrmObject], outcome: &Outcome, now: DateTime<Utc>) {
         record(&mut self.objects, touched, |o| !o.is_person(), outcome, now);
+        self.updated_at = now;
+    }
+}
+
+/// An abandoned cart in Salesforce: a customer's Opportunity (and the Contact's role on
+/// it), or, for a guest, the Lead kept on the guest's [`CustomerSync`] and named here too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartSync {
+    pub cart_id: CartId,
+    pub customer_key: CustomerKey,
+    /// The cart's total and version as last synced: a cart not changed since is not sent again.
+    pub total: Money,
+    pub cart_version: u64,
+    pub objects: BTreeMap<CrmObject, ObjectSync>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl CartSync {
+    pub fn new(
+        cart_id: CartId,
+        customer_key: CustomerKey,
+        total: Money,
+        now: DateTime<Utc>,
+    ) -> Self {
+        CartSync {
+            cart_id,
+            customer_key,
+            total,
+            cart_version: 0,
+            objects: BTreeMap::new(),
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    pub fn id(&self, object: CrmObject) -> Option<&CrmId> {
+        self.objects.get(&object).and_then(|o| o.id.as_ref())
+    }
+
+    pub fn state(&self) -> SyncState {
+        overall(&self.objects)
+    }
+
+    /// Its place in the lists by sync state.
+    pub fn position(&self) -> String {
+        crate::listing::position(self.updated_at, self.cart_id.as_str())
+    }
+
+    /// The cart changed and the change was not sent (automatic sync is off).
+    pub fn mark_changed(&mut self, now: DateTime<Utc>) {
+        mark_changed(&mut self.objects);
+        self.updated_at = now;
+    }
+
+    /// Records how a try ended for every record among `touched`: a guest's Lead is the
+    /// cart's record as much as the person's.
+    pub fn record(&mut self, touched: &[CrmObject], outcome: &Outcome, now: DateTime<Utc>) {
+        record(
+            &mut self.objects,
+            touched,
+            |o| {
+                matches!(
+                    o,
+                    CrmObject::Lead | CrmObject::Opportunity | CrmObject::OpportunityContactRole
+                )
+            },
+            outcome,
+            now,
+        );
         self.updated_at = now;
     }
 }

@@ -112,6 +112,7 @@ pub(super) fn build<'a>(
                 company: f.company.clone(),
                 lead_source: f.lead_source.clone(),
                 owner_id: f.owner_id.clone(),
+                description: f.description.clone(),
                 ..Default::default()
             }
             .at(f.address.as_ref());
@@ -190,6 +191,7 @@ fn order_nodes(
             record_type_id: f.record_type_id.clone(),
             owner_id: f.owner_id.clone(),
             currency_iso_code: if new { iso } else { None },
+            description: f.description.clone(),
         };
         g.write(
             "opportunity",
