@@ -39,6 +39,16 @@ impl Admin {
     pub fn new(sync: SyncAdmin, salesforce: Option<SalesforceInstance>) -> Self {
         Admin { sync, salesforce }
     }
+
+    /// The use case, for the console that shows the same lists and settings.
+    pub(crate) fn sync(&self) -> &SyncAdmin {
+        &self.sync
+    }
+
+    /// Where records' links open, if the org's address is known.
+    pub(crate) fn salesforce(&self) -> Option<&SalesforceInstance> {
+        self.salesforce.as_ref()
+    }
 }
 
 type Shared = State<Arc<Admin>>;

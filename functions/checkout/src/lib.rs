@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod console;
 pub mod dto;
 pub mod wiring;
 
@@ -52,6 +53,7 @@ pub fn router(storefront: Arc<Storefront>, admin: Arc<Admin>) -> Router {
         .merge(order_routes::<CustomerIdentity>("/v1/orders"))
         .merge(order_routes::<GuestIdentity>("/v1/guest-orders"))
         .with_state(storefront)
+        .merge(console::routes(admin.clone()))
         .merge(admin::routes(admin))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(storesync_web::error::method_not_allowed)
