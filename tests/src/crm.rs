@@ -29,6 +29,8 @@ pub const MAX_RECEIVES: u32 = 5;
 pub struct SyncHarness {
     pub app: TestApp,
     pub queue: Arc<LocalQueue>,
+    /// Operators' "run now" requests, as the scheduled-jobs function would take them.
+    pub job_requests: Arc<LocalQueue>,
     pub emulator: Emulator,
     pub store: Arc<dyn Store>,
 }
@@ -39,14 +41,26 @@ impl SyncHarness {
     }
 
     pub async fn start_on(backend: Backend) -> SyncHarness {
+        Self::start_with(backend, |_, _| {}).await
+    }
+
+    /// The harness over `backend`, its stack changed by `configure` before it serves.
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut LocalStack, &Emulator),
+    ) -> SyncHarness {
         let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
+        let job_requests = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
         let store = backend.store();
-        let stack = LocalStack::new(store.clone(), queue.clone());
-        let app = TestApp::spawn_stack(backend, stack).await;
         let emulator = Emulator::start().await.expect("the emulator starts");
+        let mut stack = LocalStack::new(store.clone(), queue.clone());
+        stack.job_requests = Some(job_requests.clone());
+        configure(&mut stack, &emulator);
+        let app = TestApp::spawn_stack(backend, stack).await;
         SyncHarness {
             app,
             queue,
+            job_requests,
             emulator,
             store,
         }

@@ -4,35 +4,23 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use storesync_core::admin::SalesforceInstance;
 use storesync_core::sync::settings::SyncSettings;
-use storesync_devstack::LocalStack;
-use storesync_embedded::LocalQueue;
-use storesync_sf_emulator::Emulator;
 use storesync_tests::app::Reply;
-use storesync_tests::crm::{MAX_RECEIVES, SyncHarness, text};
+use storesync_tests::crm::{SyncHarness, text};
 use storesync_tests::{Auth, Backend, against_both_stores};
 
 /// The sync harness over `backend`, its admin API linking records to the emulator, as the
 /// dev stack's does.
 async fn harness(backend: Backend) -> SyncHarness {
-    let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
-    let store = backend.store();
-    let emulator = Emulator::start().await.expect("the emulator starts");
-    let mut stack = LocalStack::new(store.clone(), queue.clone());
-    stack.admin.salesforce_instance =
-        Some(SalesforceInstance::parse(&emulator.base_url()).expect("the emulator's URL"));
-    let app = storesync_tests::TestApp::spawn_stack(backend, stack).await;
-    SyncHarness {
-        app,
-        queue,
-        emulator,
-        store,
-    }
+    SyncHarness::start_with(backend, |stack, emulator| {
+        stack.admin.salesforce_instance =
+            Some(SalesforceInstance::parse(&emulator.base_url()).expect("the emulator's URL"));
+    })
+    .await
 }
 
 fn operator() -> Auth {
@@ -109,6 +97,19 @@ async fn every_route_and_method_is_for_the_admin_group_only(backend: Backend) {
             "/v1/admin/sync/customers?state=synced",
             None,
             StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/v1/admin/sync/carts?state=pending",
+            None,
+            StatusCode::OK,
+        ),
+        (Method::GET, "/v1/admin/jobs/runs", None, StatusCode::OK),
+        (
+            Method::POST,
+            "/v1/admin/jobs/nightly-resync",
+            None,
+            StatusCode::ACCEPTED,
         ),
         (Method::GET, "/v1/admin/sync/settings", None, StatusCode::OK),
         (
@@ -475,7 +476,66 @@ async fn sync_now_sends_the_selection_to_salesforce_and_its_ticks_turn_green(bac
     );
 }
 
+/// "Run now": the request goes to the scheduled-jobs function (here, as its queue delivers it
+/// to the Lambda), which runs the job and logs the run with the operator who asked.
+async fn an_operator_runs_a_job_now_and_sees_the_run_in_the_log(backend: Backend) {
+    use storesync_core::queue::EventQueue;
+
+    let h = harness(backend).await;
+    let unknown = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/admin/jobs/make-coffee",
+            &operator(),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{:?}", unknown.body);
+    let empty = admin_get(&h, "/v1/admin/jobs/runs").await;
+    assert_eq!(empty.body, json!({"items": []}));
+
+    let asked = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/admin/jobs/outbox-sweep",
+            &operator(),
+            None,
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{:?}", asked.body);
+    assert_eq!(asked.body["job"], "outbox-sweep");
+    let received = h.job_requests.receive(10).await.unwrap();
+    assert_eq!(received.len(), 1, "one request on the queue");
+    let delivery = json!({"Records": [{"body": received[0].message.body}]});
+    let relay = Arc::new(storesync_core::outbox::OutboxRelay::new(
+        h.store.clone(),
+        h.queue.clone(),
+    ));
+    let scheduler = scheduled_sync::Scheduler::new(relay).with_log(h.store.clone());
+    let event = lambda_runtime::LambdaEvent::new(delivery, lambda_runtime::Context::default());
+    scheduled_sync::function_handler(&scheduler, event)
+        .await
+        .expect("the job runs");
+
+    let runs = admin_get(&h, "/v1/admin/jobs/runs?limit=5").await;
+    assert_eq!(runs.status, StatusCode::OK, "{:?}", runs.body);
+    let run = &runs.body["items"][0];
+    assert_eq!(run["job"], "outbox-sweep");
+    assert_eq!(run["trigger"]["kind"], "operator");
+    assert_eq!(run["trigger"]["subject"], "ops-1");
+    assert_eq!(run["trigger"]["request_id"], asked.body["request_id"]);
+    assert_eq!(run["summary"], json!({"sent": 0, "failed": 0}));
+    let bad = admin_get(&h, "/v1/admin/jobs/runs?limit=51").await;
+    assert_eq!(
+        (bad.status, bad.problem()),
+        (StatusCode::BAD_REQUEST, "invalid-parameter")
+    );
+}
+
 against_both_stores!(
+    an_operator_runs_a_job_now_and_sees_the_run_in_the_log,
     sync_now_sends_the_selection_to_salesforce_and_its_ticks_turn_green,
     every_route_and_method_is_for_the_admin_group_only,
     a_failed_order_is_listed_as_failed_with_its_error_and_synced_ones_link_to_salesforce,

@@ -53,7 +53,7 @@ async fn every_sample_event_is_served_by_the_lambda_router() {
             Arc::new(SystemClock),
             StorefrontSettings::default(),
         ),
-        admin(store.clone(), None, AdminSettings::default()),
+        admin(store.clone(), None, None, AdminSettings::default()),
     );
     // The cart the cart events name, owned by the events' JWT subject.
     let cart = Cart::new(
@@ -140,7 +140,7 @@ async fn without_authorizer_claims_a_customer_route_is_unauthorized() {
             Arc::new(SystemClock),
             StorefrontSettings::default(),
         ),
-        admin(store, None, AdminSettings::default()),
+        admin(store, None, None, AdminSettings::default()),
     );
     let mut event: Value =
         serde_json::from_str(include_str!("../../events/checkout-create-cart.json")).unwrap();
@@ -256,7 +256,7 @@ async fn the_scheduled_outbox_sweep_sends_what_an_outage_left_behind() {
         .await
         .unwrap();
 
-    let scheduler = scheduled_sync::Scheduler::new(relay);
+    let scheduler = scheduled_sync::Scheduler::new(relay).with_log(store.clone());
     let event = || {
         let payload = serde_json::from_str(include_str!(
             "../../events/scheduled-sync-outbox-sweep.json"
@@ -275,12 +275,12 @@ async fn the_scheduled_outbox_sweep_sends_what_an_outage_left_behind() {
         .unwrap();
     let sent =
         |sent| scheduled_sync::JobSummary::Sweep(scheduled_sync::SweepSummary { sent, failed: 0 });
-    assert_eq!(summary, sent(1));
+    assert_eq!(summary, [sent(1)]);
     assert_eq!(
         scheduled_sync::function_handler(&scheduler, event())
             .await
             .unwrap(),
-        sent(0)
+        [sent(0)]
     );
     let messages = drain(queue.as_ref() as &dyn EventQueue).await;
     assert_eq!(messages.len(), 1);
@@ -294,4 +294,53 @@ async fn the_scheduled_outbox_sweep_sends_what_an_outage_left_behind() {
         scheduled_sync::function_handler(&scheduler, unknown).await,
         Err(scheduled_sync::JobError::UnknownJob(_))
     ));
+
+    // Every run is in the log, newest first: the failed one with its error.
+    use storesync_core::jobs::{Job, Trigger};
+    use storesync_core::ports::JobLog;
+    let runs = store.recent_runs(10).await.unwrap();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert!(
+        runs.iter()
+            .all(|r| r.job == Job::OutboxSweep && r.trigger == Trigger::Schedule)
+    );
+    assert_eq!(
+        runs[0].summary,
+        Some(serde_json::json!({"sent": 0, "failed": 0}))
+    );
+    assert_eq!(
+        runs[1].summary,
+        Some(serde_json::json!({"sent": 1, "failed": 0}))
+    );
+    assert!(runs[2].summary.is_none());
+    assert!(
+        runs[2]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("could not be sent"),
+        "{:?}",
+        runs[2].error
+    );
+
+    // An operator's request, delivered by the job-requests queue, runs the same way.
+    let request = lambda_runtime::LambdaEvent::new(
+        serde_json::json!({"Records": [{"body": serde_json::json!({
+            "job": "outbox-sweep",
+            "request_id": "r-1",
+            "requested_by": "ops-1",
+            "requested_at": "2026-12-01T09:30:00Z",
+        }).to_string()}]}),
+        lambda_runtime::Context::default(),
+    );
+    let answered = scheduled_sync::function_handler(&scheduler, request).await;
+    assert_eq!(answered.unwrap(), [sent(0)]);
+    let latest = &store.recent_runs(1).await.unwrap()[0];
+    assert_eq!(
+        latest.trigger,
+        Trigger::Operator {
+            subject: "ops-1".into(),
+            request_id: "r-1".into()
+        }
+    );
 }

@@ -314,6 +314,43 @@ async fn a_mail_is_kept_once_by_its_id_and_mails_come_newest_first(b: Backend) {
     );
 }
 
+// --- jobs' log ---
+
+async fn job_runs_come_newest_first_and_a_run_is_kept_once_by_its_id(b: Backend) {
+    use storesync_core::jobs::{Job, JobRun, Trigger};
+
+    let store = b.store();
+    let now = Utc::now();
+    let run = |id: &str, minutes: i64, error: Option<&str>| JobRun {
+        id: id.into(),
+        job: Job::AbandonedCarts,
+        trigger: Trigger::Schedule,
+        started_at: now - Duration::minutes(minutes),
+        finished_at: now - Duration::minutes(minutes) + Duration::seconds(3),
+        summary: error
+            .is_none()
+            .then(|| serde_json::json!({"carts_synced": 2})),
+        error: error.map(str::to_owned),
+    };
+    for (id, minutes) in [("r1", 50), ("r2", 10), ("r3", 30)] {
+        store.record_run(&run(id, minutes, None)).await.unwrap();
+    }
+    // Written again (a retried invocation): still one run.
+    store
+        .record_run(&run("r3", 30, Some("Salesforce is unavailable for now")))
+        .await
+        .unwrap();
+    let latest = store.recent_runs(2).await.unwrap();
+    assert_eq!(
+        latest,
+        vec![
+            run("r2", 10, None),
+            run("r3", 30, Some("Salesforce is unavailable for now"))
+        ]
+    );
+    assert_eq!(store.recent_runs(10).await.unwrap().len(), 3);
+}
+
 // --- carts ---
 
 async fn carts_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
@@ -626,6 +663,7 @@ async fn unsent_events_come_oldest_first_until_marked_sent(b: Backend) {
 }
 
 against_both_stores!(
+    job_runs_come_newest_first_and_a_run_is_kept_once_by_its_id,
     a_mail_is_kept_once_by_its_id_and_mails_come_newest_first,
     carts_are_listed_by_status_and_last_change_page_by_page,
     orders_are_listed_by_status_and_last_change_page_by_page,

@@ -6,15 +6,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
-use storesync_core::admin::{Listing, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin};
+use storesync_core::admin::{
+    Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin,
+};
 use storesync_core::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
+use storesync_core::jobs::{Job, JobRun};
 use storesync_core::money::Money;
 use storesync_core::order::OrderStatus;
 use storesync_core::ports::Page;
@@ -63,6 +66,8 @@ pub fn routes(admin: Arc<Admin>) -> Router {
         .route("/v1/admin/sync/carts", get(carts))
         .route("/v1/admin/sync/settings", get(settings).put(save_settings))
         .route("/v1/admin/sync/requests", post(request_sync))
+        .route("/v1/admin/jobs/runs", get(job_runs))
+        .route("/v1/admin/jobs/{job}", post(run_job))
         .route_layer(axum::middleware::from_extractor::<AdminIdentity>())
         .with_state(admin)
 }
@@ -379,6 +384,71 @@ async fn request_sync(
         orders: request.orders.len(),
         customers: request.customers.len(),
         carts: request.carts.len(),
+        requested_at: request.requested_at,
+    };
+    Ok((StatusCode::ACCEPTED, axum::Json(view)).into_response())
+}
+
+// --- jobs ---
+
+#[derive(Debug, Serialize)]
+struct JobRunsView {
+    items: Vec<JobRun>,
+}
+
+/// The jobs' latest runs, newest first: `limit` (1 to 50, default 20).
+async fn job_runs(State(admin): Shared, params: ListParams) -> ApiResult {
+    if params.state.is_some() || params.after.is_some() {
+        return Err(ApiError::InvalidParameter {
+            name: if params.state.is_some() {
+                "state"
+            } else {
+                "after"
+            }
+            .into(),
+            message: "the job runs are listed newest first, by limit only".into(),
+        });
+    }
+    let limit = match params.limit.as_deref() {
+        None => DEFAULT_JOB_RUNS,
+        Some(raw) => raw
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_JOB_RUNS).contains(n))
+            .ok_or_else(|| ApiError::InvalidParameter {
+                name: "limit".into(),
+                message: format!("must be a whole number from 1 to {MAX_JOB_RUNS}"),
+            })?,
+    };
+    let items = admin.sync.job_runs(limit).await?;
+    Ok(ok(JobRunsView { items }))
+}
+
+/// Runs shown when the operator does not say how many.
+const DEFAULT_JOB_RUNS: usize = 20;
+
+#[derive(Debug, Serialize)]
+struct JobRequestView {
+    request_id: String,
+    job: Job,
+    requested_at: DateTime<Utc>,
+}
+
+/// 202: the job runs shortly, as its schedule would; its run shows in the job runs.
+async fn run_job(
+    State(admin): Shared,
+    operator: AdminIdentity,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let job = Job::parse(&raw).map_err(|_| storesync_core::AppError::NotFound { what: "job" })?;
+    let request = admin
+        .sync
+        .request_job(job, &operator.subject, Utc::now())
+        .await?;
+    tracing::info!(operator = %operator.subject, %job, request_id = %request.request_id, "job run requested");
+    let view = JobRequestView {
+        request_id: request.request_id,
+        job,
         requested_at: request.requested_at,
     };
     Ok((StatusCode::ACCEPTED, axum::Json(view)).into_response())

@@ -33,6 +33,9 @@ pub struct Config {
     pub table: String,
     /// The order-events queue; without it events wait in the outbox for the sweep.
     pub queue_url: Option<String>,
+    /// `STORESYNC_JOB_QUEUE_URL`: the job-requests queue; without it operators cannot run a
+    /// job now (the schedules still run them).
+    pub job_queue_url: Option<String>,
     pub storefront: StorefrontSettings,
     pub admin: AdminSettings,
 }
@@ -94,6 +97,7 @@ impl Config {
         Ok(Config {
             table,
             queue_url: get("STORESYNC_QUEUE_URL"),
+            job_queue_url: get("STORESYNC_JOB_QUEUE_URL"),
             storefront: StorefrontSettings { policy, location },
             admin: AdminSettings {
                 sync_defaults,

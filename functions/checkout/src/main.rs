@@ -16,7 +16,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let queue = config
         .queue_url
         .map(|url| Arc::new(SqsQueue::from_aws(&aws, url)) as Arc<dyn EventQueue>);
-    let admin = admin(store.clone(), queue.clone(), config.admin);
+    let job_queue = config
+        .job_queue_url
+        .map(|url| Arc::new(SqsQueue::from_aws(&aws, url)) as Arc<dyn EventQueue>);
+    let admin = admin(store.clone(), queue.clone(), job_queue, config.admin);
     let storefront = storefront(store, queue, Arc::new(SystemClock), config.storefront);
     lambda_http::run(lambda_app(storefront, admin)).await
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use storesync_core::admin::SyncAdmin;
 use storesync_core::outbox::OutboxRelay;
-use storesync_core::ports::{Clock, PaymentStore, Store, StorefrontStore, SyncLedger};
+use storesync_core::ports::{Clock, JobLog, PaymentStore, Store, StorefrontStore, SyncLedger};
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
 
@@ -36,19 +36,23 @@ pub fn storefront(
     }
 }
 
-/// The operators' admin API over `store`'s sync ledger.
-/// The admin API over `store`; with a queue, "sync now" requests go on it.
+/// The operators' admin API over `store`'s sync ledger and jobs' log; with a queue, "sync
+/// now" requests go on it, and with the job-requests queue, "run now" requests.
 pub fn admin(
     store: Arc<dyn Store>,
     queue: Option<Arc<dyn EventQueue>>,
+    job_queue: Option<Arc<dyn EventQueue>>,
     settings: AdminSettings,
 ) -> Admin {
-    let ledger: Arc<dyn SyncLedger> = store;
-    let sync = SyncAdmin::new(ledger, settings.sync_defaults);
-    let sync = match queue {
-        Some(queue) => sync.with_queue(queue),
-        None => sync,
-    };
+    let ledger: Arc<dyn SyncLedger> = store.clone();
+    let log: Arc<dyn JobLog> = store;
+    let mut sync = SyncAdmin::new(ledger, settings.sync_defaults).with_job_log(log);
+    if let Some(queue) = queue {
+        sync = sync.with_queue(queue);
+    }
+    if let Some(jobs) = job_queue {
+        sync = sync.with_job_queue(jobs);
+    }
     Admin::new(sync, settings.salesforce_instance)
 }
 

@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
+use storesync_core::jobs::{JobRequest, JobRun, Trigger};
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::payments::reconcile::{ReconcileError, ReconcileSummary, Reconciliation};
-use storesync_core::ports::StoreError;
+use storesync_core::ports::{JobLog, StoreError};
 use storesync_core::report::{DailyReport, ReportError, Reporting};
 use storesync_core::sync::abandoned::{AbandonedCarts, AbandonedSummary};
 use storesync_core::sync::consumer::SyncError;
@@ -28,15 +29,7 @@ const SWEEP_BATCH: usize = 100;
 /// Rounds per run, so one run stays well inside the function's timeout.
 const SWEEP_ROUNDS: usize = 20;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Job {
-    OutboxSweep,
-    NightlyResync,
-    DailyReport,
-    PaymentReconciliation,
-    AbandonedCarts,
-}
+pub use storesync_core::jobs::Job;
 
 /// A schedule's input: the job's name and nothing else.
 #[derive(Debug, Deserialize)]
@@ -45,11 +38,34 @@ struct ScheduleInput {
     job: Job,
 }
 
-impl Job {
-    /// The job a schedule's input names; anything else in the input is refused.
-    pub fn from_input(input: serde_json::Value) -> Result<Job, serde_json::Error> {
-        serde_json::from_value::<ScheduleInput>(input).map(|i| i.job)
+/// The job-requests queue's delivery: operators' "run now" requests, one per message.
+#[derive(Debug, Deserialize)]
+struct QueueDelivery {
+    #[serde(rename = "Records")]
+    records: Vec<QueueRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+struct QueueRecord {
+    body: String,
+}
+
+/// The jobs an invocation runs and what started each: a schedule names one job; the
+/// job-requests queue delivers operators' requests. Anything else is refused.
+pub fn work_from_input(input: serde_json::Value) -> Result<Vec<(Job, Trigger)>, serde_json::Error> {
+    if input.get("Records").is_some() {
+        let delivery: QueueDelivery = serde_json::from_value(input)?;
+        return delivery
+            .records
+            .iter()
+            .map(|r| {
+                let request: JobRequest = serde_json::from_str(&r.body)?;
+                Ok((request.job, request.trigger()))
+            })
+            .collect();
     }
+    let input: ScheduleInput = serde_json::from_value(input)?;
+    Ok(vec![(input.job, Trigger::Schedule)])
 }
 
 /// What a job did: its one-line summary, and the function's answer.
@@ -105,6 +121,7 @@ pub type CallMeter = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 pub struct Scheduler {
     relay: Arc<OutboxRelay>,
+    log: Option<Arc<dyn JobLog>>,
     resync: Option<(Arc<Resync>, CallMeter)>,
     abandoned_carts: Option<(Arc<AbandonedCarts>, chrono::Duration)>,
     reporting: Option<Arc<Reporting>>,
@@ -115,6 +132,7 @@ impl Scheduler {
     pub fn new(relay: Arc<OutboxRelay>) -> Self {
         Scheduler {
             relay,
+            log: None,
             resync: None,
             abandoned_carts: None,
             reporting: None,
@@ -141,6 +159,42 @@ impl Scheduler {
     ) -> Self {
         self.abandoned_carts = Some((carts, idle));
         self
+    }
+
+    /// Keeps each run in `log`, for operators.
+    pub fn with_log(mut self, log: Arc<dyn JobLog>) -> Self {
+        self.log = Some(log);
+        self
+    }
+
+    /// Runs `job` as [`Scheduler::run`] does, and keeps the run in the log. A log that cannot
+    /// be written costs the run nothing: it is said in the function's log.
+    pub async fn run_logged(
+        &self,
+        job: Job,
+        trigger: Trigger,
+        time_left: &(dyn Fn() -> bool + Sync),
+    ) -> Result<JobSummary, JobError> {
+        let started_at = chrono::Utc::now();
+        let result = self.run(&job, time_left).await;
+        if let Some(log) = &self.log {
+            let run = JobRun {
+                id: uuid::Uuid::new_v4().simple().to_string(),
+                job,
+                trigger,
+                started_at,
+                finished_at: chrono::Utc::now(),
+                summary: result
+                    .as_ref()
+                    .ok()
+                    .and_then(|s| serde_json::to_value(s).ok()),
+                error: result.as_ref().err().map(|e| e.to_string()),
+            };
+            if let Err(error) = log.record_run(&run).await {
+                tracing::warn!(%error, %job, "the run was not logged");
+            }
+        }
+        result
     }
 
     /// Enables the daily report.
@@ -225,12 +279,14 @@ impl Scheduler {
 /// Time kept back from the function's timeout: a run stops this long before it.
 const STOP_BEFORE_TIMEOUT_MS: u64 = 15_000;
 
-/// The Lambda handler: the schedule's input names the job.
+/// The Lambda handler: the schedule's input names the job, or the job-requests queue
+/// delivers operators' requests (one per delivery, as the template configures it). A failed
+/// request is delivered again, then parked in the queue's dead-letter queue.
 pub async fn function_handler(
     scheduler: &Scheduler,
     event: LambdaEvent<serde_json::Value>,
-) -> Result<JobSummary, JobError> {
-    let job = Job::from_input(event.payload)?;
+) -> Result<Vec<JobSummary>, JobError> {
+    let work = work_from_input(event.payload)?;
     let deadline = event.context.deadline;
     let time_left = move || {
         let now = std::time::SystemTime::now()
@@ -238,10 +294,14 @@ pub async fn function_handler(
             .map_or(0, |d| d.as_millis() as u64);
         now + STOP_BEFORE_TIMEOUT_MS < deadline
     };
-    let summary = scheduler.run(&job, &time_left).await?;
-    let line = serde_json::to_string(&summary).unwrap_or_default();
-    tracing::info!(job = ?job, summary = %line, "scheduled job done");
-    Ok(summary)
+    let mut summaries = Vec::with_capacity(work.len());
+    for (job, trigger) in work {
+        let summary = scheduler.run_logged(job, trigger, &time_left).await?;
+        let line = serde_json::to_string(&summary).unwrap_or_default();
+        tracing::info!(%job, summary = %line, "scheduled job done");
+        summaries.push(summary);
+    }
+    Ok(summaries)
 }
 
 impl From<JobError> for lambda_runtime::Diagnostic {
@@ -295,15 +355,32 @@ mod tests {
         ];
         for (sample, job) in samples {
             assert_eq!(
-                Job::from_input(serde_json::from_str(sample).unwrap()).unwrap(),
-                job
+                work_from_input(serde_json::from_str(sample).unwrap()).unwrap(),
+                vec![(job, Trigger::Schedule)]
             );
         }
         let extra = serde_json::json!({"job": "nightly-resync", "x": 1});
         assert!(
-            Job::from_input(extra).is_err(),
+            work_from_input(extra).is_err(),
             "an unknown field is refused"
         );
-        assert!(Job::from_input(serde_json::json!({"job": "make-coffee"})).is_err());
+        assert!(work_from_input(serde_json::json!({"job": "make-coffee"})).is_err());
+    }
+
+    #[test]
+    fn an_operators_request_arrives_from_the_job_requests_queue() {
+        let delivery: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../events/scheduled-sync-job-request.json"
+        ))
+        .unwrap();
+        let work = work_from_input(delivery).unwrap();
+        assert_eq!(work.len(), 1);
+        assert_eq!(work[0].0, Job::AbandonedCarts);
+        assert!(
+            matches!(&work[0].1, Trigger::Operator { subject, .. } if subject == "ops-1"),
+            "{work:?}"
+        );
+        let unknown = serde_json::json!({"Records": [{"body": "{\"job\": \"make-coffee\"}"}]});
+        assert!(work_from_input(unknown).is_err());
     }
 }

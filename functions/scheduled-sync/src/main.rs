@@ -23,6 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let queue = Arc::new(SqsQueue::from_aws(&aws, config.queue_url));
     let reporting = Reporting::new(store.clone(), store.clone(), store.clone(), config.managers);
     let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue.clone())))
+        .with_log(store.clone())
         .with_reporting(Arc::new(reporting));
     if let Some(key) = config.stripe {
         let mut stripe = StripeConfig::new(key.load(&aws).await?);

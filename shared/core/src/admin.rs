@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::app_error::AppError;
 use crate::error::DomainError;
 use crate::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
-use crate::ports::{Page, PageRequest, SyncLedger};
+use crate::jobs::{Job, JobRequest, JobRun};
+use crate::ports::{JobLog, Page, PageRequest, SyncLedger};
 use crate::queue::{EventQueue, QueueMessage};
 use crate::sync::resync::SyncRequest;
 use crate::sync::settings::SyncSettings;
@@ -228,7 +229,14 @@ pub struct SyncAdmin {
     defaults: SyncSettings,
     /// Carries "sync now" requests to the function that holds the Salesforce credentials.
     queue: Option<Arc<dyn EventQueue>>,
+    /// The jobs' last runs.
+    job_log: Option<Arc<dyn JobLog>>,
+    /// Carries "run now" requests to the scheduled jobs' function.
+    job_queue: Option<Arc<dyn EventQueue>>,
 }
+
+/// Most runs one look at the log shows.
+pub const MAX_JOB_RUNS: usize = 50;
 
 impl SyncAdmin {
     pub fn new(ledger: Arc<dyn SyncLedger>, defaults: SyncSettings) -> Self {
@@ -236,7 +244,56 @@ impl SyncAdmin {
             ledger,
             defaults,
             queue: None,
+            job_log: None,
+            job_queue: None,
         }
+    }
+
+    /// Shows the jobs' runs from `log`.
+    pub fn with_job_log(mut self, log: Arc<dyn JobLog>) -> Self {
+        self.job_log = Some(log);
+        self
+    }
+
+    /// Enables "run now" through the job-requests queue.
+    pub fn with_job_queue(mut self, queue: Arc<dyn EventQueue>) -> Self {
+        self.job_queue = Some(queue);
+        self
+    }
+
+    /// The latest `limit` runs of the jobs, newest first (none when no log is kept).
+    pub async fn job_runs(&self, limit: usize) -> Result<Vec<JobRun>, AppError> {
+        match &self.job_log {
+            Some(log) => Ok(log.recent_runs(limit.min(MAX_JOB_RUNS)).await?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// An operator's "run now": the job runs as its schedule would, and its run shows in the
+    /// log with who asked.
+    pub async fn request_job(
+        &self,
+        job: Job,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<JobRequest, AppError> {
+        let queue = self.job_queue.as_ref().ok_or(AppError::QueueUnavailable)?;
+        let request = JobRequest {
+            job,
+            request_id: uuid::Uuid::new_v4().to_string(),
+            requested_by: operator.to_owned(),
+            requested_at: now,
+        };
+        let message = QueueMessage {
+            id: request.request_id.clone(),
+            group: JobRequest::GROUP.to_owned(),
+            body: serde_json::to_string(&request).expect("a job request serialises"),
+        };
+        queue.send(&message).await.map_err(|error| {
+            tracing::warn!(%error, "job request not sent");
+            AppError::QueueUnavailable
+        })?;
+        Ok(request)
     }
 
     /// Enables "sync now" through the order-events queue.

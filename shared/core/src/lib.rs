@@ -9,6 +9,7 @@ pub mod customer;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod jobs;
 pub mod listing;
 pub mod money;
 pub mod order;

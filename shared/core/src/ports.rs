@@ -12,6 +12,7 @@ use crate::events::OutboxEvent;
 use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
+use crate::jobs::JobRun;
 use crate::order::Order;
 use crate::order::lifecycle::OrderStatus;
 use crate::payments::record::{Payment, PaymentEvent};
@@ -183,6 +184,15 @@ pub trait Mailbox: Send + Sync {
     async fn mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError>;
 }
 
+/// The log of the scheduled jobs' runs, for operators.
+#[async_trait]
+pub trait JobLog: Send + Sync {
+    /// Keeps `run` (for [`crate::jobs::JOB_RUN_MEMORY_DAYS`]).
+    async fn record_run(&self, run: &JobRun) -> Result<(), StoreError>;
+    /// The latest runs, newest first.
+    async fn recent_runs(&self, limit: usize) -> Result<Vec<JobRun>, StoreError>;
+}
+
 /// What the storefront's use cases read and write: catalog, customers, carts and orders.
 pub trait StorefrontStore: CatalogStore + CustomerStore + CartStore + OrderStore {}
 
@@ -190,9 +200,15 @@ impl<T> StorefrontStore for T where T: CatalogStore + CustomerStore + CartStore 
 
 /// Everything the store keeps, behind one table: what an adapter implements. Each use case
 /// takes only the part it needs.
-pub trait Store: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox {}
+pub trait Store:
+    StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog
+{
+}
 
-impl<T> Store for T where T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox {}
+impl<T> Store for T where
+    T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog
+{
+}
 
 /// Everything one payment report writes, all or nothing, and only once per report.
 #[derive(Debug, Clone)]

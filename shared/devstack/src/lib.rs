@@ -27,6 +27,8 @@ pub struct LocalStack {
     pub admin: AdminSettings,
     pub stripe_secrets: Vec<String>,
     pub webhook_tolerance_secs: i64,
+    /// Where operators' "run now" requests go; without it the admin API answers 503.
+    pub job_requests: Option<Arc<dyn EventQueue>>,
 }
 
 impl LocalStack {
@@ -39,6 +41,7 @@ impl LocalStack {
             admin: AdminSettings::default(),
             stripe_secrets: vec![DEV_STRIPE_SECRET.to_owned()],
             webhook_tolerance_secs: DEFAULT_TOLERANCE_SECS,
+            job_requests: None,
         }
     }
 
@@ -66,6 +69,7 @@ impl LocalStack {
         let admin = checkout::wiring::admin(
             self.store.clone(),
             Some(self.queue.clone()),
+            self.job_requests.clone(),
             self.admin.clone(),
         );
         checkout::router(Arc::new(storefront), Arc::new(admin))

@@ -6,9 +6,11 @@ use std::time::Duration;
 use checkout::config::AdminSettings;
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::admin::SalesforceInstance;
+use storesync_core::jobs::{JobRequest, Trigger};
 use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::Store;
+use storesync_core::queue::EventQueue;
 use storesync_core::report::Reporting;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_devstack::{LocalStack, SalesforceLogin};
@@ -82,6 +84,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
     let mut stack = LocalStack::new(store, queue.clone());
+    // Operators' "run now" requests, taken by the local scheduler below.
+    let job_requests = Arc::new(LocalQueue::new(JOB_TIME, MAX_RECEIVES));
+    stack.job_requests = Some(job_requests.clone());
     let client = SalesforceClient::new(SalesforceConfig::new(
         salesforce.base_url(),
         Auth::ClientCredentials {
@@ -137,6 +142,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let scheduler = Arc::new(
         Scheduler::new(stack.relay())
+            .with_log(stack.store.clone())
             .with_reconciliation(Arc::new(reconciliation), chrono::Duration::minutes(2))
             .with_resync(Arc::new(resync), Arc::new(move || client.api_calls()))
             .with_abandoned_carts(carts, ABANDONED_AFTER)
@@ -159,20 +165,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
-                let until = std::time::Instant::now() + JOB_TIME;
-                match scheduler
-                    .run(&job, &|| std::time::Instant::now() < until)
-                    .await
-                {
-                    Ok(summary) => {
-                        let line = serde_json::to_string(&summary).unwrap_or_default();
-                        tracing::debug!(?job, summary = %line, "scheduled job done");
-                    }
-                    Err(error) => tracing::warn!(?job, %error, "scheduled job failed"),
-                }
+                run_job(&scheduler, job, Trigger::Schedule).await;
             }
         });
     }
+    tokio::spawn(async move {
+        loop {
+            let received = job_requests.receive(1).await.unwrap_or_default();
+            if received.is_empty() {
+                tokio::time::sleep(CONSUMER_IDLE).await;
+            }
+            for message in received {
+                match serde_json::from_str::<JobRequest>(&message.message.body) {
+                    Ok(request) => run_job(&scheduler, request.job, request.trigger()).await,
+                    Err(error) => tracing::warn!(%error, "not a job request"),
+                }
+                let _ = job_requests.delete(&message.receipt).await;
+            }
+        }
+    });
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -192,4 +203,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     Ok(())
+}
+
+/// Runs one job as the Lambda would, within the local job time, and says how it went.
+async fn run_job(scheduler: &Scheduler, job: Job, trigger: Trigger) {
+    let until = std::time::Instant::now() + JOB_TIME;
+    match scheduler
+        .run_logged(job, trigger, &|| std::time::Instant::now() < until)
+        .await
+    {
+        Ok(summary) => {
+            let line = serde_json::to_string(&summary).unwrap_or_default();
+            tracing::debug!(%job, summary = %line, "scheduled job done");
+        }
+        Err(error) => tracing::warn!(%job, %error, "scheduled job failed"),
+    }
 }

@@ -145,6 +145,14 @@ pub fn price_sync(key: &str) -> Item {
 /// The mailbox's list on `gsi1`, newest first.
 pub const MAILBOX: &str = "MAILBOX";
 
+/// The `gsi1` partition of the jobs' runs, by when they started.
+pub const JOB_RUNS: &str = "JOB_RUNS";
+
+/// One run of a scheduled job.
+pub fn job_run(id: &str) -> Item {
+    key(format!("JOBRUN#{id}"), "JOBRUN")
+}
+
 /// A mail in the store's mailbox, by its id.
 pub fn mail(id: &str) -> Item {
     key(format!("MAIL#{id}"), "MAIL")

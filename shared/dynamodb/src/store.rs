@@ -313,6 +313,18 @@ impl DynamoStore {
     }
 
     /// Writes an item whose key must be new; `AlreadyExists` when it is not.
+    /// Writes `item` whatever was there.
+    pub(crate) async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
     pub(crate) async fn put_new(&self, item: Item) -> Result<(), StoreError> {
         let result = self
             .client

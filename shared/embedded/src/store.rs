@@ -10,13 +10,14 @@ use storesync_core::events::OutboxEvent;
 use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
+use storesync_core::jobs::JobRun;
 use storesync_core::order::Order;
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, Mail, Mailbox, OrderChange, OrderStore, OutboxStore,
-    Page, PageRequest, PaymentChange, PaymentRecordError, PaymentStore, Period, PlaceOrder,
-    PlaceOrderError, StoreError,
+    CartStore, CatalogStore, CustomerStore, JobLog, Mail, Mailbox, OrderChange, OrderStore,
+    OutboxStore, Page, PageRequest, PaymentChange, PaymentRecordError, PaymentStore, Period,
+    PlaceOrder, PlaceOrderError, StoreError,
 };
 
 /// One page of `records` by last change within `changed`, as the DynamoDB adapter reads it.
@@ -56,6 +57,7 @@ pub(crate) struct State {
     /// The sync's ledger (see `sync.rs`).
     pub(crate) sync: crate::sync::SyncState,
     mails: BTreeMap<String, Mail>,
+    job_runs: Vec<JobRun>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -127,6 +129,7 @@ impl EmbeddedStore {
             "unmatched": s.unmatched,
             "sync": s.sync.snapshot(),
             "mails": s.mails.values().collect::<Vec<_>>(),
+            "job_runs": s.job_runs,
         })
     }
 }
@@ -471,6 +474,23 @@ impl Mailbox for EmbeddedStore {
         mails.sort_by(|a, b| (b.sent_at, &b.id).cmp(&(a.sent_at, &a.id)));
         mails.truncate(limit);
         Ok(mails)
+    }
+}
+
+#[async_trait]
+impl JobLog for EmbeddedStore {
+    async fn record_run(&self, run: &JobRun) -> Result<(), StoreError> {
+        let mut state = self.state();
+        state.job_runs.retain(|r| r.id != run.id);
+        state.job_runs.push(run.clone());
+        Ok(())
+    }
+
+    async fn recent_runs(&self, limit: usize) -> Result<Vec<JobRun>, StoreError> {
+        let mut runs = self.state().job_runs.clone();
+        runs.sort_by_key(|r| std::cmp::Reverse(r.position()));
+        runs.truncate(limit);
+        Ok(runs)
     }
 }
 
