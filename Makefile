@@ -7,7 +7,7 @@ PORT     ?= 3000
 export PORT
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test unit contract lint fmt clippy bench build venv sf-emulator clean
+.PHONY: run test unit contract lint fmt clippy bench build venv browser sf-emulator clean
 
 ## run: the stack on 127.0.0.1:$(PORT) over the embedded store (STORE=dynamodb: over moto)
 run:
@@ -21,11 +21,11 @@ endif
 
 ## test: format, lints, template lint, the API contract, then every test (moto server on
 ## loopback for AWS); the test runner's summary is the last word
-test: venv lint fmt clippy
+test: venv browser lint fmt clippy
 	$(MAKE) --no-print-directory contract
 	tools/with-moto.sh $(MAKE) --no-print-directory unit
 
-unit:
+unit: browser
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -54,6 +54,16 @@ $(VENV)/.installed: tools/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
+
+## browser: Debian's Chromium and ChromeDriver for the sync console's browser test, installed
+## once (as root; the package lists are fetched only when the install cannot find them)
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) \
+		|| { apt-get update && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); }; \
+	fi
 
 ## sf-emulator: the Salesforce emulator alone on 127.0.0.1:$(SF_EMULATOR_PORT)
 SF_EMULATOR_PORT ?= 4000

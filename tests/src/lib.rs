@@ -7,6 +7,7 @@ pub mod crm;
 pub mod moto;
 pub mod payments;
 pub mod queue;
+pub mod webdriver;
 
 pub use app::{Auth, TestApp};
 pub use backend::Backend;

@@ -1,0 +1,324 @@
+//! The operators' sync console, in a real browser (Debian's Chromium through ChromeDriver)
+//! against the stack on loopback, with the order-events consumer taking the queue as it fills
+//! and syncing to the Salesforce emulator: a failed order shows its error, two selected orders
+//! synced from the page turn green, settings are saved and a stale save is refused; and over
+//! plain HTTP, only the admin group gets anything but the sign-in page.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use storesync_core::admin::SalesforceInstance;
+use storesync_core::sync::status::CrmObject;
+use storesync_tests::app::Reply;
+use storesync_tests::crm::{SyncHarness, text};
+use storesync_tests::webdriver::Browser;
+use storesync_tests::{Auth, Backend};
+
+/// How long the page may take to show what the test waits for.
+const PATIENCE: Duration = Duration::from_secs(20);
+const OPERATOR_TOKEN: &str = "dev:ops-1:admin";
+
+/// The stack with its admin links to the emulator, as `make run` has it.
+async fn harness() -> SyncHarness {
+    SyncHarness::start_with(Backend::embedded().await, |stack, emulator| {
+        stack.admin.salesforce_instance =
+            Some(SalesforceInstance::parse(&emulator.base_url()).expect("the emulator's URL"));
+    })
+    .await
+}
+
+/// The order-events consumer on the stack's queue, as the dev stack runs it, until dropped.
+struct RunningConsumer(tokio::task::JoinHandle<()>);
+
+impl Drop for RunningConsumer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn run_consumer(h: &SyncHarness) -> RunningConsumer {
+    let (queue, consumer) = (h.queue.clone(), h.consumer());
+    RunningConsumer(tokio::spawn(async move {
+        loop {
+            match order_events::wiring::poll(queue.as_ref(), &consumer).await {
+                Ok(0) | Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Ok(_) => {}
+            }
+        }
+    }))
+}
+
+/// Opens the console as an operator does: the sign-in page, the token pasted.
+async fn sign_in(browser: &Browser, h: &SyncHarness) {
+    browser.goto(&format!("{}/admin/sign-in", h.app.base)).await;
+    let token = browser.wait_for("#token", PATIENCE).await;
+    browser.type_into(&token, OPERATOR_TOKEN).await;
+    let open = browser
+        .find("#sign-in button[type=submit]")
+        .await
+        .expect("the sign-in button");
+    browser.click(&open).await;
+    browser.wait_for("#grid", PATIENCE).await;
+}
+
+fn row(id: &str) -> String {
+    format!(r#"#grid tr[data-id="{id}"]"#)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_orders_show_their_error_and_two_synced_from_the_console_turn_green() {
+    let h = harness().await;
+    let failed = h.failed_second_orders(3).await;
+    let _consumer = run_consumer(&h);
+    let browser = Browser::start().await;
+    sign_in(&browser, &h).await;
+
+    for id in &failed {
+        let error = h.order_sync(id).await.objects[&CrmObject::Opportunity]
+            .last_error
+            .clone()
+            .expect("the failed sync's error");
+        assert!(
+            error.contains("SERVER_UNAVAILABLE") || error.contains("503"),
+            "{error}"
+        );
+        let mark = browser
+            .find(&format!("{} .mark-failed", row(id)))
+            .await
+            .unwrap_or_else(|| panic!("order {id} is listed with a red mark"));
+        let title = browser.attribute(&mark, "title").await.unwrap_or_default();
+        assert!(title.contains(&error), "{title:?} tells {error:?}");
+    }
+
+    for id in &failed[..2] {
+        let pick = browser
+            .find(&format!(r#"{} input[name="select"]"#, row(id)))
+            .await
+            .expect("a checkbox on the row");
+        browser.click(&pick).await;
+    }
+    let sync = browser
+        .find(r#"button[data-action="sync-selected"]"#)
+        .await
+        .expect("the Sync with Salesforce button");
+    browser.click(&sync).await;
+
+    for id in &failed[..2] {
+        browser
+            .wait_for(&format!("{} .mark-synced", row(id)), PATIENCE)
+            .await;
+    }
+    let status = browser.wait_for("#sync-status", PATIENCE).await;
+    let until = std::time::Instant::now() + PATIENCE;
+    while !browser
+        .text(&status)
+        .await
+        .starts_with("2 synced, 0 failed")
+    {
+        assert!(
+            std::time::Instant::now() < until,
+            "the console tells the outcome"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        browser
+            .find(&format!("{} .mark-failed", row(&failed[2])))
+            .await
+            .is_some(),
+        "the order not selected stays failed"
+    );
+    let opportunity = h.one("Opportunity", "Storesync_Order_Id__c", &failed[0]);
+    let link = browser
+        .find(&format!("{} .records a", row(&failed[0])))
+        .await
+        .expect("a link to the synced Opportunity");
+    assert_eq!(
+        browser.attribute(&link, "href").await.as_deref(),
+        Some(
+            format!(
+                "{}/lightning/r/Opportunity/{}/view",
+                h.emulator.base_url(),
+                text(&opportunity, "Id")
+            )
+            .as_str()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn settings_are_saved_from_the_console_and_a_stale_save_shows_the_conflict() {
+    let h = harness().await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &h).await;
+
+    let days = browser
+        .wait_for(r#"#settings input[name="sales_cycle_days"]"#, PATIENCE)
+        .await;
+    browser.type_into(&days, "45").await;
+    let role = browser
+        .find(r#"#settings input[name="contact_role"]"#)
+        .await
+        .expect("the contact role");
+    browser.type_into(&role, "Buyer <b>").await;
+    let save = browser
+        .find(r#"#settings button[type="submit"]"#)
+        .await
+        .expect("the save button");
+    browser.click(&save).await;
+    browser
+        .wait_for(r#"#settings[data-version="1"]"#, PATIENCE)
+        .await;
+    let saved = h
+        .app
+        .get("/v1/admin/sync/settings", &Auth::customer("ops-1:admin"))
+        .await;
+    assert_eq!(
+        (
+            &saved.body["version"],
+            &saved.body["sales_cycle_days"],
+            &saved.body["contact_role"]
+        ),
+        (&json!(1), &json!(45), &json!("Buyer <b>"))
+    );
+    assert_eq!(saved.body["stage_mapping"]["paid"], "Closed Won", "kept");
+    assert_eq!(
+        saved.body["standard_pricebook_id"],
+        json!(null),
+        "kept unset"
+    );
+
+    // Someone else saves meanwhile; the page still holds version 1.
+    let mut theirs = saved.body.clone();
+    theirs["draft_stage"] = json!("Qualification");
+    let put = h
+        .app
+        .call(
+            Method::PUT,
+            "/v1/admin/sync/settings",
+            &Auth::customer("ops-2:admin"),
+            Some(theirs),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    let days = browser
+        .find(r#"#settings input[name="sales_cycle_days"]"#)
+        .await
+        .expect("the sales cycle");
+    browser.type_into(&days, "60").await;
+    let save = browser
+        .find(r#"#settings button[type="submit"]"#)
+        .await
+        .expect("the save button");
+    browser.click(&save).await;
+    let problem = browser
+        .wait_for("#settings-problem:not([hidden])", PATIENCE)
+        .await;
+    assert!(
+        browser.text(&problem).await.contains("(409)"),
+        "{}",
+        browser.text(&problem).await
+    );
+    let now = h
+        .app
+        .get("/v1/admin/sync/settings", &Auth::customer("ops-1:admin"))
+        .await;
+    assert_eq!(
+        (&now.body["version"], &now.body["sales_cycle_days"]),
+        (&json!(2), &json!(45)),
+        "the stale save changed nothing"
+    );
+}
+
+async fn get_page(h: &SyncHarness, path: &str, auth: &Auth) -> Reply {
+    h.app
+        .send(
+            h.app
+                .request(Method::GET, path, auth)
+                .header("accept", "text/html,application/xhtml+xml"),
+        )
+        .await
+}
+
+fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
+    reply
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_console_page_is_for_the_admin_group_and_the_sign_in_page_holds_no_data() {
+    let h = harness().await;
+    let failed = h.failed_second_orders(1).await;
+    let pages = [
+        "/admin".to_owned(),
+        "/admin/grid?kind=orders&state=failed".to_owned(),
+        "/admin/grid?kind=customers&state=synced".to_owned(),
+        "/admin/grid/changes?kind=orders&since=2020-01-01T00:00:00Z".to_owned(),
+        "/admin/settings".to_owned(),
+    ];
+    for path in &pages {
+        let anonymous = get_page(&h, path, &Auth::None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(anonymous.content_type(), "text/html; charset=utf-8");
+        let body = anonymous.body.as_str().unwrap_or("");
+        assert!(
+            body.contains(r#"<a href="/admin/sign-in">"#),
+            "{path}: {body}"
+        );
+        let as_api = h.app.get(path, &Auth::None).await;
+        assert_eq!(
+            (as_api.status, as_api.problem()),
+            (StatusCode::UNAUTHORIZED, "unauthorized"),
+            "{path}"
+        );
+        for customer in [Auth::customer("c-0"), Auth::customer("c-0:support")] {
+            let refused = get_page(&h, path, &customer).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+            assert!(!refused.body.to_string().contains(&failed[0]), "{path}");
+            let as_api = h.app.get(path, &customer).await;
+            assert_eq!(
+                (as_api.status, as_api.problem()),
+                (StatusCode::FORBIDDEN, "forbidden"),
+                "{path}"
+            );
+        }
+        let operator = get_page(&h, path, &Auth::customer("ops-1:admin")).await;
+        assert_eq!(
+            operator.status,
+            StatusCode::OK,
+            "{path}: {:?}",
+            operator.body
+        );
+        assert_eq!(operator.content_type(), "text/html; charset=utf-8");
+        assert_eq!(header(&operator, "cache-control"), "no-store", "{path}");
+        assert_eq!(header(&operator, "x-frame-options"), "DENY", "{path}");
+        let policy = header(&operator, "content-security-policy");
+        assert!(
+            policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+    }
+    let console = get_page(&h, "/admin", &Auth::customer("ops-1:admin")).await;
+    let console = console.body.as_str().unwrap_or("");
+    assert!(console.contains(&format!(r#"data-id="{}""#, failed[0])));
+    assert!(console.contains(r#"<section id="jobs""#));
+
+    for (path, content_type) in [
+        ("/admin/sign-in", "text/html; charset=utf-8"),
+        ("/admin/console.js", "text/javascript; charset=utf-8"),
+        ("/admin/console.css", "text/css; charset=utf-8"),
+    ] {
+        let public = get_page(&h, path, &Auth::None).await;
+        assert_eq!(public.status, StatusCode::OK, "{path}");
+        assert_eq!(public.content_type(), content_type, "{path}");
+        assert!(!public.body.to_string().contains(&failed[0]), "{path}");
+        assert!(
+            header(&public, "content-security-policy").contains("script-src 'self'"),
+            "{path}"
+        );
+    }
+}
