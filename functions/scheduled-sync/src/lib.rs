@@ -177,7 +177,13 @@ impl Scheduler {
     ) -> Result<JobSummary, JobError> {
         let started_at = chrono::Utc::now();
         let result = self.run(&job, time_left).await;
-        if let Some(log) = &self.log {
+        // A scheduled sweep that found nothing to send is the usual minute: not worth a line.
+        let idle_sweep = trigger == Trigger::Schedule
+            && matches!(
+                result,
+                Ok(JobSummary::Sweep(SweepSummary { sent: 0, failed: 0 }))
+            );
+        if let Some(log) = self.log.as_ref().filter(|_| !idle_sweep) {
             let run = JobRun {
                 id: uuid::Uuid::new_v4().simple().to_string(),
                 job,
