@@ -1,6 +1,8 @@
 //! The local stack: the storesync functions on loopback, through the same routers the Lambda
 //! binaries serve, over the embedded store or a DynamoDB-compatible endpoint.
 
+pub mod jobs;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -6,11 +6,9 @@ use std::time::Duration;
 use checkout::config::AdminSettings;
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::admin::SalesforceInstance;
-use storesync_core::jobs::{JobRequest, Trigger};
 use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::Store;
-use storesync_core::queue::EventQueue;
 use storesync_core::report::Reporting;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_devstack::{LocalStack, SalesforceLogin};
@@ -29,8 +27,6 @@ const RESYNC_EVERY: Duration = Duration::from_secs(60);
 const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 /// How often the local scheduler makes the daily report (of the day before).
 const REPORT_EVERY: Duration = Duration::from_secs(300);
-/// How long one local job may run.
-const JOB_TIME: Duration = Duration::from_secs(50);
 /// How long the local consumer waits when the queue is empty.
 const CONSUMER_IDLE: Duration = Duration::from_millis(200);
 /// Deliveries of an event before it is parked in the dead-letter list, as the SAM template's
@@ -85,7 +81,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let queue = Arc::new(LocalQueue::new(Duration::from_secs(30), MAX_RECEIVES));
     let mut stack = LocalStack::new(store, queue.clone());
     // Operators' "run now" requests, taken by the local scheduler below.
-    let job_requests = Arc::new(LocalQueue::new(JOB_TIME, MAX_RECEIVES));
+    let job_requests = Arc::new(LocalQueue::new(
+        storesync_devstack::jobs::JOB_TIME,
+        MAX_RECEIVES,
+    ));
     stack.job_requests = Some(job_requests.clone());
     let client = SalesforceClient::new(SalesforceConfig::new(
         salesforce.base_url(),
@@ -153,37 +152,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Vec::new(),
             ))),
     );
-    for (job, every) in [
-        (Job::OutboxSweep, SWEEP_EVERY),
-        (Job::NightlyResync, RESYNC_EVERY),
-        (Job::DailyReport, REPORT_EVERY),
-        (Job::PaymentReconciliation, RESYNC_EVERY),
-        (Job::AbandonedCarts, RESYNC_EVERY),
-    ] {
-        let scheduler = scheduler.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                run_job(&scheduler, job, Trigger::Schedule).await;
-            }
-        });
-    }
-    tokio::spawn(async move {
-        loop {
-            let received = job_requests.receive(1).await.unwrap_or_default();
-            if received.is_empty() {
-                tokio::time::sleep(CONSUMER_IDLE).await;
-            }
-            for message in received {
-                match serde_json::from_str::<JobRequest>(&message.message.body) {
-                    Ok(request) => run_job(&scheduler, request.job, request.trigger()).await,
-                    Err(error) => tracing::warn!(%error, "not a job request"),
-                }
-                let _ = job_requests.delete(&message.receipt).await;
-            }
-        }
-    });
+    storesync_devstack::jobs::spawn(
+        scheduler,
+        &[
+            (Job::OutboxSweep, SWEEP_EVERY),
+            (Job::NightlyResync, RESYNC_EVERY),
+            (Job::DailyReport, REPORT_EVERY),
+            (Job::PaymentReconciliation, RESYNC_EVERY),
+            (Job::AbandonedCarts, RESYNC_EVERY),
+        ],
+        job_requests,
+    );
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -203,19 +182,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     Ok(())
-}
-
-/// Runs one job as the Lambda would, within the local job time, and says how it went.
-async fn run_job(scheduler: &Scheduler, job: Job, trigger: Trigger) {
-    let until = std::time::Instant::now() + JOB_TIME;
-    match scheduler
-        .run_logged(job, trigger, &|| std::time::Instant::now() < until)
-        .await
-    {
-        Ok(summary) => {
-            let line = serde_json::to_string(&summary).unwrap_or_default();
-            tracing::debug!(%job, summary = %line, "scheduled job done");
-        }
-        Err(error) => tracing::warn!(%job, %error, "scheduled job failed"),
-    }
 }
