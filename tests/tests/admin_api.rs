@@ -85,6 +85,7 @@ async fn every_route_and_method_is_for_the_admin_group_only(backend: Backend) {
     h.register("c-1", "c-1@example.com", None).await;
     let defaults = serde_json::to_value(SyncSettings::default()).unwrap();
     let selection = json!({"customers": ["c-1"]});
+    let resolution = json!({"resolution": "refunded by hand"});
     let routes = [
         (
             Method::GET,
@@ -105,6 +106,13 @@ async fn every_route_and_method_is_for_the_admin_group_only(backend: Backend) {
             StatusCode::OK,
         ),
         (Method::GET, "/v1/admin/jobs/runs", None, StatusCode::OK),
+        (Method::GET, "/v1/admin/exceptions", None, StatusCode::OK),
+        (
+            Method::POST,
+            "/v1/admin/exceptions/exc_00000000000000000000000000000000/resolve",
+            Some(&resolution),
+            StatusCode::NOT_FOUND,
+        ),
         (
             Method::POST,
             "/v1/admin/jobs/nightly-resync",
@@ -534,7 +542,89 @@ async fn an_operator_runs_a_job_now_and_sees_the_run_in_the_log(backend: Backend
     );
 }
 
+/// Process exceptions: listed open, oldest first; an operator resolves one with a note, once.
+async fn an_operator_resolves_a_process_exception_and_it_moves_to_the_resolved_list(
+    backend: Backend,
+) {
+    use storesync_core::exceptions::{ExceptionCategory, ProcessException};
+    use storesync_core::ids::OrderId;
+
+    let h = harness(backend).await;
+    let now = chrono::Utc::now();
+    let order = OrderId::for_checkout("c-1", "k-1");
+    for (cause, minutes) in [("first", 2), ("second", 1)] {
+        let raised = ProcessException::raise(
+            ExceptionCategory::CaptureFailed,
+            Some(order.clone()),
+            cause,
+            format!("card declined ({cause})"),
+            now - chrono::Duration::minutes(minutes),
+        );
+        assert!(h.store.raise(&raised).await.unwrap());
+        assert!(!h.store.raise(&raised).await.unwrap(), "raised once");
+    }
+    let open = admin_get(&h, "/v1/admin/exceptions").await;
+    assert_eq!(open.status, StatusCode::OK, "{:?}", open.body);
+    let items = open.body["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["message"], "card declined (first)", "oldest first");
+    assert_eq!(items[0]["severity"], "high");
+    let id = items[0]["id"].as_str().unwrap();
+
+    let path = format!("/v1/admin/exceptions/{id}/resolve");
+    let blank = h
+        .app
+        .call(
+            Method::POST,
+            &path,
+            &operator(),
+            Some(json!({"resolution": " "})),
+        )
+        .await;
+    assert_eq!(
+        blank.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        blank.body
+    );
+    let resolved = h
+        .app
+        .call(
+            Method::POST,
+            &path,
+            &operator(),
+            Some(json!({"resolution": "captured by hand"})),
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::OK, "{:?}", resolved.body);
+    assert_eq!(resolved.body["status"], "resolved");
+    assert_eq!(resolved.body["resolved_by"], "ops-1");
+    let again = h
+        .app
+        .call(
+            Method::POST,
+            &path,
+            &operator(),
+            Some(json!({"resolution": "someone else"})),
+        )
+        .await;
+    assert_eq!(
+        again.body["resolution"], "captured by hand",
+        "resolved once"
+    );
+    let open = admin_get(&h, "/v1/admin/exceptions?status=open").await;
+    assert_eq!(open.body["items"].as_array().unwrap().len(), 1);
+    let done = admin_get(&h, "/v1/admin/exceptions?status=resolved").await;
+    assert_eq!(done.body["items"][0]["id"], id);
+    let bad = admin_get(&h, "/v1/admin/exceptions?status=ignored").await;
+    assert_eq!(
+        (bad.status, bad.problem()),
+        (StatusCode::BAD_REQUEST, "invalid-parameter")
+    );
+}
+
 against_both_stores!(
+    an_operator_resolves_a_process_exception_and_it_moves_to_the_resolved_list,
     an_operator_runs_a_job_now_and_sees_the_run_in_the_log,
     sync_now_sends_the_selection_to_salesforce_and_its_ticks_turn_green,
     every_route_and_method_is_for_the_admin_group_only,

@@ -92,6 +92,19 @@ impl Paying {
             .unwrap()
     }
 
+    /// The open process exceptions, as the admin API lists them.
+    async fn open_exceptions(&self) -> Vec<Value> {
+        let reply = self
+            .app
+            .get(
+                "/v1/admin/exceptions?status=open",
+                &Auth::customer("ops-1:admin"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body["items"].as_array().cloned().unwrap_or_default()
+    }
+
     async fn messages(&self) -> Vec<(QueueMessage, Value)> {
         drain(self.queue.as_ref())
             .await
@@ -289,6 +302,21 @@ async fn an_amount_mismatch_never_pays_the_order(p: Paying) {
     );
     assert_eq!(p.deliver(&eur).await.body["outcome"], "needs_review");
     assert_eq!(p.order().await["status"], "pending_payment");
+
+    // Each held payment is an open process exception on the order, for operators.
+    let open = p.open_exceptions().await;
+    assert_eq!(open.len(), 2, "{open:?}");
+    assert!(open.iter().all(|e| e["category"] == "payment_needs_review"
+        && e["severity"] == "high"
+        && e["order_id"] == p.order_id.as_str()));
+    assert!(
+        open.iter()
+            .any(|e| e["message"].as_str().unwrap().contains("order total")),
+        "{open:?}"
+    );
+    // The same report again is a replay: still two.
+    p.deliver(&eur).await;
+    assert_eq!(p.open_exceptions().await.len(), 2);
 }
 
 async fn a_refund_before_the_success_ends_refunded_with_both_recorded(p: Paying) {
@@ -402,6 +430,15 @@ async fn unknown_event_types_and_unknown_orders_are_acknowledged(p: Paying) {
     );
     assert_eq!(p.deliver(&stray).await.body["outcome"], "unmatched");
     assert_eq!(p.deliver(&stray).await.body["outcome"], "replayed");
+    let open = p.open_exceptions().await;
+    assert_eq!(
+        open.len(),
+        1,
+        "one exception, however often it came: {open:?}"
+    );
+    assert_eq!(open[0]["category"], "payment_unmatched");
+    assert_eq!(open[0]["order_id"], Value::Null);
+    assert!(open[0]["message"].as_str().unwrap().contains("pi_9"));
     assert!(
         p.app
             .backend

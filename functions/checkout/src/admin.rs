@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use storesync_core::admin::{
-    Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin,
+    ExceptionListing, Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin,
 };
 use storesync_core::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
 use storesync_core::jobs::{Job, JobRun};
@@ -66,6 +66,8 @@ pub fn routes(admin: Arc<Admin>) -> Router {
         .route("/v1/admin/sync/carts", get(carts))
         .route("/v1/admin/sync/settings", get(settings).put(save_settings))
         .route("/v1/admin/sync/requests", post(request_sync))
+        .route("/v1/admin/exceptions", get(exceptions))
+        .route("/v1/admin/exceptions/{id}/resolve", post(resolve_exception))
         .route("/v1/admin/jobs/runs", get(job_runs))
         .route("/v1/admin/jobs/{job}", post(run_job))
         .route_layer(axum::middleware::from_extractor::<AdminIdentity>())
@@ -78,11 +80,12 @@ fn ok<T: Serialize>(body: T) -> Response {
 
 // --- lists by sync state ---
 
-/// A list's query: `state`, `limit` and `after`, each at most once; other parameters are
-/// ignored.
+/// A list's query: `state` (or `status`), `limit` and `after`, each at most once; other
+/// parameters are ignored.
 #[derive(Debug, Default)]
 struct ListParams {
     state: Option<String>,
+    status: Option<String>,
     limit: Option<String>,
     after: Option<String>,
 }
@@ -102,6 +105,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
         for (name, value) in pairs {
             let slot = match name.as_str() {
                 "state" => &mut params.state,
+                "status" => &mut params.status,
                 "limit" => &mut params.limit,
                 "after" => &mut params.after,
                 _ => continue,
@@ -387,6 +391,46 @@ async fn request_sync(
         requested_at: request.requested_at,
     };
     Ok((StatusCode::ACCEPTED, axum::Json(view)).into_response())
+}
+
+// --- process exceptions ---
+
+async fn exceptions(State(admin): Shared, params: ListParams) -> ApiResult {
+    let listing = ExceptionListing::parse(
+        params.status.as_deref(),
+        params.limit.as_deref(),
+        params.after.as_deref(),
+    )
+    .map_err(invalid_parameter)?;
+    let page = admin.sync.exceptions(&listing).await?;
+    Ok(ok(page_view(page, |e| e)))
+}
+
+/// How an operator dealt with an exception.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    resolution: String,
+}
+
+/// The longest resolution note.
+const RESOLUTION_MAX: usize = 500;
+
+async fn resolve_exception(
+    State(admin): Shared,
+    operator: AdminIdentity,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<ResolveBody>,
+) -> ApiResult {
+    let mut e = Errors::default();
+    let resolution = e.check("", text("resolution", &body.resolution, RESOLUTION_MAX));
+    let resolution = e.finish(|| resolution.expect("checked"))?;
+    let resolved = admin
+        .sync
+        .resolve_exception(&id, &operator.subject, &resolution, Utc::now())
+        .await?;
+    tracing::info!(operator = %operator.subject, exception = %resolved.id, "process exception resolved");
+    Ok(ok(resolved))
 }
 
 // --- jobs ---

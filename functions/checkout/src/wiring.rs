@@ -6,7 +6,9 @@ use std::sync::Arc;
 use axum::Router;
 use storesync_core::admin::SyncAdmin;
 use storesync_core::outbox::OutboxRelay;
-use storesync_core::ports::{Clock, JobLog, PaymentStore, Store, StorefrontStore, SyncLedger};
+use storesync_core::ports::{
+    Clock, ExceptionLog, JobLog, PaymentStore, Store, StorefrontStore, SyncLedger,
+};
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
 
@@ -45,8 +47,11 @@ pub fn admin(
     settings: AdminSettings,
 ) -> Admin {
     let ledger: Arc<dyn SyncLedger> = store.clone();
-    let log: Arc<dyn JobLog> = store;
-    let mut sync = SyncAdmin::new(ledger, settings.sync_defaults).with_job_log(log);
+    let log: Arc<dyn JobLog> = store.clone();
+    let exceptions: Arc<dyn ExceptionLog> = store;
+    let mut sync = SyncAdmin::new(ledger, settings.sync_defaults)
+        .with_job_log(log)
+        .with_exceptions(exceptions);
     if let Some(queue) = queue {
         sync = sync.with_queue(queue);
     }

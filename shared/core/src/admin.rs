@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::app_error::AppError;
 use crate::error::DomainError;
+use crate::exceptions::{ExceptionStatus, ProcessException};
 use crate::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
 use crate::jobs::{Job, JobRequest, JobRun};
-use crate::ports::{JobLog, Page, PageRequest, SyncLedger};
+use crate::ports::{ExceptionLog, JobLog, Page, PageRequest, SyncLedger};
 use crate::queue::{EventQueue, QueueMessage};
 use crate::sync::resync::SyncRequest;
 use crate::sync::settings::SyncSettings;
@@ -78,31 +79,62 @@ impl Listing {
                 ));
             }
         };
-        let limit = match limit {
-            None => DEFAULT_PAGE_SIZE,
-            Some(raw) => raw
-                .parse()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-                .ok_or_else(|| {
-                    InvalidValue::new(
-                        "limit",
-                        format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"),
-                    )
-                })?,
-        };
-        let after = after
-            .map(|cursor| {
-                position(cursor, names_a_record).ok_or_else(|| {
-                    InvalidValue::new("after", "must be the `next` cursor of an earlier page")
-                })
-            })
-            .transpose()?;
         Ok(Listing {
             state,
-            page: PageRequest { limit, after },
+            page: page_request(limit, after, names_a_record)?,
         })
     }
+}
+
+/// One page of the process exceptions in `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionListing {
+    pub status: ExceptionStatus,
+    pub page: PageRequest,
+}
+
+impl ExceptionListing {
+    pub fn parse(
+        status: Option<&str>,
+        limit: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<Self, InvalidValue> {
+        let status = ExceptionStatus::parse(status.unwrap_or("open"))?;
+        let page = page_request(limit, after, |id| {
+            id.strip_prefix("exc_")
+                .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        })?;
+        Ok(ExceptionListing { status, page })
+    }
+}
+
+/// A page's `limit` and `after` as an operator gives them.
+fn page_request(
+    limit: Option<&str>,
+    after: Option<&str>,
+    names_a_record: fn(&str) -> bool,
+) -> Result<PageRequest, InvalidValue> {
+    let limit = match limit {
+        None => DEFAULT_PAGE_SIZE,
+        Some(raw) => raw
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                )
+            })?,
+    };
+    let after = after
+        .map(|cursor| {
+            position(cursor, names_a_record).ok_or_else(|| {
+                InvalidValue::new("after", "must be the `next` cursor of an earlier page")
+            })
+        })
+        .transpose()?;
+    Ok(PageRequest { limit, after })
 }
 
 /// The ledger position an operator's cursor stands for. A cursor is the position with `~` in
@@ -233,6 +265,7 @@ pub struct SyncAdmin {
     job_log: Option<Arc<dyn JobLog>>,
     /// Carries "run now" requests to the scheduled jobs' function.
     job_queue: Option<Arc<dyn EventQueue>>,
+    exceptions: Option<Arc<dyn ExceptionLog>>,
 }
 
 /// Most runs one look at the log shows.
@@ -246,7 +279,52 @@ impl SyncAdmin {
             queue: None,
             job_log: None,
             job_queue: None,
+            exceptions: None,
         }
+    }
+
+    /// Shows the process exceptions from `log`, and lets operators resolve them.
+    pub fn with_exceptions(mut self, log: Arc<dyn ExceptionLog>) -> Self {
+        self.exceptions = Some(log);
+        self
+    }
+
+    fn exception_log(&self) -> Result<&Arc<dyn ExceptionLog>, AppError> {
+        self.exceptions.as_ref().ok_or(AppError::NotFound {
+            what: "process exceptions",
+        })
+    }
+
+    /// A page of the process exceptions in `listing.status`, oldest raised first.
+    pub async fn exceptions(
+        &self,
+        listing: &ExceptionListing,
+    ) -> Result<Page<ProcessException>, AppError> {
+        let page = self
+            .exception_log()?
+            .exceptions(listing.status, &listing.page)
+            .await?;
+        Ok(with_cursor(page))
+    }
+
+    /// An operator dealt with exception `id`: it moves to the resolved list with who and how.
+    /// Resolving it again changes nothing.
+    pub async fn resolve_exception(
+        &self,
+        id: &str,
+        operator: &str,
+        resolution: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ProcessException, AppError> {
+        let log = self.exception_log()?;
+        let mut exception = log
+            .exception(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "exception" })?;
+        if exception.resolve(operator, resolution, now) {
+            log.save_exception(&exception).await?;
+        }
+        Ok(exception)
     }
 
     /// Shows the jobs' runs from `log`.

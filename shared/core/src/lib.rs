@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod customer;
 pub mod error;
 pub mod events;
+pub mod exceptions;
 pub mod ids;
 pub mod jobs;
 pub mod listing;

@@ -12,6 +12,7 @@ use crate::events::OutboxEvent;
 use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
+use crate::exceptions::{ExceptionStatus, ProcessException};
 use crate::jobs::JobRun;
 use crate::order::Order;
 use crate::order::lifecycle::OrderStatus;
@@ -184,6 +185,24 @@ pub trait Mailbox: Send + Sync {
     async fn mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError>;
 }
 
+/// Process exceptions, for operators.
+#[async_trait]
+pub trait ExceptionLog: Send + Sync {
+    /// Keeps `exception`; `false` when one with its id was raised before (kept as it was).
+    async fn raise(&self, exception: &ProcessException) -> Result<bool, StoreError>;
+    async fn exception(&self, id: &str) -> Result<Option<ProcessException>, StoreError>;
+    /// Saves a changed exception at its `version`, over the one before (`Conflict` if it
+    /// changed meanwhile).
+    async fn save_exception(&self, exception: &ProcessException) -> Result<(), StoreError>;
+    /// Exceptions in `status`, oldest raised first, under the same paging rules as the sync
+    /// lists.
+    async fn exceptions(
+        &self,
+        status: ExceptionStatus,
+        page: &PageRequest,
+    ) -> Result<Page<ProcessException>, StoreError>;
+}
+
 /// The log of the scheduled jobs' runs, for operators.
 #[async_trait]
 pub trait JobLog: Send + Sync {
@@ -201,12 +220,18 @@ impl<T> StorefrontStore for T where T: CatalogStore + CustomerStore + CartStore 
 /// Everything the store keeps, behind one table: what an adapter implements. Each use case
 /// takes only the part it needs.
 pub trait Store:
-    StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog
+    StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog + ExceptionLog
 {
 }
 
 impl<T> Store for T where
-    T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog
+    T: StorefrontStore
+        + PaymentStore
+        + OutboxStore
+        + SyncLedger
+        + Mailbox
+        + JobLog
+        + ExceptionLog
 {
 }
 
@@ -225,6 +250,8 @@ pub struct PaymentChange {
     pub restock: Vec<(Sku, u32)>,
     pub event: OutboxEvent,
     pub received_at: DateTime<Utc>,
+    /// Raised with the change when the report needs an operator (a payment held for review).
+    pub exception: Option<ProcessException>,
 }
 
 #[derive(Debug, Error)]
@@ -249,11 +276,13 @@ pub trait PaymentStore: Send + Sync {
         payment_ref: &PaymentRef,
     ) -> Result<(Option<Order>, Option<Payment>), StoreError>;
     async fn record_payment(&self, change: &PaymentChange) -> Result<(), PaymentRecordError>;
-    /// Keeps a report that names no known order; `false` if it was kept before.
+    /// Keeps a report that names no known order, with the exception that shows it to
+    /// operators, both or neither; `false` if it was kept before.
     async fn record_unmatched(
         &self,
         event: &PaymentEvent,
         received_at: DateTime<Utc>,
+        exception: &ProcessException,
     ) -> Result<bool, StoreError>;
     async fn payments_for_order(&self, order: &OrderId) -> Result<Vec<Payment>, StoreError>;
     /// The order a known payment belongs to (reports such as disputes name only the payment).

@@ -145,6 +145,16 @@ pub fn price_sync(key: &str) -> Item {
 /// The mailbox's list on `gsi1`, newest first.
 pub const MAILBOX: &str = "MAILBOX";
 
+/// A process exception, by its id.
+pub fn exception(id: &str) -> Item {
+    key(format!("EXCEPTION#{id}"), "EXCEPTION")
+}
+
+/// The `gsi1` partition of the process exceptions in `status`, by when they were raised.
+pub fn exceptions_in_status(status: storesync_core::exceptions::ExceptionStatus) -> String {
+    format!("EXCEPTIONS#{}", status.as_str())
+}
+
 /// The `gsi1` partition of the jobs' runs, by when they started.
 pub const JOB_RUNS: &str = "JOB_RUNS";
 

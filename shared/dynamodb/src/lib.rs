@@ -3,6 +3,7 @@
 
 mod counter;
 mod customers;
+mod exceptions;
 mod keys;
 mod mail;
 mod payments;

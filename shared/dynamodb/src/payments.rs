@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use chrono::{DateTime, Duration, Utc};
 use storesync_core::events::OutboxEvent;
+use storesync_core::exceptions::ProcessException;
 use storesync_core::ids::{EventId, OrderId, PaymentRef};
 use storesync_core::order::Order;
 use storesync_core::payments::{Payment, PaymentEvent};
@@ -119,6 +120,9 @@ impl PaymentStore for DynamoStore {
                 None,
             ),
         ];
+        if let Some(exception) = &c.exception {
+            items.push(crate::exceptions::new_exception(table, exception)?);
+        }
         // Units go back only with an order change: the order says where.
         if let Some(order) = &c.order {
             for (sku, units) in &c.restock {
@@ -141,13 +145,22 @@ impl PaymentStore for DynamoStore {
         &self,
         event: &PaymentEvent,
         received_at: DateTime<Utc>,
+        exception: &ProcessException,
     ) -> Result<bool, StoreError> {
         let mut item = to_item(event, keys::unmatched_payment(&event.event_id))?;
         item.insert("received_at".into(), s(received_at.to_rfc3339()));
-        match self.put_new(item).await {
+        let items = vec![
+            put(self.table(), item, "attribute_not_exists(pk)", None),
+            crate::exceptions::new_exception(self.table(), exception)?,
+        ];
+        match self.transact(items).await {
             Ok(()) => Ok(true),
-            Err(StoreError::AlreadyExists) => Ok(false),
-            Err(e) => Err(e),
+            // The report was kept before (and its exception with it).
+            Err(e) => match cancellation_reasons(&e) {
+                Some(r) if r.first().is_some_and(failed_condition) => Ok(false),
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(unavailable(e)),
+            },
         }
     }
 

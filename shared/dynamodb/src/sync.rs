@@ -45,10 +45,11 @@ fn listed(mut key: Item, by_state: String, position: String) -> Item {
 }
 
 impl DynamoStore {
-    /// A page of the status items under the `gsi1` partition `by_state`. A full page says
+    /// A page of the items under the `gsi1` partition `by_state` (sync status records,
+    /// process exceptions). A full page says
     /// where the next one starts: more may follow. The index is eventually consistent, so a
     /// record just written may still show under its former state for a moment.
-    async fn sync_state_page<T: DeserializeOwned>(
+    pub(crate) async fn sync_state_page<T: DeserializeOwned>(
         &self,
         by_state: String,
         page: &PageRequest,

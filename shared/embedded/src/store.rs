@@ -7,6 +7,7 @@ use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
+use storesync_core::exceptions::{ExceptionStatus, ProcessException};
 use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
@@ -15,9 +16,9 @@ use storesync_core::order::Order;
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, JobLog, Mail, Mailbox, OrderChange, OrderStore,
-    OutboxStore, Page, PageRequest, PaymentChange, PaymentRecordError, PaymentStore, Period,
-    PlaceOrder, PlaceOrderError, StoreError,
+    CartStore, CatalogStore, CustomerStore, ExceptionLog, JobLog, Mail, Mailbox, OrderChange,
+    OrderStore, OutboxStore, Page, PageRequest, PaymentChange, PaymentRecordError, PaymentStore,
+    Period, PlaceOrder, PlaceOrderError, StoreError,
 };
 
 /// One page of `records` by last change within `changed`, as the DynamoDB adapter reads it.
@@ -58,6 +59,7 @@ pub(crate) struct State {
     pub(crate) sync: crate::sync::SyncState,
     mails: BTreeMap<String, Mail>,
     job_runs: Vec<JobRun>,
+    exceptions: BTreeMap<String, ProcessException>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -399,8 +401,13 @@ impl PaymentStore for EmbeddedStore {
             .payments
             .get(&(order_id.clone(), c.payment.payment_ref.clone()))
             .map(|p| p.version);
+        let exception_exists = c
+            .exception
+            .as_ref()
+            .is_some_and(|e| state.exceptions.contains_key(&e.id));
         if order_version != Some(c.expected_order_version)
             || payment_version != c.expected_payment_version
+            || exception_exists
         {
             return Err(PaymentRecordError::Conflict);
         }
@@ -417,6 +424,11 @@ impl PaymentStore for EmbeddedStore {
             .webhooks
             .insert(c.webhook_event_id.clone(), c.received_at);
         state.record_event(&c.event);
+        if let Some(exception) = &c.exception {
+            state
+                .exceptions
+                .insert(exception.id.clone(), exception.clone());
+        }
         Ok(())
     }
 
@@ -424,6 +436,7 @@ impl PaymentStore for EmbeddedStore {
         &self,
         event: &PaymentEvent,
         _received_at: DateTime<Utc>,
+        exception: &ProcessException,
     ) -> Result<bool, StoreError> {
         let mut state = self.state();
         if state.unmatched.contains_key(&event.event_id) {
@@ -432,6 +445,10 @@ impl PaymentStore for EmbeddedStore {
         state
             .unmatched
             .insert(event.event_id.clone(), event.clone());
+        state
+            .exceptions
+            .entry(exception.id.clone())
+            .or_insert_with(|| exception.clone());
         Ok(true)
     }
 
@@ -474,6 +491,50 @@ impl Mailbox for EmbeddedStore {
         mails.sort_by(|a, b| (b.sent_at, &b.id).cmp(&(a.sent_at, &a.id)));
         mails.truncate(limit);
         Ok(mails)
+    }
+}
+
+#[async_trait]
+impl ExceptionLog for EmbeddedStore {
+    async fn raise(&self, exception: &ProcessException) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        if state.exceptions.contains_key(&exception.id) {
+            return Ok(false);
+        }
+        state
+            .exceptions
+            .insert(exception.id.clone(), exception.clone());
+        Ok(true)
+    }
+
+    async fn exception(&self, id: &str) -> Result<Option<ProcessException>, StoreError> {
+        Ok(self.state().exceptions.get(id).cloned())
+    }
+
+    async fn save_exception(&self, exception: &ProcessException) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let stored = state.exceptions.get(&exception.id).map(|e| e.version);
+        if stored.is_none() || stored != exception.version.checked_sub(1) {
+            return Err(StoreError::Conflict);
+        }
+        state
+            .exceptions
+            .insert(exception.id.clone(), exception.clone());
+        Ok(())
+    }
+
+    async fn exceptions(
+        &self,
+        status: ExceptionStatus,
+        page: &PageRequest,
+    ) -> Result<Page<ProcessException>, StoreError> {
+        let state = self.state();
+        let in_status = state.exceptions.values().filter(|e| e.status == status);
+        Ok(crate::sync::page_of(
+            in_status,
+            page,
+            ProcessException::position,
+        ))
     }
 }
 

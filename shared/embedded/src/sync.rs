@@ -47,7 +47,7 @@ fn fits(stored: Option<u64>, version: u64) -> bool {
 
 /// The page of `records` after `page.after`, by position. As on DynamoDB, a full page says
 /// where the next one starts, whether or not more follow.
-fn page_of<'a, T: Clone + 'a>(
+pub(crate) fn page_of<'a, T: Clone + 'a>(
     records: impl Iterator<Item = &'a T>,
     page: &PageRequest,
     position: fn(&T) -> String,

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::app_error::AppError;
 use crate::events::{EventType, OutboxEvent};
+use crate::exceptions::{ExceptionCategory, ProcessException};
 use crate::ids::OrderId;
 use crate::outbox::OutboxRelay;
 use crate::payments::decide::decide;
@@ -91,6 +92,25 @@ impl PaymentProcessor {
             restock: decision.restock.clone(),
             event: outbox.clone(),
             received_at: now,
+            exception: (decision.event_type == EventType::PaymentNeedsReview).then(|| {
+                let reason = decision
+                    .payment
+                    .review_reason
+                    .as_deref()
+                    .unwrap_or("held for review");
+                ProcessException::raise(
+                    ExceptionCategory::PaymentNeedsReview,
+                    Some(order_id.clone()),
+                    &event.event_id,
+                    format!(
+                        "{} report {} for payment {}: {reason}",
+                        event.gateway,
+                        event.kind.name(),
+                        event.payment_ref
+                    ),
+                    now,
+                )
+            }),
         };
         match self.store.record_payment(&change).await {
             Ok(()) => {
@@ -121,7 +141,21 @@ impl PaymentProcessor {
     }
 
     async fn unmatched(&self, event: &PaymentEvent) -> Result<PaymentOutcome, AppError> {
-        let first = self.store.record_unmatched(event, self.clock.now()).await?;
+        let now = self.clock.now();
+        let exception = ProcessException::raise(
+            ExceptionCategory::PaymentUnmatched,
+            None,
+            &event.event_id,
+            format!(
+                "{} report {} for payment {} ({}) names no order of this store",
+                event.gateway,
+                event.kind.name(),
+                event.payment_ref,
+                event.amount
+            ),
+            now,
+        );
+        let first = self.store.record_unmatched(event, now, &exception).await?;
         if first {
             tracing::warn!(event_id = %event.event_id, payment_ref = %event.payment_ref, "payment report names no known order");
             Ok(PaymentOutcome::Unmatched)
