@@ -4,7 +4,7 @@ use thiserror::Error;
 
 use crate::cart::status::CartStatus;
 use crate::ids::{InvalidValue, Sku};
-use crate::money::{Currency, MoneyError};
+use crate::money::{Currency, Money, MoneyError};
 use crate::order::lifecycle::{OrderEvent, OrderStatus, PaymentStatus};
 
 /// A business rule said no.
@@ -37,6 +37,12 @@ pub enum DomainError {
     PaymentNotCaptured { payment_status: PaymentStatus },
     #[error("at most {returnable} of {sku} can still be returned")]
     ReturnExceedsOrder { sku: Sku, returnable: u32 },
+    #[error("at most {cancellable} of {sku} can still be cancelled")]
+    CancelExceedsOrder { sku: Sku, cancellable: u32 },
+    /// The order's figures cannot have come from any tax rate, so a change cannot work out
+    /// the tax to give back.
+    #[error("no tax rate gives this order's tax of {tax}")]
+    TaxRateUnknown { tax: Money },
     #[error("unknown discount code {code:?} for this cart")]
     UnknownDiscountCode { code: String },
 }

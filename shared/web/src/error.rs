@@ -276,6 +276,18 @@ fn domain_problem(e: &DomainError) -> Problem {
         )
         .with("sku", sku.as_str())
         .with("returnable", *returnable),
+        DomainError::CancelExceedsOrder { sku, cancellable } => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "cancel-exceeds-order",
+            "Cancel exceeds order",
+            detail,
+        )
+        .with("sku", sku.as_str())
+        .with("cancellable", *cancellable),
+        // The stored order disagrees with itself; the request cannot fix that.
+        DomainError::TaxRateUnknown { .. } => {
+            Problem::new(S::CONFLICT, "tax-rate-unknown", "Tax rate unknown", detail)
+        }
         DomainError::UnknownDiscountCode { .. } => Problem::new(
             S::CONFLICT,
             "unknown-discount-code",

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod changes;
 pub mod lifecycle;
 
 pub use lifecycle::{OrderEvent, OrderStatus, PaymentStatus, TRANSITIONS};
