@@ -1,15 +1,22 @@
 //! The operators' sync console, in a real browser (Debian's Chromium through ChromeDriver)
 //! against the stack on loopback, with the order-events consumer taking the queue as it fills
 //! and syncing to the Salesforce emulator: a failed order shows its error, two selected orders
-//! synced from the page turn green, settings are saved and a stale save is refused; and over
-//! plain HTTP, only the admin group gets anything but the sign-in page.
+//! synced from the page turn green, so does a failed abandoned cart, a job run from the page
+//! shows in the last runs with who asked, settings are saved and a stale save is refused; and
+//! over plain HTTP, only the admin group gets anything but the sign-in page.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
+use scheduled_sync::Scheduler;
 use serde_json::json;
 use storesync_core::admin::SalesforceInstance;
-use storesync_core::sync::status::CrmObject;
+use storesync_core::ids::CartId;
+use storesync_core::jobs::Trigger;
+use storesync_core::outbox::OutboxRelay;
+use storesync_core::sync::status::{CrmObject, SyncState};
+use storesync_sf_emulator::Fault;
 use storesync_tests::app::Reply;
 use storesync_tests::crm::{SyncHarness, text};
 use storesync_tests::webdriver::Browser;
@@ -28,25 +35,40 @@ async fn harness() -> SyncHarness {
     .await
 }
 
-/// The order-events consumer on the stack's queue, as the dev stack runs it, until dropped.
-struct RunningConsumer(tokio::task::JoinHandle<()>);
+/// A function's work in the background, as the dev stack runs it, until dropped.
+struct Running(Vec<tokio::task::JoinHandle<()>>);
 
-impl Drop for RunningConsumer {
+impl Drop for Running {
     fn drop(&mut self) {
-        self.0.abort();
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 
-fn run_consumer(h: &SyncHarness) -> RunningConsumer {
+/// The order-events consumer on the stack's queue.
+fn run_consumer(h: &SyncHarness) -> Running {
     let (queue, consumer) = (h.queue.clone(), h.consumer());
-    RunningConsumer(tokio::spawn(async move {
+    Running(vec![tokio::spawn(async move {
         loop {
             match order_events::wiring::poll(queue.as_ref(), &consumer).await {
                 Ok(0) | Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
                 Ok(_) => {}
             }
         }
-    }))
+    })])
+}
+
+/// The scheduled-jobs function on the job-requests queue, as the dev stack runs it: each
+/// operator's request run through [`Scheduler::run_logged`] (no job on a schedule).
+fn run_job_requests(h: &SyncHarness) -> Running {
+    let relay = Arc::new(OutboxRelay::new(h.store.clone(), h.queue.clone()));
+    let scheduler = Scheduler::new(relay).with_log(h.store.clone());
+    Running(storesync_devstack::jobs::spawn(
+        Arc::new(scheduler),
+        &[],
+        h.job_requests.clone(),
+    ))
 }
 
 /// Opens the console as an operator does: the sign-in page, the token pasted.
@@ -64,6 +86,51 @@ async fn sign_in(browser: &Browser, h: &SyncHarness) {
 
 fn row(id: &str) -> String {
     format!(r#"#grid tr[data-id="{id}"]"#)
+}
+
+/// Polls until the element's text starts with `expected`, for [`PATIENCE`] at most.
+async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
+    let element = browser.wait_for(css, PATIENCE).await;
+    let until = Instant::now() + PATIENCE;
+    loop {
+        let text = browser.text(&element).await;
+        if text.starts_with(expected) {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "{css} says {text:?}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A customer's cart left at the payment step whose sync Salesforce refused: every call
+/// answered "session expired", which no retry heals, so the abandoned-carts job marks it
+/// failed. Salesforce is well again afterwards. Returns the cart's id.
+async fn failed_abandoned_cart(h: &SyncHarness) -> CartId {
+    h.register("c-cart", "cart@example.com", None).await;
+    let auth = Auth::customer("c-cart");
+    let cart = h.app.cart_with(&auth, "MUG-WHT", 2).await;
+    let begun = h
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/carts/{cart}/begin-checkout"),
+            &auth,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(begun.status, StatusCode::OK, "{:?}", begun.body);
+    h.emulator.inject(Fault::ExpiredSession, 10);
+    let (carts, _) = h.abandoned_carts();
+    let summary = carts
+        .run(chrono::Duration::zero(), &|| true)
+        .await
+        .expect("the job runs");
+    h.emulator.clear_faults();
+    assert_eq!(summary.carts_failed, 1, "{summary:?}");
+    CartId::parse(&cart).expect("a cart id")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -109,19 +176,7 @@ async fn failed_orders_show_their_error_and_two_synced_from_the_console_turn_gre
             .wait_for(&format!("{} .mark-synced", row(id)), PATIENCE)
             .await;
     }
-    let status = browser.wait_for("#sync-status", PATIENCE).await;
-    let until = std::time::Instant::now() + PATIENCE;
-    while !browser
-        .text(&status)
-        .await
-        .starts_with("2 synced, 0 failed")
-    {
-        assert!(
-            std::time::Instant::now() < until,
-            "the console tells the outcome"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_text(&browser, "#sync-status", "2 synced, 0 failed").await;
     assert!(
         browser
             .find(&format!("{} .mark-failed", row(&failed[2])))
@@ -145,6 +200,147 @@ async fn failed_orders_show_their_error_and_two_synced_from_the_console_turn_gre
             .as_str()
         )
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_abandoned_cart_shows_its_error_and_synced_from_the_carts_tab_turns_green() {
+    let h = harness().await;
+    let cart = failed_abandoned_cart(&h).await;
+    let failed = h
+        .store
+        .cart_sync(&cart)
+        .await
+        .expect("the ledger reads")
+        .expect("the cart's sync status");
+    assert_eq!(failed.state(), SyncState::Failed);
+    let error = failed.objects[&CrmObject::Opportunity]
+        .last_error
+        .clone()
+        .expect("the failed sync's error");
+    assert!(error.contains("INVALID_SESSION_ID"), "{error}");
+    let _consumer = run_consumer(&h);
+    let browser = Browser::start().await;
+    sign_in(&browser, &h).await;
+
+    let tab = browser
+        .find(r#".tabs button[data-kind="carts"]"#)
+        .await
+        .expect("the Abandoned carts tab");
+    browser.click(&tab).await;
+    let row = format!(r#"#grid[data-kind="carts"] tr[data-id="{cart}"]"#);
+    let mark = browser
+        .wait_for(&format!("{row} .mark-failed"), PATIENCE)
+        .await;
+    let title = browser.attribute(&mark, "title").await.unwrap_or_default();
+    assert!(title.contains(&error), "{title:?} tells {error:?}");
+    let customer = browser
+        .find(&format!("{row} td:nth-child(3)"))
+        .await
+        .expect("the customer's cell");
+    assert_eq!(browser.text(&customer).await, "c-cart");
+
+    let pick = browser
+        .find(&format!(r#"{row} input[name="select"]"#))
+        .await
+        .expect("a checkbox on the row");
+    browser.click(&pick).await;
+    let sync = browser
+        .find(r#"button[data-action="sync-selected"]"#)
+        .await
+        .expect("the Sync with Salesforce button");
+    browser.click(&sync).await;
+
+    browser
+        .wait_for(&format!("{row} .mark-synced"), PATIENCE)
+        .await;
+    wait_for_text(&browser, "#sync-status", "1 synced, 0 failed").await;
+    let synced = h
+        .store
+        .cart_sync(&cart)
+        .await
+        .expect("the ledger reads")
+        .expect("the cart's sync status");
+    assert_eq!(synced.state(), SyncState::Synced);
+    let opportunity = synced
+        .id(CrmObject::Opportunity)
+        .expect("the cart's Opportunity");
+    let link = browser
+        .find(&format!("{row} .records a"))
+        .await
+        .expect("a link to the Opportunity");
+    assert_eq!(
+        browser.attribute(&link, "href").await,
+        Some(format!(
+            "{}/lightning/r/Opportunity/{opportunity}/view",
+            h.emulator.base_url()
+        ))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_run_from_the_console_shows_in_the_last_runs_with_the_operator() {
+    let h = harness().await;
+    let _jobs = run_job_requests(&h);
+    let browser = Browser::start().await;
+    sign_in(&browser, &h).await;
+    let none = browser.wait_for("#job-runs .empty", PATIENCE).await;
+    assert_eq!(browser.text(&none).await, "No runs recorded.");
+
+    let run_now = browser
+        .find(r#"#jobs button[data-action="run-job"][data-job="outbox-sweep"]"#)
+        .await
+        .expect("Run now for the outbox sweep");
+    browser.click(&run_now).await;
+
+    let run = r#"#job-runs tr[data-job="outbox-sweep"][data-trigger="operator"]"#;
+    let started_by = browser
+        .wait_for(&format!("{run} .started-by"), PATIENCE)
+        .await;
+    assert_eq!(browser.text(&started_by).await, "ops-1 (run now)");
+    let outcome = browser
+        .find(&format!("{run} .outcome"))
+        .await
+        .expect("the run's outcome");
+    assert_eq!(browser.text(&outcome).await, "failed 0 · sent 0");
+    wait_for_text(&browser, "#jobs-status", "outbox-sweep ran.").await;
+    let logged = storesync_core::ports::JobLog::recent_runs(h.store.as_ref(), 5)
+        .await
+        .expect("the log reads");
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    let Trigger::Operator { request_id, .. } = &logged[0].trigger else {
+        panic!("run by the operator: {logged:?}");
+    };
+    let row = browser.find(run).await.expect("the run's row");
+    assert_eq!(
+        browser.attribute(&row, "data-request").await.as_deref(),
+        Some(request_id.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn run_now_without_a_job_queue_shows_the_503() {
+    let h = SyncHarness::start_with(Backend::embedded().await, |stack, _| {
+        stack.job_requests = None;
+    })
+    .await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &h).await;
+
+    let run_now = browser
+        .wait_for(
+            r#"#jobs button[data-action="run-job"][data-job="nightly-resync"]"#,
+            PATIENCE,
+        )
+        .await;
+    browser.click(&run_now).await;
+    let problem = browser
+        .wait_for("#jobs-problem:not([hidden])", PATIENCE)
+        .await;
+    let said = browser.text(&problem).await;
+    assert!(said.contains("(503)"), "{said}");
+    assert!(said.contains("unavailable"), "{said}");
+    let none = browser.find("#job-runs .empty").await;
+    assert!(none.is_some(), "no run recorded");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -258,7 +454,10 @@ async fn every_console_page_is_for_the_admin_group_and_the_sign_in_page_holds_no
         "/admin/grid?kind=orders&state=failed".to_owned(),
         "/admin/grid?kind=customers&state=synced".to_owned(),
         "/admin/grid/changes?kind=orders&since=2020-01-01T00:00:00Z".to_owned(),
+        "/admin/grid?kind=carts&state=failed".to_owned(),
+        "/admin/grid/changes?kind=carts&since=2020-01-01T00:00:00Z".to_owned(),
         "/admin/settings".to_owned(),
+        "/admin/jobs".to_owned(),
     ];
     for path in &pages {
         let anonymous = get_page(&h, path, &Auth::None).await;

@@ -1,7 +1,8 @@
 // The sync console's script. The page and its fragments are rendered by the server; this
 // script only carries the operator's token: kept in this tab's sessionStorage, sent as a
 // bearer token on every call (the API's JWT authorizer reads no cookie), with the returned
-// markup put in place. It calls the admin API for "Sync with Salesforce" and the settings.
+// markup put in place. It calls the admin API for "Sync with Salesforce", "Run now" and the
+// settings.
 'use strict';
 
 (() => {
@@ -157,11 +158,11 @@
     for (const tab of document.querySelectorAll('.tabs button')) {
       tab.setAttribute('aria-pressed', String(tab === button));
     }
-    const carts = button.dataset.action === 'show-carts';
-    byId('lists').hidden = carts;
-    byId('carts').hidden = !carts;
-    if (!carts) loadGrid({ kind: button.dataset.kind });
+    loadGrid({ kind: button.dataset.kind });
   }
+
+  /** What one row of each kind is called; each kind is also its key in a sync request. */
+  const ONE = { orders: 'order', customers: 'customer', carts: 'cart' };
 
   /** Puts each changed row in place of the row it shows; returns the rows now shown. */
   function replaceRows(changes) {
@@ -180,8 +181,8 @@
    * an outcome (or the polls run out). */
   async function requestSync(ids) {
     const kind = grid().dataset.kind;
-    const noun = `${ids.length} ${kind === 'customers' ? 'customer' : 'order'}${ids.length === 1 ? '' : 's'}`;
-    const body = kind === 'customers' ? { customers: ids } : { orders: ids };
+    const noun = `${ids.length} ${ONE[kind]}${ids.length === 1 ? '' : 's'}`;
+    const body = { [kind]: ids };
     syncStatus(`Sending ${noun} to Salesforce\u2026`);
     let request;
     try {
@@ -224,6 +225,49 @@
 
   function selected() {
     return [...grid().querySelectorAll('input[name="select"]:checked')].map((box) => box.value);
+  }
+
+  // --- the jobs ---
+
+  function jobsStatus(text) {
+    const status = byId('jobs-status');
+    if (status) status.textContent = text;
+  }
+
+  /** "Run now": asks for the run, then reads the runs again until it shows (or the polls
+   * run out). Without a job queue the API answers 503, which is shown as it says. */
+  async function runJob(button) {
+    const job = button.dataset.job;
+    const problem = byId('jobs-problem');
+    problem.hidden = true;
+    button.disabled = true;
+    jobsStatus(`Asking for a run of ${job}\u2026`);
+    try {
+      const response = await call(`/v1/admin/jobs/${encodeURIComponent(job)}`, {
+        method: 'POST',
+        accept: 'application/json',
+      });
+      const request = await response.json();
+      jobsStatus(`${job} will run shortly; waiting for its run\u2026`);
+      const mine = `tr[data-request="${CSS.escape(request.request_id)}"]`;
+      for (let attempt = 0; attempt < POLL_TRIES; attempt += 1) {
+        await sleep(POLL_EVERY_MS);
+        const runs = await fragment('/admin/jobs', '#job-runs');
+        byId('job-runs').replaceWith(runs);
+        const run = runs.querySelector(mine);
+        if (run) {
+          const failed = run.querySelector('.run-failed');
+          jobsStatus(failed ? `${job} failed: ${failed.textContent}` : `${job} ran.`);
+          return;
+        }
+      }
+      jobsStatus(`${job} has not run yet; look again later.`);
+    } catch (error) {
+      jobsStatus('');
+      report(error, problem);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   // --- the settings ---
@@ -323,8 +367,10 @@
         signOut();
         break;
       case 'show-kind':
-      case 'show-carts':
         showKind(button);
+        break;
+      case 'run-job':
+        runJob(button);
         break;
       case 'page':
         loadGrid({ after: button.dataset.after });

@@ -1,4 +1,4 @@
-//! The console's grid: orders or customers in one sync state, a row each, with the
+//! The console's grid: orders, customers or abandoned carts in one sync state, a row each, with the
 //! "Salesforce Sync" mark (a green tick, a red cross whose hover text is the last error, or a
 //! neutral dot while pending) and each Salesforce record's id, linked to it when the org's
 //! address is known.
@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use storesync_core::admin::SalesforceInstance;
-use storesync_core::sync::status::{CrmObject, CustomerSync, ObjectSync, OrderSync, SyncState};
+use storesync_core::sync::status::{
+    CartSync, CrmObject, CustomerSync, ObjectSync, OrderSync, SyncState,
+};
 
 use super::html::{Html, escape, markup};
 
@@ -16,6 +18,7 @@ use super::html::{Html, escape, markup};
 pub enum Kind {
     Orders,
     Customers,
+    Carts,
 }
 
 impl Kind {
@@ -23,6 +26,7 @@ impl Kind {
         match raw {
             None | Some("orders") => Some(Kind::Orders),
             Some("customers") => Some(Kind::Customers),
+            Some("carts") => Some(Kind::Carts),
             Some(_) => None,
         }
     }
@@ -31,6 +35,15 @@ impl Kind {
         match self {
             Kind::Orders => "orders",
             Kind::Customers => "customers",
+            Kind::Carts => "carts",
+        }
+    }
+
+    /// What the grid's caption and empty line call the items.
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Carts => "abandoned carts",
+            other => other.as_str(),
         }
     }
 }
@@ -55,7 +68,7 @@ pub struct GridPage<'a> {
 
 /// The grid: its table, or a line saying there is nothing in this state, and its pager.
 pub fn grid(page: &GridPage<'_>) -> Html {
-    let (kind, state) = (page.kind.as_str(), state_name(page.state));
+    let (kind, noun, state) = (page.kind.as_str(), page.kind.noun(), state_name(page.state));
     let mut out = Html::default();
     markup!(
         out,
@@ -65,16 +78,17 @@ pub fn grid(page: &GridPage<'_>) -> Html {
     if page.rows.is_empty() {
         markup!(
             out,
-            r#"<p class="empty">No {kind} in sync state {state}.</p>"#
+            r#"<p class="empty">No {noun} in sync state {state}.</p>"#
         );
     } else {
         markup!(
             out,
-            r#"<table class="grid"><caption>{kind} in sync state {state}: {} on this page</caption><thead><tr><th class="pick"><input type="checkbox" data-action="select-all" aria-label="Select every row"></th>{}<th>Salesforce Sync</th><th>Salesforce records</th><th>Last change</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody>"#,
+            r#"<table class="grid"><caption>{noun} in sync state {state}: {} on this page</caption><thead><tr><th class="pick"><input type="checkbox" data-action="select-all" aria-label="Select every row"></th>{}<th>Salesforce Sync</th><th>Salesforce records</th><th>Last change</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody>"#,
             page.rows.len(),
             match page.kind {
                 Kind::Orders => "<th>Order</th><th>Customer</th><th>Status</th><th>Total</th>",
                 Kind::Customers => "<th>Customer</th><th>In Salesforce as</th>",
+                Kind::Carts => "<th>Cart</th><th>Customer</th><th>Value</th>",
             }
         );
         for row in &page.rows {
@@ -142,6 +156,24 @@ pub fn customer_row(c: &CustomerSync, salesforce: Option<&SalesforceInstance>) -
         } else {
             "Lead"
         },
+        mark(state, &c.objects).as_str(),
+        records(&c.objects, salesforce).as_str(),
+        time(c.updated_at).as_str(),
+    );
+    out
+}
+
+/// An abandoned cart: its Opportunity (a customer's) or Lead (a guest's), by the cart's id.
+pub fn cart_row(c: &CartSync, salesforce: Option<&SalesforceInstance>) -> Html {
+    let id = escape(c.cart_id.as_str());
+    let state = c.state();
+    let mut out = Html::default();
+    markup!(
+        out,
+        r#"<tr data-id="{id}" data-state="{}"><td class="pick"><input type="checkbox" name="select" value="{id}" aria-label="Select cart {id}"></td><td><small class="id">{id}</small></td><td>{}</td><td class="num">{}</td><td class="sync">{}</td><td>{}</td><td>{}</td><td><button type="button" data-action="sync-one" data-id="{id}">Sync now</button></td></tr>"#,
+        state_name(state),
+        escape(c.customer_key.as_str()),
+        escape(&c.total.to_string()),
         mark(state, &c.objects).as_str(),
         records(&c.objects, salesforce).as_str(),
         time(c.updated_at).as_str(),
@@ -239,7 +271,7 @@ fn time(at: DateTime<Utc>) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use storesync_core::ids::{CrmId, CustomerKey, OrderId};
+    use storesync_core::ids::{CartId, CrmId, CustomerKey, OrderId};
     use storesync_core::money::{Currency, Money};
     use storesync_core::order::OrderStatus;
 
@@ -363,5 +395,67 @@ last try: Lead: UNABLE_TO_LOCK_ROW""#
         assert!(last.as_str().contains("First page"));
         assert!(!last.as_str().contains("Next page"));
         assert!(last.as_str().contains("<th>In Salesforce as</th>"));
+    }
+
+    #[test]
+    fn an_abandoned_cart_whose_lead_failed_shows_its_error_and_a_synced_one_links_its_opportunity()
+    {
+        let cart_id = CartId::parse("cart_1f2e3d4c5b6a79880716253443526170").unwrap();
+        let mut cart = CartSync::new(
+            cart_id.clone(),
+            CustomerKey::parse("guest|em_1").unwrap(),
+            Money::new(2400, Currency::USD),
+            Utc::now(),
+        );
+        cart.objects.insert(
+            CrmObject::Lead,
+            record(
+                SyncState::Failed,
+                None,
+                Some("INVALID_EMAIL_ADDRESS: <b>bad</b>"),
+            ),
+        );
+        let row = cart_row(&cart, Some(&instance()));
+        let row = row.as_str();
+        assert!(
+            row.contains(&format!(r#"<tr data-id="{cart_id}" data-state="failed">"#)),
+            "{row}"
+        );
+        assert!(row.contains(&format!(r#"name="select" value="{cart_id}""#)));
+        assert!(
+            row.contains(r#"title="Lead: INVALID_EMAIL_ADDRESS: &lt;b&gt;bad&lt;/b&gt;""#),
+            "{row}"
+        );
+        assert!(row.contains("<td>guest|em_1</td>"), "{row}");
+        assert!(row.contains("24.00 USD"), "{row}");
+
+        cart.objects.clear();
+        cart.objects.insert(
+            CrmObject::Opportunity,
+            record(SyncState::Synced, Some("006000000000001AAA"), None),
+        );
+        let row = cart_row(&cart, Some(&instance()));
+        assert!(row.as_str().contains(r#"class="mark mark-synced""#));
+        assert!(row.as_str().contains(
+            r#"href="https://acme.my.salesforce.com/lightning/r/Opportunity/006000000000001AAA/view""#
+        ));
+    }
+
+    #[test]
+    fn the_carts_grid_is_captioned_as_abandoned_carts() {
+        let page = grid(&GridPage {
+            kind: Kind::Carts,
+            state: SyncState::Failed,
+            after: None,
+            rows: vec![],
+            next: None,
+        });
+        assert!(page.as_str().contains(r#"data-kind="carts""#));
+        assert!(
+            page.as_str()
+                .contains("No abandoned carts in sync state failed.")
+        );
+        assert_eq!(Kind::parse(Some("carts")), Some(Kind::Carts));
+        assert_eq!(Kind::parse(Some("cart")), None);
     }
 }

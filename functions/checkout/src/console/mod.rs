@@ -1,5 +1,6 @@
-//! The operators' sync console: a web page served beside the admin API, with the orders and
-//! customers by sync state, "Sync with Salesforce" on a selection, and the sync settings.
+//! The operators' sync console: a web page served beside the admin API, with the orders,
+//! customers and abandoned carts by sync state, "Sync with Salesforce" on a selection, the
+//! jobs' last runs with "Run now", and the sync settings.
 //!
 //! In AWS the API sits behind a JWT authorizer that reads the token from the `Authorization`
 //! header only, so a page a browser navigates to cannot carry it. The console is therefore
@@ -12,6 +13,7 @@
 
 pub mod grid;
 pub mod html;
+pub mod jobs;
 pub mod settings_form;
 
 use std::sync::Arc;
@@ -60,6 +62,7 @@ pub fn routes(admin: Arc<Admin>) -> Router {
         .route("/admin/grid", get(grid_fragment))
         .route("/admin/grid/changes", get(changes_fragment))
         .route("/admin/settings", get(settings_fragment))
+        .route("/admin/jobs", get(jobs_fragment))
         .route_layer(axum::middleware::from_extractor::<Operator>())
         .with_state(admin);
     Router::new()
@@ -197,24 +200,26 @@ impl IntoResponse for Refused {
 
 // --- the console ---
 
-/// The whole console: the grid of orders whose sync failed, the settings, the job runs.
+/// The whole console: the grid of orders whose sync failed, the job runs, the settings.
 async fn console(State(admin): Shared, Operator(operator): Operator) -> PageResult {
-    let listing = Listing::orders(Some("failed"), None, None).map_err(invalid_parameter)?;
-    let grid = orders_grid(&admin, &listing, None).await?;
+    let listing = listing(Kind::Orders, Some("failed"), None, None)?;
+    let grid = grid_page(&admin, Kind::Orders, &listing, None).await?;
+    let jobs = jobs::panel(&admin.sync().job_runs(jobs::RUNS_SHOWN).await?);
     let settings = settings_form::settings_form(&admin.sync().settings().await?);
     let body = fill(
         CONSOLE_PAGE,
         &[
             ("operator", &Html::text(&operator.subject)),
             ("grid", &grid),
+            ("jobs", &jobs),
             ("settings", &settings),
         ],
     );
     Ok(page(StatusCode::OK, body))
 }
 
-/// The grid's query: `kind` (orders or customers, orders when left out), `state` (failed
-/// when left out), `limit` and `after` as the admin API's lists take them.
+/// The grid's query: `kind` (orders, customers or carts; orders when left out), `state`
+/// (failed when left out), `limit` and `after` as the admin API's lists take them.
 #[derive(Debug, Deserialize)]
 struct GridQuery {
     kind: Option<String>,
@@ -235,7 +240,7 @@ fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
 fn kind(raw: Option<&str>) -> Result<Kind, ApiError> {
     Kind::parse(raw).ok_or_else(|| ApiError::InvalidParameter {
         name: "kind".into(),
-        message: "must be orders or customers".into(),
+        message: "must be orders, customers or carts".into(),
     })
 }
 
@@ -246,65 +251,73 @@ fn invalid_parameter(v: storesync_core::ids::InvalidValue) -> ApiError {
     }
 }
 
+/// The page of `kind` the operator asked for, its cursor read as that kind's.
+fn listing(
+    kind: Kind,
+    state: Option<&str>,
+    limit: Option<&str>,
+    after: Option<&str>,
+) -> Result<Listing, ApiError> {
+    let parse = match kind {
+        Kind::Orders => Listing::orders,
+        Kind::Customers => Listing::customers,
+        Kind::Carts => Listing::carts,
+    };
+    parse(state, limit, after).map_err(invalid_parameter)
+}
+
+/// One page of `kind` in `listing.state`, a row each, and the cursor of the page after.
+async fn rows(
+    admin: &Admin,
+    kind: Kind,
+    listing: &Listing,
+) -> Result<(Vec<Html>, Option<String>), ApiError> {
+    let (sync, salesforce) = (admin.sync(), admin.salesforce());
+    Ok(match kind {
+        Kind::Orders => {
+            let page = sync.orders(listing).await?;
+            let rows = page.items.iter().map(|o| grid::order_row(o, salesforce));
+            (rows.collect(), page.next)
+        }
+        Kind::Customers => {
+            let page = sync.customers(listing).await?;
+            let rows = page.items.iter().map(|c| grid::customer_row(c, salesforce));
+            (rows.collect(), page.next)
+        }
+        Kind::Carts => {
+            let page = sync.carts(listing).await?;
+            let rows = page.items.iter().map(|c| grid::cart_row(c, salesforce));
+            (rows.collect(), page.next)
+        }
+    })
+}
+
+async fn grid_page(
+    admin: &Admin,
+    kind: Kind,
+    listing: &Listing,
+    after: Option<&str>,
+) -> Result<Html, ApiError> {
+    let (rows, next) = rows(admin, kind, listing).await?;
+    Ok(grid::grid(&GridPage {
+        kind,
+        state: listing.state,
+        after,
+        rows,
+        next: next.as_deref(),
+    }))
+}
+
 async fn grid_fragment(State(admin): Shared, uri: Uri) -> PageResult {
     let q: GridQuery = query(&uri)?;
     let kind = kind(q.kind.as_deref())?;
-    let (state, limit, after) = (
-        Some(q.state.as_deref().unwrap_or("failed")),
-        q.limit.as_deref(),
-        q.after.as_deref(),
-    );
-    let grid = match kind {
-        Kind::Orders => {
-            let listing = Listing::orders(state, limit, after).map_err(invalid_parameter)?;
-            orders_grid(&admin, &listing, after).await?
-        }
-        Kind::Customers => {
-            let listing = Listing::customers(state, limit, after).map_err(invalid_parameter)?;
-            customers_grid(&admin, &listing, after).await?
-        }
-    };
-    Ok(page(StatusCode::OK, grid))
-}
-
-async fn orders_grid(
-    admin: &Admin,
-    listing: &Listing,
-    after: Option<&str>,
-) -> Result<Html, ApiError> {
-    let page = admin.sync().orders(listing).await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|o| grid::order_row(o, admin.salesforce()))
-        .collect();
-    Ok(grid::grid(&GridPage {
-        kind: Kind::Orders,
-        state: listing.state,
-        after,
-        rows,
-        next: page.next.as_deref(),
-    }))
-}
-
-async fn customers_grid(
-    admin: &Admin,
-    listing: &Listing,
-    after: Option<&str>,
-) -> Result<Html, ApiError> {
-    let page = admin.sync().customers(listing).await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|c| grid::customer_row(c, admin.salesforce()))
-        .collect();
-    Ok(grid::grid(&GridPage {
-        kind: Kind::Customers,
-        state: listing.state,
-        after,
-        rows,
-        next: page.next.as_deref(),
-    }))
+    let after = q.after.as_deref();
+    let state = Some(q.state.as_deref().unwrap_or("failed"));
+    let listing = listing(kind, state, q.limit.as_deref(), after)?;
+    Ok(page(
+        StatusCode::OK,
+        grid_page(&admin, kind, &listing, after).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,9 +326,9 @@ struct ChangesQuery {
     since: Option<String>,
 }
 
-/// The rows of the orders (or customers) whose sync changed at or after `since`, in every
-/// state: after "Sync with Salesforce" the console puts them in place of the rows it shows,
-/// so a row turns green where it stands instead of leaving the list it was found in.
+/// The rows of the orders, customers or carts whose sync changed at or after `since`, in
+/// every state: after "Sync with Salesforce" the console puts them in place of the rows it
+/// shows, so a row turns green where it stands instead of leaving the list it was found in.
 async fn changes_fragment(State(admin): Shared, uri: Uri) -> PageResult {
     let q: ChangesQuery = query(&uri)?;
     let kind = kind(q.kind.as_deref())?;
@@ -328,7 +341,7 @@ async fn changes_fragment(State(admin): Shared, uri: Uri) -> PageResult {
             name: "since".into(),
             message: "must be an RFC 3339 time, e.g. 2026-12-01T10:00:00Z".into(),
         })?;
-    let mut rows = Vec::new();
+    let mut changed = Vec::new();
     for state in [SyncState::Synced, SyncState::Failed, SyncState::Pending] {
         let listing = Listing {
             state,
@@ -337,28 +350,15 @@ async fn changes_fragment(State(admin): Shared, uri: Uri) -> PageResult {
                 after: Some(bound(since)),
             },
         };
-        match kind {
-            Kind::Orders => rows.extend(
-                admin
-                    .sync()
-                    .orders(&listing)
-                    .await?
-                    .items
-                    .iter()
-                    .map(|o| grid::order_row(o, admin.salesforce())),
-            ),
-            Kind::Customers => rows.extend(
-                admin
-                    .sync()
-                    .customers(&listing)
-                    .await?
-                    .items
-                    .iter()
-                    .map(|c| grid::customer_row(c, admin.salesforce())),
-            ),
-        }
+        changed.extend(rows(&admin, kind, &listing).await?.0);
     }
-    Ok(page(StatusCode::OK, grid::changes(&rows)))
+    Ok(page(StatusCode::OK, grid::changes(&changed)))
+}
+
+/// The last job runs, for the console to show again after "Run now".
+async fn jobs_fragment(State(admin): Shared) -> PageResult {
+    let runs = admin.sync().job_runs(jobs::RUNS_SHOWN).await?;
+    Ok(page(StatusCode::OK, jobs::runs(&runs)))
 }
 
 async fn settings_fragment(State(admin): Shared) -> PageResult {
@@ -377,7 +377,10 @@ mod tests {
     fn every_slot_of_the_pages_is_filled() {
         let x = Html::text("x");
         for (template, slots) in [
-            (CONSOLE_PAGE, ["operator", "grid", "settings"].as_slice()),
+            (
+                CONSOLE_PAGE,
+                ["operator", "grid", "jobs", "settings"].as_slice(),
+            ),
             (REFUSED_PAGE, ["title", "detail", "sign_in"].as_slice()),
         ] {
             let slots: Vec<(&str, &Html)> = slots.iter().map(|s| (*s, &x)).collect();
