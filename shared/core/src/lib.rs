@@ -9,6 +9,7 @@ pub mod customer;
 pub mod error;
 pub mod events;
 pub mod exceptions;
+pub mod fulfilment;
 pub mod ids;
 pub mod jobs;
 pub mod listing;
