@@ -5,7 +5,8 @@
 //!   failed (the first run over an existing store is the day-zero load);
 //! - `daily-report` mails the managers the report of the day before (UTC);
 //! - `payment-reconciliation` checks orders left awaiting payment with the gateway;
-//! - `abandoned-carts` tells sales of carts left at checkout (Opportunities and Leads).
+//! - `abandoned-carts` tells sales of carts left at checkout (Opportunities and Leads);
+//! - `fulfilment` moves paid orders on: authorised payments are captured first.
 //!
 //! Each run stops before the function's timeout and the next one goes on from what is left.
 
@@ -17,6 +18,7 @@ use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use storesync_core::jobs::{JobRequest, JobRun, Trigger};
 use storesync_core::outbox::OutboxRelay;
+use storesync_core::payments::capture::{CaptureSummary, FundsCapture};
 use storesync_core::payments::reconcile::{ReconcileError, ReconcileSummary, Reconciliation};
 use storesync_core::ports::{JobLog, StoreError};
 use storesync_core::report::{DailyReport, ReportError, Reporting};
@@ -80,11 +82,19 @@ pub enum JobSummary {
     },
     Report(Box<DailyReport>),
     Reconcile(ReconcileSummary),
+    Fulfilment(FulfilmentSummary),
     AbandonedCarts {
         #[serde(flatten)]
         summary: AbandonedSummary,
         salesforce_calls: u64,
     },
+}
+
+/// What a fulfilment run did, step by step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FulfilmentSummary {
+    /// Authorised payments captured before anything ships.
+    pub capture: CaptureSummary,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -110,7 +120,7 @@ pub enum JobError {
     Report(#[from] ReportError),
     #[error("no mailbox is configured for the report")]
     NoReporting,
-    #[error("the reconciliation needs the gateway, and no Stripe key is configured")]
+    #[error("the job needs the payment gateway, and no Stripe key is configured")]
     NoGateway,
     #[error("the reconciliation stopped")]
     Reconcile(#[from] ReconcileError),
@@ -126,6 +136,7 @@ pub struct Scheduler {
     abandoned_carts: Option<(Arc<AbandonedCarts>, chrono::Duration)>,
     reporting: Option<Arc<Reporting>>,
     reconciliation: Option<(Arc<Reconciliation>, chrono::Duration)>,
+    capture: Option<Arc<FundsCapture>>,
 }
 
 impl Scheduler {
@@ -137,6 +148,7 @@ impl Scheduler {
             abandoned_carts: None,
             reporting: None,
             reconciliation: None,
+            capture: None,
         }
     }
 
@@ -203,6 +215,12 @@ impl Scheduler {
         result
     }
 
+    /// Enables the fulfilment job's capture of authorised payments.
+    pub fn with_capture(mut self, capture: Arc<FundsCapture>) -> Self {
+        self.capture = Some(capture);
+        self
+    }
+
     /// Enables the daily report.
     pub fn with_reporting(mut self, reporting: Arc<Reporting>) -> Self {
         self.reporting = Some(reporting);
@@ -251,6 +269,12 @@ impl Scheduler {
                 let yesterday = (now - chrono::Duration::days(1)).date_naive();
                 let report = reporting.send_daily(yesterday, now).await?;
                 Ok(JobSummary::Report(Box::new(report)))
+            }
+            Job::Fulfilment => {
+                let capture = self.capture.as_ref().ok_or(JobError::NoGateway)?;
+                Ok(JobSummary::Fulfilment(FulfilmentSummary {
+                    capture: capture.run(time_left).await?,
+                }))
             }
             Job::PaymentReconciliation => {
                 let (reconciliation, idle) =
@@ -357,6 +381,10 @@ mod tests {
             (
                 include_str!("../../../events/scheduled-sync-abandoned-carts.json"),
                 Job::AbandonedCarts,
+            ),
+            (
+                include_str!("../../../events/scheduled-sync-fulfilment.json"),
+                Job::Fulfilment,
             ),
         ];
         for (sample, job) in samples {

@@ -5,6 +5,7 @@ use order_events::wiring;
 use scheduled_sync::config::Config;
 use scheduled_sync::{Scheduler, function_handler};
 use storesync_core::outbox::OutboxRelay;
+use storesync_core::payments::capture::FundsCapture;
 use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::SystemClock;
@@ -31,14 +32,29 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             stripe.api_base = base;
         }
         let relay = Arc::new(OutboxRelay::new(store.clone(), queue.clone()));
-        let payments = PaymentProcessor::new(store.clone(), Arc::new(SystemClock), Some(relay));
+        let payments = Arc::new(PaymentProcessor::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            Some(relay),
+        ));
+        let gateway = Arc::new(StripePayments::new(stripe)?);
         let reconciliation = Reconciliation::new(
             store.clone(),
-            Arc::new(StripePayments::new(stripe)?),
-            Arc::new(payments),
+            gateway.clone(),
+            payments.clone(),
             Arc::new(SystemClock),
         );
-        scheduler = scheduler.with_reconciliation(Arc::new(reconciliation), config.reconcile_after);
+        let capture = FundsCapture::new(
+            store.clone(),
+            store.clone(),
+            gateway,
+            payments,
+            store.clone(),
+            Arc::new(SystemClock),
+        );
+        scheduler = scheduler
+            .with_reconciliation(Arc::new(reconciliation), config.reconcile_after)
+            .with_capture(Arc::new(capture));
     }
     if let Some(credentials) = config.credentials {
         let salesforce = SalesforceClient::new(credentials.load(&aws).await?)?;

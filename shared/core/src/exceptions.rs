@@ -132,6 +132,18 @@ impl ProcessException {
         crate::listing::position(self.raised_at, &self.id)
     }
 
+    /// The same failure came back after an operator resolved it: open again, with the new
+    /// message, raised now.
+    pub fn reopen(&mut self, message: impl Into<String>, now: DateTime<Utc>) {
+        self.status = ExceptionStatus::Open;
+        self.message = message.into();
+        self.raised_at = now;
+        self.resolved_by = None;
+        self.resolution = None;
+        self.resolved_at = None;
+        self.version += 1;
+    }
+
     /// An operator dealt with it. Resolving a resolved exception changes nothing.
     pub fn resolve(&mut self, by: &str, resolution: &str, now: DateTime<Utc>) -> bool {
         if self.status == ExceptionStatus::Resolved {

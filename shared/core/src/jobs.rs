@@ -17,15 +17,19 @@ pub enum Job {
     DailyReport,
     PaymentReconciliation,
     AbandonedCarts,
+    /// Paid orders on their way: authorised payments captured, orders allocated to
+    /// locations, fulfilment orders sent to the provider.
+    Fulfilment,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::OutboxSweep,
         Job::NightlyResync,
         Job::DailyReport,
         Job::PaymentReconciliation,
         Job::AbandonedCarts,
+        Job::Fulfilment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +39,7 @@ impl Job {
             Job::DailyReport => "daily-report",
             Job::PaymentReconciliation => "payment-reconciliation",
             Job::AbandonedCarts => "abandoned-carts",
+            Job::Fulfilment => "fulfilment",
         }
     }
 

@@ -9,10 +9,10 @@ use crate::cart::{Cart, CartStatus};
 use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
 use crate::events::OutboxEvent;
+use crate::exceptions::{ExceptionStatus, ProcessException};
 use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
-use crate::exceptions::{ExceptionStatus, ProcessException};
 use crate::jobs::JobRun;
 use crate::order::Order;
 use crate::order::lifecycle::OrderStatus;
@@ -225,13 +225,7 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: StorefrontStore
-        + PaymentStore
-        + OutboxStore
-        + SyncLedger
-        + Mailbox
-        + JobLog
-        + ExceptionLog
+    T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog + ExceptionLog
 {
 }
 

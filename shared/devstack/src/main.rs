@@ -6,6 +6,7 @@ use std::time::Duration;
 use checkout::config::AdminSettings;
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::admin::SalesforceInstance;
+use storesync_core::payments::capture::FundsCapture;
 use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::Store;
@@ -18,7 +19,7 @@ use storesync_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceC
 use storesync_sf_emulator::{Emulator, EmulatorConfig};
 use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
 
-/// How often the local scheduler runs the outbox sweep.
+/// How often the local scheduler runs the outbox sweep and the fulfilment job.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// How often the local scheduler runs the nightly re-sync, the payment reconciliation and
 /// the abandoned carts.
@@ -124,25 +125,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     // A local Stripe for the payment reconciliation, which checks orders left awaiting payment
-    // for two minutes.
+    // for two minutes, and for the fulfilment job's captures of authorised payments.
     let stripe = LocalStripe::start().await?;
     let mut stripe_config = StripeConfig::new(stripe.secret_key());
     stripe_config.api_base = stripe.base_url();
-    let payments = PaymentProcessor::new(
+    let payments = Arc::new(PaymentProcessor::new(
         stack.store.clone(),
         stack.clock.clone(),
         Some(stack.relay()),
-    );
+    ));
+    let gateway = Arc::new(StripePayments::new(stripe_config)?);
     let reconciliation = Reconciliation::new(
         stack.store.clone(),
-        Arc::new(StripePayments::new(stripe_config)?),
-        Arc::new(payments),
+        gateway.clone(),
+        payments.clone(),
+        stack.clock.clone(),
+    );
+    let capture = FundsCapture::new(
+        stack.store.clone(),
+        stack.store.clone(),
+        gateway,
+        payments,
+        stack.store.clone(),
         stack.clock.clone(),
     );
     let scheduler = Arc::new(
         Scheduler::new(stack.relay())
             .with_log(stack.store.clone())
             .with_reconciliation(Arc::new(reconciliation), chrono::Duration::minutes(2))
+            .with_capture(Arc::new(capture))
             .with_resync(Arc::new(resync), Arc::new(move || client.api_calls()))
             .with_abandoned_carts(carts, ABANDONED_AFTER)
             .with_reporting(Arc::new(Reporting::new(
@@ -160,6 +171,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             (Job::DailyReport, REPORT_EVERY),
             (Job::PaymentReconciliation, RESYNC_EVERY),
             (Job::AbandonedCarts, RESYNC_EVERY),
+            (Job::Fulfilment, SWEEP_EVERY),
         ],
         job_requests,
     );

@@ -1,4 +1,6 @@
-//! The adapter: `GET /v1/payment_intents/search` with the secret key.
+//! The adapter: `GET /v1/payment_intents/search` to find an order's payments, and
+//! `POST /v1/payment_intents/{id}/capture` and `POST /v1/refunds` with an `Idempotency-Key`,
+//! with the secret key.
 
 use std::time::Duration;
 
@@ -8,6 +10,7 @@ use serde::Deserialize;
 use storesync_core::ids::{GatewayName, PaymentRef};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::Order;
+use storesync_core::payments::gateway::PaymentGateway;
 use storesync_core::payments::reconcile::{
     GatewayError, GatewayPayment, GatewayPayments, GatewayState,
 };
@@ -74,9 +77,36 @@ struct ErrorBody {
 struct ErrorDetail {
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Refund {
+    id: String,
 }
 
 impl StripePayments {
+    /// A form POST with an idempotency key; Stripe answers the same key with the first answer.
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, String)],
+        key: &str,
+    ) -> Result<bytes::Bytes, GatewayError> {
+        let url = format!("{}{path}", self.config.api_base.trim_end_matches('/'));
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(&self.config.secret_key)
+            .header("Idempotency-Key", key)
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        answer(response).await
+    }
+
     pub fn new(config: StripeConfig) -> Result<Self, GatewayError> {
         // Stripe's certificates chain to public roots, compiled in as for the other clients.
         let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
@@ -127,22 +157,7 @@ impl GatewayPayments for StripePayments {
             .send()
             .await
             .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
-        if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorBody>(&body)
-                .map(|b| b.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-            let text = format!("{status}: {message}");
-            return Err(if status.is_server_error() || status.as_u16() == 429 {
-                GatewayError::Unavailable(text)
-            } else {
-                GatewayError::Refused(text)
-            });
-        }
+        let body = answer(response).await?;
         let found: SearchResult = serde_json::from_slice(&body)
             .map_err(|e| GatewayError::Refused(format!("unreadable search result: {e}")))?;
         let gateway = GatewayName::parse("stripe").expect("a valid gateway name");
@@ -171,6 +186,68 @@ impl GatewayPayments for StripePayments {
                 })
             })
             .collect()
+    }
+}
+
+/// Stripe's answer: its body, or the error it names. Its server errors and rate limits pass;
+/// anything else it refused.
+async fn answer(response: reqwest::Response) -> Result<bytes::Bytes, GatewayError> {
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+    if status.is_success() {
+        return Ok(body);
+    }
+    let detail = serde_json::from_slice::<ErrorBody>(&body).ok();
+    let message = match detail {
+        Some(ErrorBody { error }) => match error.code {
+            Some(code) => format!("{code}: {}", error.message),
+            None => error.message,
+        },
+        None => String::from_utf8_lossy(&body).into_owned(),
+    };
+    let text = format!("{status}: {message}");
+    Err(if status.is_server_error() || status.as_u16() == 429 {
+        GatewayError::Unavailable(text)
+    } else {
+        GatewayError::Refused(text)
+    })
+}
+
+#[async_trait]
+impl PaymentGateway for StripePayments {
+    async fn capture(
+        &self,
+        payment: &PaymentRef,
+        amount: Money,
+        key: &str,
+    ) -> Result<(), GatewayError> {
+        let path = format!("/v1/payment_intents/{payment}/capture");
+        self.post(
+            &path,
+            &[("amount_to_capture", amount.minor_units().to_string())],
+            key,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn refund(
+        &self,
+        payment: &PaymentRef,
+        amount: Money,
+        key: &str,
+    ) -> Result<String, GatewayError> {
+        let form = [
+            ("payment_intent", payment.to_string()),
+            ("amount", amount.minor_units().to_string()),
+        ];
+        let body = self.post("/v1/refunds", &form, key).await?;
+        let refund: Refund = serde_json::from_slice(&body)
+            .map_err(|e| GatewayError::Refused(format!("unreadable refund: {e}")))?;
+        Ok(refund.id)
     }
 }
 
