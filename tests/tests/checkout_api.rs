@@ -3,6 +3,7 @@
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use storesync_core::ids::{LocationId, OrderId, Sku};
 use storesync_tests::app::shipping_body;
 use storesync_tests::{Auth, Backend, TestApp, against_both_stores};
 
@@ -101,6 +102,126 @@ async fn a_shopper_registers_fills_a_cart_checks_out_and_cancels(b: Backend) {
         (again.problem(), again.body["current_state"].as_str()),
         ("invalid-transition", Some("cancelled"))
     );
+}
+
+/// Units of `sku` on hand at `location`, read from the store.
+async fn stock_at(app: &TestApp, sku: &str, location: &str) -> i64 {
+    app.backend
+        .store()
+        .product(&Sku::parse(sku).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .available(&LocationId::parse(location).unwrap())
+}
+
+/// The stock of the demo's caps (2 at main, 10 at east) and mugs (250 at main).
+async fn caps_and_mugs(app: &TestApp) -> (i64, i64, i64) {
+    (
+        stock_at(app, "CAP-NVY", "main").await,
+        stock_at(app, "CAP-NVY", "east").await,
+        stock_at(app, "MUG-WHT", "main").await,
+    )
+}
+
+async fn an_order_whose_lines_sit_in_two_locations_is_taken_at_both_and_put_back_there(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let dora = Auth::customer("dora");
+    assert_eq!(caps_and_mugs(&app).await, (2, 10, 250));
+    let cart = app.cart_with(&dora, "CAP-NVY", 11).await;
+    app.set_line_quantity(&dora, &cart, "MUG-WHT", 1).await;
+
+    let placed = app
+        .checkout(
+            &dora,
+            &format!("/v1/carts/{cart}"),
+            "split-1",
+            &shipping_body(),
+        )
+        .await;
+
+    assert_eq!(placed.status, StatusCode::CREATED, "{:?}", placed.body);
+    assert_eq!(
+        placed.body["allocation"],
+        json!([
+            {"location": "main", "lines": [
+                {"sku": "CAP-NVY", "quantity": 2}, {"sku": "MUG-WHT", "quantity": 1}
+            ]},
+            {"location": "east", "lines": [{"sku": "CAP-NVY", "quantity": 9}]},
+        ])
+    );
+    assert_eq!(caps_and_mugs(&app).await, (0, 1, 249));
+    let order_id = placed.body["id"].as_str().unwrap().to_owned();
+    let stored = app
+        .backend
+        .store()
+        .order(&OrderId::parse(&order_id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let locations: Vec<&str> = stored
+        .allocation
+        .as_ref()
+        .expect("the order keeps its allocation")
+        .locations()
+        .iter()
+        .map(|at| at.location.as_str())
+        .collect();
+    assert_eq!(locations, ["main", "east"]);
+
+    let cancelled = app
+        .call(
+            Method::POST,
+            &format!("/v1/orders/{order_id}/cancel"),
+            &dora,
+            None,
+        )
+        .await;
+
+    assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
+    assert_eq!(
+        caps_and_mugs(&app).await,
+        (2, 10, 250),
+        "each unit is back where it was taken"
+    );
+}
+
+async fn an_order_for_more_than_all_locations_hold_is_out_of_stock_naming_what_they_hold(
+    b: Backend,
+) {
+    let app = TestApp::spawn(b).await;
+    let erin = Auth::customer("erin");
+    assert_eq!(
+        app.available("CAP-NVY").await,
+        12,
+        "2 at main and 10 at east"
+    );
+    let cart = app.cart_with(&erin, "CAP-NVY", 13).await;
+    let before = app.backend.snapshot().await;
+
+    let refused = app
+        .checkout(
+            &erin,
+            &format!("/v1/carts/{cart}"),
+            "too-many",
+            &shipping_body(),
+        )
+        .await;
+
+    assert_eq!(
+        (refused.status, refused.problem()),
+        (StatusCode::CONFLICT, "out-of-stock"),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(
+        (
+            refused.body["sku"].as_str(),
+            refused.body["available"].as_i64()
+        ),
+        (Some("CAP-NVY"), Some(12))
+    );
+    assert_eq!(app.backend.snapshot().await, before, "nothing is written");
 }
 
 async fn fifty_concurrent_checkouts_for_ten_units_sell_exactly_ten(b: Backend) {
@@ -782,6 +903,8 @@ async fn a_return_is_requested_only_for_a_delivered_order(b: Backend) {
 
 against_both_stores!(
     a_shopper_registers_fills_a_cart_checks_out_and_cancels,
+    an_order_whose_lines_sit_in_two_locations_is_taken_at_both_and_put_back_there,
+    an_order_for_more_than_all_locations_hold_is_out_of_stock_naming_what_they_hold,
     fifty_concurrent_checkouts_for_ten_units_sell_exactly_ten,
     a_checkout_retried_with_one_key_places_one_order,
     every_bad_request_gets_a_problem_and_changes_nothing,
@@ -827,4 +950,43 @@ async fn a_checkout_costs_two_dynamodb_requests_plus_one_to_hand_off_its_event()
         "outbox hand-off: {by_operation:?}"
     );
     assert_eq!(counter.total(), 3, "{by_operation:?}");
+}
+
+/// The cost of a checkout the store's location cannot ship alone: the cart, the transaction
+/// refused for want of stock there, one read per product (the catalog port reads products one
+/// by one), and the allocated transaction.
+#[tokio::test]
+async fn a_checkout_taken_at_two_locations_costs_a_read_per_product_and_a_second_transaction() {
+    let app = TestApp::spawn(Backend::dynamodb().await).await;
+    let counter = app
+        .backend
+        .request_counter()
+        .expect("DynamoDB counts requests")
+        .clone();
+    let gwen = Auth::customer("gwen");
+    let cart = app.cart_with(&gwen, "CAP-NVY", 11).await;
+    app.set_line_quantity(&gwen, &cart, "MUG-WHT", 1).await;
+
+    counter.reset();
+    let placed = app
+        .checkout(
+            &gwen,
+            &format!("/v1/carts/{cart}"),
+            "cost-split",
+            &shipping_body(),
+        )
+        .await;
+
+    assert_eq!(placed.status, StatusCode::CREATED, "{:?}", placed.body);
+    let by_operation = counter.by_operation();
+    assert_eq!(
+        (
+            by_operation.get("GetItem"),
+            by_operation.get("TransactWriteItems"),
+            by_operation.get("UpdateItem"),
+        ),
+        (Some(&3), Some(&2), Some(&1)),
+        "the cart and two products, two transactions, the outbox hand-off: {by_operation:?}"
+    );
+    assert_eq!(counter.total(), 6, "{by_operation:?}");
 }

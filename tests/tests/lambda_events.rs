@@ -72,7 +72,7 @@ async fn every_sample_event_is_served_by_the_lambda_router() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(body["products"].as_array().map(Vec::len), Some(4));
+    assert_eq!(body["products"].as_array().map(Vec::len), Some(5));
 
     let (status, body) = invoke(
         &app,

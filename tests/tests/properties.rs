@@ -1,5 +1,6 @@
-//! Whatever shoppers do, in whatever order: stock never goes negative, every unit is either
-//! on the shelf or in a live order, and every cart's and order's totals add up.
+//! Whatever shoppers do, in whatever order: stock never goes negative at any location, every
+//! unit is either on its location's shelf or in a live order taken there, and every cart's and
+//! order's totals add up.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use storesync_embedded::EmbeddedStore;
 
 const SKUS: [&str; 3] = ["TSHIRT-BLK-M", "MUG-WHT", "STICKER-PACK"];
 const CODES: [&str; 4] = ["WELCOME10", "VIP25", "SAVE5", "NOPE"];
+/// The store's location first: checkout takes what it can there, then allocates.
+const LOCATIONS: [&str; 2] = ["main", "east"];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -46,6 +49,7 @@ enum Op {
     },
     Restock {
         sku: usize,
+        location: usize,
         units: i64,
     },
 }
@@ -62,7 +66,11 @@ fn op() -> impl Strategy<Value = Op> {
         (0..6usize, 0..4usize).prop_map(|(cart, code)| Op::Discount { cart, code }),
         (0..6usize, 0..3u8).prop_map(|(cart, key)| Op::Checkout { cart, key }),
         (0..6usize).prop_map(|order| Op::Cancel { order }),
-        (0..3usize, 0..5i64).prop_map(|(sku, units)| Op::Restock { sku, units }),
+        (0..3usize, 0..2usize, 0..5i64).prop_map(|(sku, location, units)| Op::Restock {
+            sku,
+            location,
+            units
+        }),
     ]
 }
 
@@ -123,13 +131,27 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         .await
         .unwrap();
     let skus: Vec<Sku> = SKUS.iter().map(|s| Sku::parse(s).unwrap()).collect();
-    let main = LocationId::default();
-    // Little stock, so that checkouts run out.
-    let mut expected_units: BTreeMap<Sku, i64> = BTreeMap::new();
-    for sku in &skus {
-        let on_hand = store.product(sku).await.unwrap().unwrap().available(&main);
-        store.adjust_stock(sku, &main, 8 - on_hand).await.unwrap();
-        expected_units.insert(sku.clone(), 8);
+    let locations: Vec<LocationId> = LOCATIONS
+        .iter()
+        .map(|l| LocationId::parse(l).unwrap())
+        .collect();
+    let main = locations[0].clone();
+    // Little stock, so that checkouts run out at the store's location and then everywhere.
+    let mut expected_units: BTreeMap<(LocationId, Sku), i64> = BTreeMap::new();
+    for (location, units) in locations.iter().zip([8, 4]) {
+        for sku in &skus {
+            let on_hand = store
+                .product(sku)
+                .await
+                .unwrap()
+                .unwrap()
+                .available(location);
+            store
+                .adjust_stock(sku, location, units - on_hand)
+                .await
+                .unwrap();
+            expected_units.insert((location.clone(), sku.clone()), units);
+        }
     }
     let policy = PricingPolicy::default();
     let front = Storefront::new(
@@ -196,31 +218,55 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     refused_or_ok(front.cancel(caller, id, None).await)?;
                 }
             }
-            Op::Restock { sku, units } => {
-                store.adjust_stock(&skus[sku], &main, units).await.unwrap();
-                *expected_units.get_mut(&skus[sku]).unwrap() += units;
+            Op::Restock {
+                sku,
+                location,
+                units,
+            } => {
+                let location = &locations[location];
+                store
+                    .adjust_stock(&skus[sku], location, units)
+                    .await
+                    .unwrap();
+                *expected_units
+                    .get_mut(&(location.clone(), skus[sku].clone()))
+                    .unwrap() += units;
             }
         }
 
         // Invariants, after every step.
-        let mut held: BTreeMap<Sku, i64> = BTreeMap::new();
+        let mut held: BTreeMap<(LocationId, Sku), i64> = BTreeMap::new();
         for (caller, id) in &orders {
             let order = front.order(caller, id).await.unwrap();
             check_order(&order)?;
+            let allocation = order.allocation();
+            for l in &order.lines {
+                prop_assert_eq!(allocation.units_of(&l.sku), u64::from(l.quantity.get()));
+            }
             if order.status != OrderStatus::Cancelled {
-                for l in &order.lines {
-                    *held.entry(l.sku.clone()).or_default() += i64::from(l.quantity.get());
+                for (location, sku, units) in allocation.stock_taken() {
+                    *held.entry((location, sku)).or_default() += i64::from(units);
                 }
             }
         }
-        for sku in &skus {
-            let on_shelf = store.product(sku).await.unwrap().unwrap().available(&main);
-            prop_assert!(on_shelf >= 0, "{sku} went negative: {on_shelf}");
+        for ((location, sku), expected) in &expected_units {
+            let on_shelf = store
+                .product(sku)
+                .await
+                .unwrap()
+                .unwrap()
+                .available(location);
+            prop_assert!(
+                on_shelf >= 0,
+                "{sku} went negative at {location}: {on_shelf}"
+            );
+            let key = (location.clone(), sku.clone());
             prop_assert_eq!(
-                on_shelf + held.get(sku).copied().unwrap_or(0),
-                expected_units[sku],
-                "units of {} lost or made up",
-                sku
+                on_shelf + held.get(&key).copied().unwrap_or(0),
+                *expected,
+                "units of {} at {} lost or made up",
+                sku,
+                location
             );
         }
         for (caller, id) in &carts {

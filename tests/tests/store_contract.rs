@@ -8,6 +8,7 @@ use storesync_core::cart::{Cart, CartOwner, CartStatus};
 use storesync_core::catalog::ProductDetails;
 use storesync_core::customer::{Address, CountryCode, Customer, Origin};
 use storesync_core::events::{EventType, OutboxEvent};
+use storesync_core::fulfilment::{Allocation, StockByLocation, allocate, order_units};
 use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, Email, LocationId, OrderId, Quantity, Sku,
 };
@@ -112,12 +113,35 @@ fn place(cart: &Cart, key: &str) -> PlaceOrder {
         },
     };
     let order = Order::from_cart(cart, details, &PricingPolicy::default(), now).unwrap();
+    let at_main = Allocation::whole_order_at(&LocationId::default(), &order_units(&order));
+    placed_as(cart, order, at_main.unwrap())
+}
+
+/// The order placed with its units taken as `allocation` says.
+fn placed_as(cart: &Cart, mut order: Order, allocation: Allocation) -> PlaceOrder {
+    let now = order.created_at;
+    let stock_taken = allocation.stock_taken();
+    order.allocation = Some(allocation);
     PlaceOrder {
         event: OutboxEvent::for_order(EventType::OrderPlaced, &order, now),
-        cart: cart.converted(order_id, now),
+        cart: cart.converted(order.id.clone(), now),
         expected_cart_version: cart.version,
+        stock_taken,
         order,
     }
+}
+
+fn east() -> LocationId {
+    LocationId::parse("east").unwrap()
+}
+
+async fn stock_at(store: &dyn Store, code: &str, location: &LocationId) -> i64 {
+    store
+        .product(&sku(code))
+        .await
+        .unwrap()
+        .unwrap()
+        .available(location)
 }
 
 async fn stock(store: &dyn Store, code: &str) -> i64 {
@@ -453,9 +477,14 @@ async fn an_order_is_refused_whole_when_any_condition_fails(b: Backend) {
     let cart = open_cart(store.as_ref(), "c1", &[("A-1", 3, 100), ("B-2", 3, 250)]).await;
     let before = b.snapshot().await;
     match store.place_order(&place(&cart, "k1")).await {
-        Err(PlaceOrderError::OutOfStock { sku, available }) => {
-            assert_eq!((sku.as_str(), available), ("B-2", 2))
-        }
+        Err(PlaceOrderError::OutOfStock {
+            sku,
+            location,
+            available,
+        }) => assert_eq!(
+            (sku.as_str(), location, available),
+            ("B-2", LocationId::default(), 2)
+        ),
         other => panic!("expected out of stock, got {other:?}"),
     }
     assert_eq!(b.snapshot().await, before);
@@ -500,6 +529,95 @@ async fn an_order_is_refused_whole_when_any_condition_fails(b: Backend) {
         Err(PlaceOrderError::OrderExists)
     ));
     assert_eq!(stock(store.as_ref(), "A-1").await, 9);
+}
+
+/// 2 at main and 10 at east; B-2: 5 at main. An order of 11 A-1 and 3 B-2 takes A-1 at
+/// both locations (one write for A-1) and B-2 at main.
+async fn an_order_split_over_two_locations(store: &dyn Store) -> PlaceOrder {
+    add_product(store, "A-1", 100, 2).await;
+    store.adjust_stock(&sku("A-1"), &east(), 10).await.unwrap();
+    add_product(store, "B-2", 250, 5).await;
+    let cart = open_cart(store, "c1", &[("A-1", 11, 100), ("B-2", 3, 250)]).await;
+    let order = place(&cart, "split").order;
+    let stock = StockByLocation::from([
+        (
+            LocationId::default(),
+            BTreeMap::from([(sku("A-1"), 2), (sku("B-2"), 5)]),
+        ),
+        (east(), BTreeMap::from([(sku("A-1"), 10)])),
+    ]);
+    let allocation = allocate(&order_units(&order), &stock, &LocationId::default()).unwrap();
+    let request = placed_as(&cart, order, allocation);
+    assert_eq!(
+        request.stock_taken,
+        vec![
+            (LocationId::default(), sku("A-1"), 2),
+            (LocationId::default(), sku("B-2"), 3),
+            (east(), sku("A-1"), 9),
+        ]
+    );
+    request
+}
+
+async fn an_order_takes_its_units_at_each_location_and_a_cancel_puts_them_back(b: Backend) {
+    let store = b.store();
+    let request = an_order_split_over_two_locations(store.as_ref()).await;
+
+    store.place_order(&request).await.unwrap();
+
+    let main = LocationId::default();
+    assert_eq!(
+        (
+            stock_at(store.as_ref(), "A-1", &main).await,
+            stock_at(store.as_ref(), "A-1", &east()).await,
+            stock_at(store.as_ref(), "B-2", &main).await,
+        ),
+        (0, 1, 2)
+    );
+    assert_eq!(
+        store.order(&request.order.id).await.unwrap().unwrap(),
+        request.order,
+        "the order keeps its allocation"
+    );
+
+    let (cancelled, restock) = request.order.cancel(None, Utc::now()).unwrap();
+    store
+        .change_order(&OrderChange {
+            event: OutboxEvent::for_order(EventType::OrderCancelled, &cancelled, Utc::now()),
+            expected_version: request.order.version,
+            restock,
+            order: cancelled,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            stock_at(store.as_ref(), "A-1", &main).await,
+            stock_at(store.as_ref(), "A-1", &east()).await,
+            stock_at(store.as_ref(), "B-2", &main).await,
+        ),
+        (2, 10, 5)
+    );
+}
+
+async fn an_order_one_location_cannot_ship_is_refused_whole(b: Backend) {
+    let store = b.store();
+    let request = an_order_split_over_two_locations(store.as_ref()).await;
+    // East now holds 8 of the 9 A-1 the allocation takes there.
+    store.adjust_stock(&sku("A-1"), &east(), -2).await.unwrap();
+    let before = b.snapshot().await;
+
+    let refused = store.place_order(&request).await;
+
+    match refused {
+        Err(PlaceOrderError::OutOfStock {
+            sku,
+            location,
+            available,
+        }) => assert_eq!((sku.as_str(), location, available), ("A-1", east(), 8)),
+        other => panic!("expected out of stock at east, got {other:?}"),
+    }
+    assert_eq!(b.snapshot().await, before, "nothing is written");
 }
 
 async fn a_customers_orders_come_newest_first(b: Backend) {
@@ -675,6 +793,8 @@ against_both_stores!(
     a_cart_save_needs_the_version_it_was_read_at,
     placing_an_order_takes_stock_converts_the_cart_and_records_the_event,
     an_order_is_refused_whole_when_any_condition_fails,
+    an_order_takes_its_units_at_each_location_and_a_cancel_puts_them_back,
+    an_order_one_location_cannot_ship_is_refused_whole,
     a_customers_orders_come_newest_first,
     an_order_change_needs_the_current_version_and_restocks,
 );

@@ -419,10 +419,10 @@ pub struct ProductView {
     pub available: i64,
 }
 
-impl ProductView {
-    pub fn new(p: Product, location: &LocationId) -> Self {
+impl From<Product> for ProductView {
+    fn from(p: Product) -> Self {
         ProductView {
-            available: p.available(location).max(0),
+            available: p.available_anywhere(),
             prices: p
                 .prices
                 .iter()
@@ -542,6 +542,8 @@ pub struct OrderView {
     pub totals: Totals,
     pub discount: Option<Discount>,
     pub shipping_address: Address,
+    /// Where checkout took the order's units.
+    pub allocation: Vec<LocationUnitsView>,
     pub returns: Vec<ReturnRequest>,
     pub needs_approval: bool,
     /// Every payment reported for the order; a list of orders leaves them out.
@@ -569,9 +571,38 @@ impl OrderView {
     }
 }
 
+/// The units checkout took at one location.
+#[derive(Debug, Serialize)]
+pub struct LocationUnitsView {
+    pub location: LocationId,
+    pub lines: Vec<AllocatedLineView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AllocatedLineView {
+    pub sku: Sku,
+    pub quantity: u32,
+}
+
 /// The order as a list shows it, without its payments.
 impl From<Order> for OrderView {
     fn from(o: Order) -> Self {
+        let allocation = o
+            .allocation()
+            .locations()
+            .iter()
+            .map(|at| LocationUnitsView {
+                location: at.location.clone(),
+                lines: at
+                    .lines
+                    .iter()
+                    .map(|(sku, quantity)| AllocatedLineView {
+                        sku: sku.clone(),
+                        quantity: *quantity,
+                    })
+                    .collect(),
+            })
+            .collect();
         OrderView {
             id: o.id.to_string(),
             number: o.number,
@@ -584,6 +615,7 @@ impl From<Order> for OrderView {
             totals: o.totals,
             discount: o.discount,
             shipping_address: o.shipping_address,
+            allocation,
             returns: o.returns,
             needs_approval: o.approvals.discount_required
                 && o.approvals.discount_approved_by.is_none(),

@@ -157,20 +157,19 @@ async fn update_profile(
 // --- catalog ---
 
 async fn products(State(s): Shared) -> ApiResult {
-    let location = s.location().to_owned();
     let products: Vec<ProductView> = s
         .products()
         .await?
         .into_iter()
         .filter(|p| p.active)
-        .map(|p| ProductView::new(p, &location))
+        .map(ProductView::from)
         .collect();
     Ok(ok(StatusCode::OK, json!({ "products": products })))
 }
 
 async fn product(State(s): Shared, Path(raw): Path<String>) -> ApiResult {
     let p = s.product(&sku(&raw)?).await?;
-    Ok(ok(StatusCode::OK, ProductView::new(p, s.location())))
+    Ok(ok(StatusCode::OK, ProductView::from(p)))
 }
 
 // --- carts ---

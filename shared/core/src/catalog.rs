@@ -30,6 +30,14 @@ impl Product {
     pub fn available(&self, location: &LocationId) -> i64 {
         self.stock.get(location).copied().unwrap_or(0)
     }
+
+    /// Units on hand at all locations together, what checkout can sell (a count below zero
+    /// holds nothing).
+    pub fn available_anywhere(&self) -> i64 {
+        self.stock
+            .values()
+            .fold(0i64, |sum, units| sum.saturating_add((*units).max(0)))
+    }
 }
 
 /// A product's description and prices as an operator sets them; stock is managed separately.

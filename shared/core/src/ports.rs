@@ -10,6 +10,7 @@ use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
 use crate::events::OutboxEvent;
 use crate::exceptions::{ExceptionStatus, ProcessException};
+use crate::fulfilment::allocation::LocationUnits;
 use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
@@ -40,8 +41,12 @@ pub enum StoreError {
 /// Why placing an order was refused. The store checks each condition atomically.
 #[derive(Debug, Error)]
 pub enum PlaceOrderError {
-    #[error("only {available} of {sku} in stock")]
-    OutOfStock { sku: Sku, available: i64 },
+    #[error("only {available} of {sku} in stock at {location}")]
+    OutOfStock {
+        sku: Sku,
+        location: LocationId,
+        available: i64,
+    },
     #[error("the price of {sku} is no longer the cart's price")]
     PriceChanged { sku: Sku },
     #[error("product {sku} is not available")]
@@ -62,6 +67,73 @@ pub struct PlaceOrder {
     pub cart: Cart,
     pub expected_cart_version: u64,
     pub event: OutboxEvent,
+    /// The units taken off each location's shelf, each only while that many are on hand: the
+    /// order's allocation ([`crate::fulfilment::Allocation::stock_taken`]).
+    pub stock_taken: Vec<LocationUnits>,
+}
+
+impl PlaceOrder {
+    /// What the order asks of each product, in the order of the order's lines: the prices its
+    /// lines were priced at, and the units taken at each location.
+    pub fn products(&self) -> Vec<ProductTake<'_>> {
+        let mut takes: Vec<ProductTake<'_>> = Vec::new();
+        for line in &self.order.lines {
+            match takes.iter_mut().find(|t| t.sku == &line.sku) {
+                Some(take) if !take.unit_prices.contains(&line.unit_price.minor_units()) => {
+                    take.unit_prices.push(line.unit_price.minor_units())
+                }
+                Some(_) => {}
+                None => takes.push(ProductTake {
+                    sku: &line.sku,
+                    unit_prices: vec![line.unit_price.minor_units()],
+                    units: Vec::new(),
+                }),
+            }
+        }
+        for (sku, units) in units_by_product(&self.stock_taken) {
+            match takes.iter_mut().find(|t| t.sku == sku) {
+                Some(take) => take.units = units,
+                None => takes.push(ProductTake {
+                    sku,
+                    unit_prices: Vec::new(),
+                    units,
+                }),
+            }
+        }
+        takes
+    }
+}
+
+/// One product's part in placing an order: one conditional write, which a DynamoDB
+/// transaction allows only once per item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductTake<'a> {
+    pub sku: &'a Sku,
+    /// The order's unit prices of this product, in minor units of the order's currency; each
+    /// must still be the catalog's price. (A cart holds one line, so one price, per product.)
+    pub unit_prices: Vec<i64>,
+    /// Units taken per location, each only while that many are on hand.
+    pub units: Vec<(&'a LocationId, u64)>,
+}
+
+/// `units` per product, in the order each product is first named, its locations in the order
+/// each is first named with it and their units added together.
+pub fn units_by_product(units: &[LocationUnits]) -> Vec<(&Sku, Vec<(&LocationId, u64)>)> {
+    let mut products: Vec<(&Sku, Vec<(&LocationId, u64)>)> = Vec::new();
+    for (location, sku, n) in units {
+        let at = match products.iter_mut().position(|(s, _)| *s == sku) {
+            Some(i) => &mut products[i].1,
+            None => {
+                products.push((sku, Vec::new()));
+                &mut products.last_mut().expect("just pushed").1
+            }
+        };
+        match at.iter_mut().find(|(l, _)| *l == location) {
+            Some((_, total)) => *total += u64::from(*n),
+            None => at.push((location, u64::from(*n))),
+        }
+    }
+    products
 }
 
 /// A change of an existing order, all or nothing.
@@ -69,8 +141,8 @@ pub struct PlaceOrder {
 pub struct OrderChange {
     pub order: Order,
     pub expected_version: u64,
-    /// Units to put back on the shelf at the order's location.
-    pub restock: Vec<(Sku, u32)>,
+    /// Units to put back, each at the location it was taken from.
+    pub restock: Vec<LocationUnits>,
     pub event: OutboxEvent,
 }
 
@@ -241,7 +313,8 @@ pub struct PaymentChange {
     /// `None` when the payment is new.
     pub expected_payment_version: Option<u64>,
     pub payment: Payment,
-    pub restock: Vec<(Sku, u32)>,
+    /// Units to put back, each at the location it was taken from (only with an order change).
+    pub restock: Vec<LocationUnits>,
     pub event: OutboxEvent,
     pub received_at: DateTime<Utc>,
     /// Raised with the change when the report needs an operator (a payment held for review).

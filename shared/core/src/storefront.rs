@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -11,8 +12,12 @@ use crate::catalog::Product;
 use crate::customer::{Address, Customer, ProfileChange, Registration};
 use crate::error::DomainError;
 use crate::events::{EventType, OutboxEvent};
+use crate::fulfilment::{
+    Allocation, AllocationError, LocationUnits, StockByLocation, allocate, order_units,
+};
 use crate::ids::{
-    CartId, CustomerId, CustomerKey, Email, GuestToken, LocationId, OrderId, Quantity, Sku,
+    CartId, CustomerId, CustomerKey, Email, GuestToken, InvalidValue, LocationId, OrderId,
+    Quantity, Sku,
 };
 use crate::money::Currency;
 use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, ReturnLine};
@@ -306,7 +311,9 @@ impl Storefront {
     }
 
     /// Turns the cart into an order awaiting payment. On the happy path this is one read of the
-    /// cart and one transaction; a repeated request with the same key returns the same order.
+    /// cart and one transaction, taking every unit at the store's location; when that location
+    /// lacks some, the cart's products are read and the order is allocated to the locations
+    /// that hold it. A repeated request with the same key returns the same order.
     pub async fn checkout(
         &self,
         caller: &Caller,
@@ -330,7 +337,8 @@ impl Storefront {
         .await
     }
 
-    /// One round of checkout: read the cart, price it into an order, write it all at once.
+    /// One round of checkout: read the cart, price it into an order, write it all at once,
+    /// first with every unit at the store's location, then, if it lacks some, allocated.
     async fn place_order(
         &self,
         caller: &Caller,
@@ -362,15 +370,49 @@ impl Storefront {
             },
         };
         let order = Order::from_cart(&cart, details, &self.policy, now)?;
+        let at_store = Allocation::whole_order_at(&self.location, &order_units(&order))
+            .map_err(not_allocated)?;
+        let placed = self.write_order(caller, &cart, &order, at_store, fingerprint, now);
+        match placed.await {
+            Err(AppError::OutOfStock { .. }) => {}
+            written => return written,
+        }
+        let allocation = self.allocate(&order).await?;
+        let placed = self.write_order(caller, &cart, &order, allocation, fingerprint, now);
+        match placed.await {
+            // Another order took units just read: read again.
+            Err(AppError::OutOfStock { .. }) => Ok(Attempt::Conflict),
+            written => written,
+        }
+    }
+
+    /// Writes the order with its units taken as `allocation` says, all at once. A location
+    /// short of units is `OutOfStock` naming what that one location holds: the caller decides
+    /// what that means for the order.
+    async fn write_order(
+        &self,
+        caller: &Caller,
+        cart: &Cart,
+        order: &Order,
+        allocation: Allocation,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Attempt<CheckoutOutcome>, AppError> {
+        let mut order = order.clone();
+        let stock_taken = allocation.stock_taken();
+        let locations = allocation.locations().len();
+        order.allocation = Some(allocation);
         let request = PlaceOrder {
             event: OutboxEvent::for_order(EventType::OrderPlaced, &order, now),
-            cart: cart.converted(order_id.clone(), now),
+            cart: cart.converted(order.id.clone(), now),
             expected_cart_version: cart.version,
+            stock_taken,
             order,
         };
+        let order_id = &request.order.id;
         match self.store.place_order(&request).await {
             Ok(()) => {
-                tracing::info!(order_id = %request.order.id, cart_id = %cart_id, "order placed");
+                tracing::info!(order_id = %order_id, cart_id = %cart.id, locations, "order placed");
                 self.publish(&request.event).await;
                 Ok(Attempt::Done(CheckoutOutcome {
                     order: request.order,
@@ -384,18 +426,46 @@ impl Storefront {
             Err(PlaceOrderError::CartChanged | PlaceOrderError::Store(StoreError::Conflict)) => {
                 Ok(Attempt::Conflict)
             }
-            Err(PlaceOrderError::OutOfStock { sku, available }) => {
+            Err(PlaceOrderError::OutOfStock { sku, available, .. }) => {
                 Err(AppError::OutOfStock { sku, available })
             }
             Err(PlaceOrderError::ProductUnavailable { sku }) => {
                 Err(DomainError::ProductUnavailable { sku }.into())
             }
             Err(PlaceOrderError::PriceChanged { sku }) => {
-                self.reprice_cart(caller, cart_id).await?;
+                self.reprice_cart(caller, &cart.id).await?;
                 Err(AppError::PriceChanged { sku })
             }
             Err(PlaceOrderError::Store(e)) => Err(e.into()),
         }
+    }
+
+    /// The order's units allocated to the locations that hold them, the store's location
+    /// preferred. One read per product: the catalog port reads products one by one.
+    async fn allocate(&self, order: &Order) -> Result<Allocation, AppError> {
+        let mut stock = StockByLocation::new();
+        let mut read: Vec<&Sku> = Vec::new();
+        for line in &order.lines {
+            if read.contains(&&line.sku) {
+                continue;
+            }
+            read.push(&line.sku);
+            let product = self
+                .store
+                .product(&line.sku)
+                .await?
+                .filter(|p| p.active)
+                .ok_or_else(|| DomainError::ProductUnavailable {
+                    sku: line.sku.clone(),
+                })?;
+            for (location, units) in product.stock {
+                stock
+                    .entry(location)
+                    .or_default()
+                    .insert(line.sku.clone(), units);
+            }
+        }
+        allocate(&order_units(order), &stock, &self.location).map_err(not_allocated)
     }
 
     async fn replay(
@@ -465,7 +535,7 @@ impl Storefront {
         change: F,
     ) -> Result<Order, AppError>
     where
-        F: Fn(&Order) -> Result<(Order, Vec<(Sku, u32)>), AppError>,
+        F: Fn(&Order) -> Result<(Order, Vec<LocationUnits>), AppError>,
     {
         let change = &change;
         let request = retry_on_conflict(move || async move {
@@ -512,6 +582,22 @@ impl Storefront {
             ))
         })
         .await
+    }
+}
+
+/// An order the locations cannot ship together is out of stock: all of them together hold
+/// `available`.
+fn not_allocated(e: AllocationError) -> AppError {
+    match e {
+        AllocationError::Insufficient { sku, available, .. } => AppError::OutOfStock {
+            sku,
+            available: i64::try_from(available).unwrap_or(i64::MAX),
+        },
+        AllocationError::QuantityTooLarge { sku } => DomainError::Invalid(vec![InvalidValue::new(
+            "lines",
+            format!("too many units of {sku}"),
+        )])
+        .into(),
     }
 }
 

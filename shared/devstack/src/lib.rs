@@ -82,7 +82,8 @@ impl LocalStack {
     }
 }
 
-/// A small catalog to try the store with: (sku, name, category, USD, EUR, INR, units).
+/// A small catalog to try the store with: (sku, name, category, USD, EUR, INR, units at the
+/// store's location, `main`).
 const DEMO: &[(&str, &str, &str, i64, i64, i64, i64)] = &[
     (
         "TSHIRT-BLK-M",
@@ -112,10 +113,17 @@ const DEMO: &[(&str, &str, &str, i64, i64, i64, i64)] = &[
         29900,
         1000,
     ),
+    ("CAP-NVY", "Cap, navy", "apparel", 1500, 1400, 119900, 2),
 ];
+
+/// The second location's stock: (sku, units at `east`). Most caps are there: an order of more
+/// caps than the 2 at `main`, with something only `main` holds, is taken at both locations.
+const EAST: &[(&str, i64)] = &[("CAP-NVY", 10), ("HOODIE-GRY-L", 15)];
 
 /// Adds the demo catalog and its stock; running it again leaves one catalog, restocked.
 pub async fn seed_demo_catalog(store: &dyn Store) -> Result<(), StoreError> {
+    let main = LocationId::default();
+    let east = LocationId::parse("east").expect("a valid location");
     for (sku, name, category, usd, eur, inr, units) in DEMO {
         let sku = Sku::parse(sku).expect("demo skus are valid");
         store
@@ -131,16 +139,28 @@ pub async fn seed_demo_catalog(store: &dyn Store) -> Result<(), StoreError> {
                 ]),
             })
             .await?;
-        let on_hand = store
-            .product(&sku)
-            .await?
-            .map(|p| p.available(&LocationId::default()))
-            .unwrap_or(0);
-        store
-            .adjust_stock(&sku, &LocationId::default(), units - on_hand)
-            .await?;
+        set_stock(store, &sku, &main, *units).await?;
+    }
+    for (sku, units) in EAST {
+        let sku = Sku::parse(sku).expect("demo skus are valid");
+        set_stock(store, &sku, &east, *units).await?;
     }
     Ok(())
+}
+
+/// Sets a product's stock at `location` to exactly `units`.
+async fn set_stock(
+    store: &dyn Store,
+    sku: &Sku,
+    location: &LocationId,
+    units: i64,
+) -> Result<(), StoreError> {
+    let on_hand = store
+        .product(sku)
+        .await?
+        .map(|p| p.available(location))
+        .unwrap_or(0);
+    store.adjust_stock(sku, location, units - on_hand).await
 }
 
 /// Copy-paste commands that walk through the store against a running stack. They can be run
@@ -174,9 +194,11 @@ pub fn walkthrough(base: &str, salesforce: &SalesforceLogin) -> String {
   # 3. a cart in USD; keep its id
   CART=$(curl -s -X POST {base}/v1/carts -H "$AUTH" \
        -H 'Content-Type: application/json' -d '{{"currency":"USD"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  # 4. two T-shirts and a discount code
+  # 4. two T-shirts, five caps (2 are at main, 10 at east: the order ships from both) and a discount code
   curl -s -X PUT {base}/v1/carts/$CART/lines/TSHIRT-BLK-M -H "$AUTH" \
        -H 'Content-Type: application/json' -d '{{"quantity":2}}'
+  curl -s -X PUT {base}/v1/carts/$CART/lines/CAP-NVY -H "$AUTH" \
+       -H 'Content-Type: application/json' -d '{{"quantity":5}}'
   curl -s -X PUT {base}/v1/carts/$CART/discount -H "$AUTH" \
        -H 'Content-Type: application/json' -d '{{"code":"WELCOME10"}}'
   # 5. check out (safe to repeat with the same Idempotency-Key); keep the order id and total

@@ -123,11 +123,9 @@ impl PaymentStore for DynamoStore {
         if let Some(exception) = &c.exception {
             items.push(crate::exceptions::new_exception(table, exception)?);
         }
-        // Units go back only with an order change: the order says where.
-        if let Some(order) = &c.order {
-            for (sku, units) in &c.restock {
-                items.push(self.restock(sku, &order.location, *units));
-            }
+        // Units go back only with an order change (a cancellation or a refund).
+        if c.order.is_some() {
+            items.extend(self.restock(&c.restock));
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),

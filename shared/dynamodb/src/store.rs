@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::events::OutboxEvent;
+use storesync_core::fulfilment::LocationUnits;
 use storesync_core::ids::{CartId, CustomerKey, LocationId, OrderId, Sku};
 use storesync_core::listing::bound;
 use storesync_core::money::Currency;
@@ -20,7 +21,7 @@ use storesync_core::order::Order;
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::ports::{
     CartStore, CatalogStore, OrderChange, OrderStore, Page, PageRequest, Period, PlaceOrder,
-    PlaceOrderError, StoreError,
+    PlaceOrderError, ProductTake, StoreError, units_by_product,
 };
 
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Item, n, s};
@@ -355,48 +356,63 @@ impl DynamoStore {
             .map(|_| ())
     }
 
-    pub(crate) fn restock(
-        &self,
-        sku: &Sku,
-        location: &LocationId,
-        units: u32,
-    ) -> TransactWriteItem {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::product(sku.as_str())))
-            .update_expression(
-                "SET stock.#loc = if_not_exists(stock.#loc, :zero) + :q, version = version + :one",
-            )
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#loc", location.as_str())
-            .expression_attribute_values(":q", n(units))
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .build()
-            .expect("update is complete");
-        TransactWriteItem::builder().update(update).build()
+    /// Puts units back at their locations: one update per product, since a transaction may
+    /// touch an item only once.
+    pub(crate) fn restock(&self, units: &[LocationUnits]) -> Vec<TransactWriteItem> {
+        units_by_product(units)
+            .into_iter()
+            .map(|(sku, at)| {
+                let mut set = Vec::new();
+                let mut update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(keys::product(sku.as_str())))
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":one", n(1));
+                for (i, (location, units)) in at.into_iter().enumerate() {
+                    set.push(format!(
+                        "stock.#loc{i} = if_not_exists(stock.#loc{i}, :zero) + :q{i}"
+                    ));
+                    update = update
+                        .expression_attribute_names(format!("#loc{i}"), location.as_str())
+                        .expression_attribute_values(format!(":q{i}"), n(units));
+                }
+                set.push("version = version + :one".to_owned());
+                let update = update
+                    .update_expression(format!("SET {}", set.join(", ")))
+                    .build()
+                    .expect("update is complete");
+                TransactWriteItem::builder().update(update).build()
+            })
+            .collect()
     }
 
-    /// Takes units of a line from stock, only at the cart's price and while enough are on hand.
-    fn take_stock(
-        &self,
-        sku: &Sku,
-        location: &LocationId,
-        currency: Currency,
-        unit_price: i64,
-        units: u32,
-    ) -> TransactWriteItem {
-        let update = Update::builder()
+    /// Takes a product's units off each location's shelf, only at the order's prices and while
+    /// enough are on hand at every one of them.
+    fn take_stock(&self, take: &ProductTake<'_>, currency: Currency) -> TransactWriteItem {
+        let mut set = Vec::new();
+        let mut conditions = vec!["active = :true".to_owned()];
+        let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(keys::product(sku.as_str())))
-            .update_expression("SET stock.#loc = stock.#loc - :q, version = version + :one")
-            .condition_expression("active = :true AND prices.#cur = :price AND stock.#loc >= :q")
-            .expression_attribute_names("#loc", location.as_str())
+            .set_key(Some(keys::product(take.sku.as_str())))
             .expression_attribute_names("#cur", currency.code())
-            .expression_attribute_values(":q", n(units))
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":price", n(unit_price))
+            .expression_attribute_values(":true", AttributeValue::Bool(true));
+        for (i, price) in take.unit_prices.iter().enumerate() {
+            conditions.push(format!("prices.#cur = :price{i}"));
+            update = update.expression_attribute_values(format!(":price{i}"), n(*price));
+        }
+        for (i, (location, units)) in take.units.iter().enumerate() {
+            set.push(format!("stock.#loc{i} = stock.#loc{i} - :q{i}"));
+            conditions.push(format!("stock.#loc{i} >= :q{i}"));
+            update = update
+                .expression_attribute_names(format!("#loc{i}"), location.as_str())
+                .expression_attribute_values(format!(":q{i}"), n(*units));
+        }
+        set.push("version = version + :one".to_owned());
+        let update = update
+            .update_expression(format!("SET {}", set.join(", ")))
+            .condition_expression(conditions.join(" AND "))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("update is complete");
@@ -404,27 +420,36 @@ impl DynamoStore {
     }
 }
 
-/// Why a product's condition failed, from the item as it was.
+/// Why a product's condition failed, from the item as it was: the first of its conditions
+/// that the item fails, in the order the embedded store checks them.
 fn product_refusal(
-    sku: &Sku,
+    take: &ProductTake<'_>,
     old: Option<&Item>,
     currency: Currency,
-    location: &LocationId,
-    unit_price: i64,
 ) -> PlaceOrderError {
+    let sku = take.sku;
     let product = old
         .cloned()
         .and_then(|item| from_item::<Product>(item).ok());
-    match product {
-        Some(p) if !p.active => PlaceOrderError::ProductUnavailable { sku: sku.clone() },
-        None => PlaceOrderError::ProductUnavailable { sku: sku.clone() },
-        Some(p) if p.price(currency).map(|m| m.minor_units()) != Some(unit_price) => {
-            PlaceOrderError::PriceChanged { sku: sku.clone() }
-        }
-        Some(p) => PlaceOrderError::OutOfStock {
+    let Some(p) = product.filter(|p| p.active) else {
+        return PlaceOrderError::ProductUnavailable { sku: sku.clone() };
+    };
+    let price = p.price(currency).map(|m| m.minor_units());
+    if take.unit_prices.iter().any(|unit| price != Some(*unit)) {
+        return PlaceOrderError::PriceChanged { sku: sku.clone() };
+    }
+    let short = take
+        .units
+        .iter()
+        .find(|(location, units)| i128::from(p.available(location)) < i128::from(*units));
+    match short {
+        Some((location, _)) => PlaceOrderError::OutOfStock {
             sku: sku.clone(),
+            location: (*location).clone(),
             available: p.available(location),
         },
+        // The item as it was passes every condition: it changed in between.
+        None => PlaceOrderError::Store(StoreError::Conflict),
     }
 }
 
@@ -564,15 +589,10 @@ impl OrderStore for DynamoStore {
                 None,
             ),
         ];
-        const FIRST_LINE: usize = 3;
-        for line in &order.lines {
-            items.push(self.take_stock(
-                &line.sku,
-                &order.location,
-                order.currency,
-                line.unit_price.minor_units(),
-                line.quantity.get(),
-            ));
+        const FIRST_PRODUCT: usize = 3;
+        let takes = p.products();
+        for take in &takes {
+            items.push(self.take_stock(take, order.currency));
         }
         let err = match self.transact(items).await {
             Ok(()) => return Ok(()),
@@ -587,15 +607,9 @@ impl OrderStore for DynamoStore {
         if reasons.get(1).is_some_and(failed_condition) {
             return Err(PlaceOrderError::CartChanged);
         }
-        for (line, reason) in order.lines.iter().zip(reasons.iter().skip(FIRST_LINE)) {
+        for (take, reason) in takes.iter().zip(reasons.iter().skip(FIRST_PRODUCT)) {
             if failed_condition(reason) {
-                return Err(product_refusal(
-                    &line.sku,
-                    reason.item(),
-                    order.currency,
-                    &order.location,
-                    line.unit_price.minor_units(),
-                ));
+                return Err(product_refusal(take, reason.item(), order.currency));
             }
         }
         if lost_to_concurrent_transaction(reasons) {
@@ -648,9 +662,7 @@ impl OrderStore for DynamoStore {
                 None,
             ),
         ];
-        for (sku, units) in &c.restock {
-            items.push(self.restock(sku, &c.order.location, *units));
-        }
+        items.extend(self.restock(&c.restock));
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {

@@ -8,6 +8,7 @@ use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
 use storesync_core::exceptions::{ExceptionStatus, ProcessException};
+use storesync_core::fulfilment::LocationUnits;
 use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
@@ -15,11 +16,17 @@ use storesync_core::jobs::JobRun;
 use storesync_core::order::Order;
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
+use storesync_core::ports::units_by_product;
 use storesync_core::ports::{
     CartStore, CatalogStore, CustomerStore, ExceptionLog, JobLog, Mail, Mailbox, OrderChange,
     OrderStore, OutboxStore, Page, PageRequest, PaymentChange, PaymentRecordError, PaymentStore,
     Period, PlaceOrder, PlaceOrderError, StoreError,
 };
+
+/// Units as a stock count (a count past `i64::MAX` is not held by any shelf).
+fn units_i64(units: u64) -> i64 {
+    i64::try_from(units).unwrap_or(i64::MAX)
+}
 
 /// One page of `records` by last change within `changed`, as the DynamoDB adapter reads it.
 fn by_last_change<'a, T: Clone + 'a>(
@@ -77,19 +84,23 @@ impl State {
         self.outbox.insert(event.event_id.clone(), entry);
     }
 
-    fn restock(&mut self, location: &LocationId, restock: &[(Sku, u32)]) -> Result<(), StoreError> {
-        if restock
+    /// Puts units back, each at its location: one write per product, as in DynamoDB.
+    fn restock(&mut self, restock: &[LocationUnits]) -> Result<(), StoreError> {
+        let products = units_by_product(restock);
+        if products
             .iter()
-            .any(|(sku, _)| !self.products.contains_key(sku))
+            .any(|(sku, _)| !self.products.contains_key(*sku))
         {
             return Err(StoreError::Conflict);
         }
-        for (sku, units) in restock {
+        for (sku, units) in products {
             let product = self.products.get_mut(sku).expect("checked above");
-            let on_hand = product.available(location);
-            product
-                .stock
-                .insert(location.clone(), on_hand + i64::from(*units));
+            for (location, n) in units {
+                let on_hand = product.available(location);
+                product
+                    .stock
+                    .insert(location.clone(), on_hand.saturating_add(units_i64(n)));
+            }
             product.version += 1;
         }
         Ok(())
@@ -292,30 +303,36 @@ impl OrderStore for EmbeddedStore {
             Some(stored) if stored.version == p.expected_cart_version => {}
             _ => return Err(PlaceOrderError::CartChanged),
         }
-        for line in &p.order.lines {
-            let product = state.products.get(&line.sku);
+        // One condition per product: active, at the order's prices, and each location
+        // holding the units taken there.
+        let takes = p.products();
+        for take in &takes {
+            let sku = take.sku;
+            let product = state.products.get(sku);
             let Some(product) = product.filter(|p| p.active) else {
-                return Err(PlaceOrderError::ProductUnavailable {
-                    sku: line.sku.clone(),
-                });
+                return Err(PlaceOrderError::ProductUnavailable { sku: sku.clone() });
             };
-            if product.price(p.order.currency) != Some(line.unit_price) {
-                return Err(PlaceOrderError::PriceChanged {
-                    sku: line.sku.clone(),
-                });
+            let price = product.price(p.order.currency).map(|m| m.minor_units());
+            if take.unit_prices.iter().any(|unit| price != Some(*unit)) {
+                return Err(PlaceOrderError::PriceChanged { sku: sku.clone() });
             }
-            let available = product.available(&p.order.location);
-            if available < i64::from(line.quantity.get()) {
-                return Err(PlaceOrderError::OutOfStock {
-                    sku: line.sku.clone(),
-                    available,
-                });
+            for (location, units) in &take.units {
+                let available = product.available(location);
+                if available < units_i64(*units) {
+                    return Err(PlaceOrderError::OutOfStock {
+                        sku: sku.clone(),
+                        location: (*location).clone(),
+                        available,
+                    });
+                }
             }
         }
-        for line in &p.order.lines {
-            let product = state.products.get_mut(&line.sku).expect("checked above");
-            let left = product.available(&p.order.location) - i64::from(line.quantity.get());
-            product.stock.insert(p.order.location.clone(), left);
+        for take in &takes {
+            let product = state.products.get_mut(take.sku).expect("checked above");
+            for (location, units) in &take.units {
+                let left = product.available(location) - units_i64(*units);
+                product.stock.insert((*location).clone(), left);
+            }
             product.version += 1;
         }
         state.orders.insert(p.order.id.clone(), p.order.clone());
@@ -368,7 +385,7 @@ impl OrderStore for EmbeddedStore {
             Some(stored) if stored.version == c.expected_version => {}
             _ => return Err(StoreError::Conflict),
         }
-        state.restock(&c.order.location, &c.restock)?;
+        state.restock(&c.restock)?;
         state.orders.insert(c.order.id.clone(), c.order.clone());
         state.record_event(&c.event);
         Ok(())
@@ -411,8 +428,10 @@ impl PaymentStore for EmbeddedStore {
         {
             return Err(PaymentRecordError::Conflict);
         }
-        let location = state.orders[order_id].location.clone();
-        state.restock(&location, &c.restock)?;
+        // Units go back only with an order change, as in DynamoDB.
+        if c.order.is_some() {
+            state.restock(&c.restock)?;
+        }
         if let Some(order) = &c.order {
             state.orders.insert(order.id.clone(), order.clone());
         }

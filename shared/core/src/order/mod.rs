@@ -11,6 +11,7 @@ pub use lifecycle::{OrderEvent, OrderStatus, PaymentStatus, TRANSITIONS};
 use crate::cart::{Cart, CartOwner, CartStatus};
 use crate::customer::Address;
 use crate::error::DomainError;
+use crate::fulfilment::allocation::{Allocation, LocationUnits};
 use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, LocationId, OrderId, PaymentRef, Quantity, Sku,
 };
@@ -115,7 +116,12 @@ pub struct Order {
     pub totals: Totals,
     pub discount: Option<Discount>,
     pub shipping_address: Address,
+    /// The store's default location when the order was placed.
     pub location: LocationId,
+    /// Where checkout took the order's units; `None` for orders placed before checkout
+    /// allocated, which took every unit at `location` (see [`Order::allocation`]).
+    #[serde(default)]
+    pub allocation: Option<Allocation>,
     pub returns: Vec<ReturnRequest>,
     pub approvals: Approvals,
     pub checkout: CheckoutRequestRecord,
@@ -143,6 +149,20 @@ impl Order {
     /// Its place in the lists by status: by its last change.
     pub fn position(&self) -> String {
         crate::listing::position(self.updated_at, self.id.as_str())
+    }
+
+    /// Where checkout took the order's units: the stored allocation, or for an order placed
+    /// before checkout allocated, all of them at the order's location.
+    pub fn allocation(&self) -> Allocation {
+        self.allocation.clone().unwrap_or_else(|| {
+            let units: Vec<(Sku, u32)> = self
+                .lines
+                .iter()
+                .map(|l| (l.sku.clone(), l.quantity.get()))
+                .collect();
+            Allocation::whole_order_at(&self.location, &units)
+                .expect("an order's units of one sku fit in a u32: quantities and lines are capped")
+        })
     }
 
     /// Prices the cart into a new order awaiting payment.
@@ -219,6 +239,7 @@ impl Order {
             discount: cart.discount.clone(),
             shipping_address: details.shipping_address,
             location: details.location,
+            allocation: None,
             returns: Vec::new(),
             approvals: Approvals {
                 discount_required,
@@ -271,20 +292,16 @@ impl Order {
         Ok(next)
     }
 
-    /// Cancels before fulfilment; returns the order and the stock to put back.
+    /// Cancels before fulfilment; returns the order and the stock to put back, each unit at
+    /// the location it was taken from.
     pub fn cancel(
         &self,
         reason: Option<String>,
         now: DateTime<Utc>,
-    ) -> Result<(Order, Vec<(Sku, u32)>), DomainError> {
+    ) -> Result<(Order, Vec<LocationUnits>), DomainError> {
         let mut next = self.apply(OrderEvent::Cancel, now)?;
         next.cancel_reason = reason;
-        let restock = self
-            .lines
-            .iter()
-            .map(|l| (l.sku.clone(), l.quantity.get()))
-            .collect();
-        Ok((next, restock))
+        Ok((next, self.allocation().stock_taken()))
     }
 
     /// How many units of a line may still be returned.

@@ -144,11 +144,45 @@ fn guests_must_give_an_email() {
 }
 
 #[test]
+fn a_cancelled_order_puts_each_unit_back_where_checkout_took_it() {
+    let mut o = order();
+    let (main, east) = (LocationId::default(), LocationId::parse("east").unwrap());
+    let mug = Sku::parse("MUG").unwrap();
+    let stock = crate::fulfilment::StockByLocation::from([
+        (main.clone(), [(mug.clone(), 1)].into()),
+        (east.clone(), [(mug.clone(), 5)].into()),
+    ]);
+    o.allocation = Some(crate::fulfilment::allocate(&[(mug.clone(), 2)], &stock, &main).unwrap());
+
+    let (_, restock) = o.cancel(None, Utc::now()).unwrap();
+
+    assert_eq!(restock, vec![(east, mug, 2)]);
+}
+
+#[test]
+fn an_order_stored_before_allocation_took_every_unit_at_its_location() {
+    let o = order();
+    let mut stored = serde_json::to_value(&o).unwrap();
+    stored.as_object_mut().unwrap().remove("allocation");
+
+    let read: Order = serde_json::from_value(stored).unwrap();
+
+    assert_eq!(read.allocation, None);
+    assert_eq!(
+        read.allocation().stock_taken(),
+        vec![(o.location.clone(), Sku::parse("MUG").unwrap(), 2)]
+    );
+}
+
+#[test]
 fn an_order_is_cancelled_before_fulfilment_and_returns_its_stock() {
     let o = order();
     let (cancelled, restock) = o.cancel(Some("changed mind".into()), Utc::now()).unwrap();
     assert_eq!(cancelled.status, OrderStatus::Cancelled);
-    assert_eq!(restock, vec![(Sku::parse("MUG").unwrap(), 2)]);
+    assert_eq!(
+        restock,
+        vec![(LocationId::default(), Sku::parse("MUG").unwrap(), 2)]
+    );
     let fulfilling = walk(
         &o,
         &[OrderEvent::PaymentCaptured, OrderEvent::StartFulfilment],

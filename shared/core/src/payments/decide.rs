@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::events::EventType;
-use crate::ids::Sku;
+use crate::fulfilment::allocation::LocationUnits;
 use crate::money::Money;
 use crate::order::Order;
 use crate::order::lifecycle::{OrderEvent, OrderStatus, PaymentStatus};
@@ -18,7 +18,8 @@ use crate::payments::record::{
 pub struct PaymentDecision {
     /// The order one version on, if the report moves it.
     pub order: Option<Order>,
-    pub restock: Vec<(Sku, u32)>,
+    /// Units to put back, each at the location checkout took it from.
+    pub restock: Vec<LocationUnits>,
     pub payment: Payment,
     pub event_type: EventType,
 }
@@ -203,11 +204,7 @@ pub fn decide(
                         order.status,
                         OrderStatus::PendingPayment | OrderStatus::Paid
                     ) {
-                        restock = order
-                            .lines
-                            .iter()
-                            .map(|l| (l.sku.clone(), l.quantity.get()))
-                            .collect();
+                        restock = order.allocation().stock_taken();
                     }
                     next = refunded_order;
                     event_type = EventType::OrderRefunded;
@@ -372,5 +369,33 @@ mod tests {
             "the late capture changes nothing"
         );
         assert_eq!(decisions[1].payment.history.len(), 2);
+    }
+
+    #[test]
+    fn a_cancelled_payment_puts_the_units_back_where_checkout_took_them() {
+        let mut order = sample_order();
+        let (main, east) = (
+            crate::ids::LocationId::default(),
+            crate::ids::LocationId::parse("east").unwrap(),
+        );
+        let mug = crate::ids::Sku::parse("MUG").unwrap();
+        let stock = crate::fulfilment::StockByLocation::from([
+            (main.clone(), [(mug.clone(), 1)].into()),
+            (east.clone(), [(mug.clone(), 1)].into()),
+        ]);
+        order.allocation =
+            Some(crate::fulfilment::allocate(&[(mug.clone(), 2)], &stock, &main).unwrap());
+        let total = order.totals.total;
+
+        let (after, decisions) = apply_all(
+            &order,
+            &[report("e1", "pi_1", PaymentEventKind::Canceled, total)],
+        );
+
+        assert_eq!(after.status, OrderStatus::Cancelled);
+        assert_eq!(
+            decisions[0].restock,
+            vec![(main, mug.clone(), 1), (east, mug, 1)]
+        );
     }
 }
