@@ -16,10 +16,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 use storesync_core::admin::{
     ExceptionListing, Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin,
 };
+use storesync_core::after_sales::AfterSales;
+use storesync_core::fulfilment::FulfilmentOrder;
 use storesync_core::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
 use storesync_core::jobs::{Job, JobRun};
 use storesync_core::money::Money;
 use storesync_core::order::OrderStatus;
+use storesync_core::ports::FulfilmentStore;
 use storesync_core::ports::Page;
 use storesync_core::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
 use storesync_core::sync::status::{
@@ -36,11 +39,32 @@ pub struct Admin {
     sync: SyncAdmin,
     /// Where links to Salesforce records open; without it, no links.
     salesforce: Option<SalesforceInstance>,
+    /// Returns received, items cancelled.
+    after_sales: Option<AfterSales>,
+    /// An order's fulfilment orders and parcels.
+    fulfilment: Option<Arc<dyn FulfilmentStore>>,
 }
 
 impl Admin {
     pub fn new(sync: SyncAdmin, salesforce: Option<SalesforceInstance>) -> Self {
-        Admin { sync, salesforce }
+        Admin {
+            sync,
+            salesforce,
+            after_sales: None,
+            fulfilment: None,
+        }
+    }
+
+    /// Lets operators receive returns.
+    pub fn with_after_sales(mut self, after_sales: AfterSales) -> Self {
+        self.after_sales = Some(after_sales);
+        self
+    }
+
+    /// Shows orders' fulfilment orders and parcels.
+    pub fn with_fulfilment(mut self, fulfilment: Arc<dyn FulfilmentStore>) -> Self {
+        self.fulfilment = Some(fulfilment);
+        self
     }
 
     /// The use case, for the console that shows the same lists and settings.
@@ -66,6 +90,11 @@ pub fn routes(admin: Arc<Admin>) -> Router {
         .route("/v1/admin/sync/carts", get(carts))
         .route("/v1/admin/sync/settings", get(settings).put(save_settings))
         .route("/v1/admin/sync/requests", post(request_sync))
+        .route("/v1/admin/orders/{order_id}/fulfilment", get(fulfilment))
+        .route(
+            "/v1/admin/orders/{order_id}/returns/{return_id}/receive",
+            post(receive_return),
+        )
         .route("/v1/admin/exceptions", get(exceptions))
         .route("/v1/admin/exceptions/{id}/resolve", post(resolve_exception))
         .route("/v1/admin/jobs/runs", get(job_runs))
@@ -393,6 +422,50 @@ async fn request_sync(
     Ok((StatusCode::ACCEPTED, axum::Json(view)).into_response())
 }
 
+// --- fulfilment and returns ---
+
+fn admin_order_id(raw: &str) -> Result<OrderId, ApiError> {
+    OrderId::parse(raw).map_err(|_| storesync_core::AppError::NotFound { what: "order" }.into())
+}
+
+#[derive(Debug, Serialize)]
+struct FulfilmentView {
+    items: Vec<FulfilmentOrder>,
+}
+
+/// The order's fulfilment orders, each with its parcels (carrier, tracking number, shipped
+/// and delivered times).
+async fn fulfilment(State(admin): Shared, Path(raw): Path<String>) -> ApiResult {
+    let id = admin_order_id(&raw)?;
+    let store = admin
+        .fulfilment
+        .as_ref()
+        .ok_or(storesync_core::AppError::NotFound { what: "order" })?;
+    let mut items = store
+        .fulfilment_orders(&id)
+        .await
+        .map_err(storesync_core::AppError::from)?;
+    items.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    Ok(ok(FulfilmentView { items }))
+}
+
+/// The parcel of a requested return arrived: its units go back on the shelf and a credit
+/// memo owes the money back (refunded by the fulfilment job through the gateway).
+async fn receive_return(
+    State(admin): Shared,
+    operator: AdminIdentity,
+    Path((raw, return_id)): Path<(String, String)>,
+) -> ApiResult {
+    let id = admin_order_id(&raw)?;
+    let after_sales = admin
+        .after_sales
+        .as_ref()
+        .ok_or(storesync_core::AppError::NotFound { what: "order" })?;
+    let order = after_sales.receive_return(&id, &return_id).await?;
+    tracing::info!(operator = %operator.subject, order_id = %id, return_id, "return received");
+    Ok(ok(crate::dto::OrderView::from(order)))
+}
+
 // --- process exceptions ---
 
 async fn exceptions(State(admin): Shared, params: ListParams) -> ApiResult {
@@ -413,8 +486,8 @@ struct ResolveBody {
     resolution: String,
 }
 
-/// The longest resolution note.
-const RESOLUTION_MAX: usize = 500;
+/// The longest resolution note; the console's form says so too.
+pub(crate) const RESOLUTION_MAX: usize = 500;
 
 async fn resolve_exception(
     State(admin): Shared,

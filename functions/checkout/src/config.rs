@@ -26,6 +26,8 @@ pub struct AdminSettings {
     pub sync_defaults: SyncSettings,
     /// `SF_INSTANCE_URL`: where links to Salesforce records open; without it, no links.
     pub salesforce_instance: Option<SalesforceInstance>,
+    /// The storefront's pricing, for the money a received return gives back.
+    pub pricing: PricingPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -98,8 +100,12 @@ impl Config {
             table,
             queue_url: get("STORESYNC_QUEUE_URL"),
             job_queue_url: get("STORESYNC_JOB_QUEUE_URL"),
-            storefront: StorefrontSettings { policy, location },
+            storefront: StorefrontSettings {
+                policy: policy.clone(),
+                location,
+            },
             admin: AdminSettings {
+                pricing: policy,
                 sync_defaults,
                 salesforce_instance,
             },

@@ -106,6 +106,10 @@ fn order_routes<C: AsCaller>(base: &str) -> Router<Arc<Storefront>> {
         .route(&format!("{base}/{{order_id}}"), get(order::<C>))
         .route(&format!("{base}/{{order_id}}/cancel"), post(cancel::<C>))
         .route(
+            &format!("{base}/{{order_id}}/cancel-items"),
+            post(cancel_items::<C>),
+        )
+        .route(
             &format!("{base}/{{order_id}}/returns"),
             post(request_return::<C>),
         )
@@ -331,6 +335,19 @@ async fn cancel<C: AsCaller>(
 ) -> ApiResult {
     let id = order_id(&id)?;
     let order = s.cancel(&who.caller(), &id, body.reason()?).await?;
+    order_view(&s, StatusCode::OK, order).await
+}
+
+/// Cancels units of a paid order before it is handed to fulfilment, with the money back.
+async fn cancel_items<C: AsCaller>(
+    State(s): Shared,
+    who: C,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<ReturnBody>,
+) -> ApiResult {
+    let id = order_id(&id)?;
+    let (lines, reason) = body.parse()?;
+    let order = s.cancel_items(&who.caller(), &id, lines, reason).await?;
     order_view(&s, StatusCode::OK, order).await
 }
 

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use storesync_core::admin::SyncAdmin;
+use storesync_core::after_sales::AfterSales;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::{
-    Clock, ExceptionLog, JobLog, PaymentStore, Store, StorefrontStore, SyncLedger,
+    Clock, ExceptionLog, FulfilmentStore, JobLog, OrderStore, PaymentStore, Store, StorefrontStore,
+    SyncLedger, SystemClock,
 };
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
@@ -46,6 +48,8 @@ pub fn admin(
     job_queue: Option<Arc<dyn EventQueue>>,
     settings: AdminSettings,
 ) -> Admin {
+    let store_for_orders = store.clone();
+    let store_for_orders_and_fulfilment = store.clone();
     let ledger: Arc<dyn SyncLedger> = store.clone();
     let log: Arc<dyn JobLog> = store.clone();
     let exceptions: Arc<dyn ExceptionLog> = store;
@@ -58,7 +62,12 @@ pub fn admin(
     if let Some(jobs) = job_queue {
         sync = sync.with_job_queue(jobs);
     }
+    let orders: Arc<dyn OrderStore> = store_for_orders;
+    let after_sales = AfterSales::new(orders, Arc::new(SystemClock), settings.pricing);
+    let fulfilment: Arc<dyn FulfilmentStore> = store_for_orders_and_fulfilment;
     Admin::new(sync, settings.salesforce_instance)
+        .with_after_sales(after_sales)
+        .with_fulfilment(fulfilment)
 }
 
 /// The API as API Gateway serves it: callers identified by the JWT authorizer's claims.

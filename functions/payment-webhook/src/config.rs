@@ -20,7 +20,20 @@ pub struct Config {
     pub queue_url: Option<String>,
     pub secrets: SecretSource,
     pub tolerance_secs: i64,
+    /// The fulfilment provider's notice secrets (`FULFILMENT_NOTICE_SECRETS_PARAMETER`, or
+    /// `FULFILMENT_NOTICE_SECRETS` locally); without them shipment notices are not taken.
+    pub notice_secrets: Option<SecretSource>,
 }
+
+/// The variables a secret source is read from: the parameter's, and the inline one's.
+pub type SecretNames = (&'static str, &'static str);
+
+pub const STRIPE_SECRETS: SecretNames =
+    ("STRIPE_WEBHOOK_SECRETS_PARAMETER", "STRIPE_WEBHOOK_SECRETS");
+pub const NOTICE_SECRETS: SecretNames = (
+    "FULFILMENT_NOTICE_SECRETS_PARAMETER",
+    "FULFILMENT_NOTICE_SECRETS",
+);
 
 /// Why the endpoint secrets could not be had at start.
 #[derive(Debug, thiserror::Error)]
@@ -34,9 +47,13 @@ pub enum SecretsError {
 impl SecretSource {
     /// The secrets themselves: read from SSM (decrypted) when named by a parameter. None at
     /// all is an error: every webhook would be refused, so the function had better not start.
-    pub async fn load(self, aws: &aws_config::SdkConfig) -> Result<Vec<String>, SecretsError> {
+    pub async fn load(
+        self,
+        aws: &aws_config::SdkConfig,
+        names: SecretNames,
+    ) -> Result<Vec<String>, SecretsError> {
         let (name, secrets) = match self {
-            SecretSource::Inline(secrets) => ("STRIPE_WEBHOOK_SECRETS", secrets),
+            SecretSource::Inline(secrets) => (names.1, secrets),
             SecretSource::Parameter(name) => {
                 let parameter = aws_sdk_ssm::Client::new(aws)
                     .get_parameter()
@@ -46,10 +63,7 @@ impl SecretSource {
                     .await
                     .map_err(|e| SecretsError::Parameter(e.into()))?;
                 let value = parameter.parameter().and_then(|p| p.value());
-                (
-                    "STRIPE_WEBHOOK_SECRETS_PARAMETER",
-                    split_secrets(value.unwrap_or_default()),
-                )
+                (names.0, split_secrets(value.unwrap_or_default()))
             }
         };
         if secrets.is_empty() {
@@ -79,22 +93,22 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| optional(&lookup, name);
         let table = required(&lookup, "STORESYNC_TABLE")?;
-        let secrets = match (
-            get("STRIPE_WEBHOOK_SECRETS_PARAMETER"),
-            get("STRIPE_WEBHOOK_SECRETS"),
-        ) {
-            (Some(name), _) => SecretSource::Parameter(name),
-            (None, Some(raw)) => match split_secrets(&raw) {
-                secrets if secrets.is_empty() => {
-                    return Err(ConfigError::Invalid {
-                        name: "STRIPE_WEBHOOK_SECRETS",
-                        message: "holds no secret".into(),
-                    });
+        let source =
+            |(parameter, inline): SecretNames| -> Result<Option<SecretSource>, ConfigError> {
+                match (get(parameter), get(inline)) {
+                    (Some(name), _) => Ok(Some(SecretSource::Parameter(name))),
+                    (None, Some(raw)) => match split_secrets(&raw) {
+                        secrets if secrets.is_empty() => Err(ConfigError::Invalid {
+                            name: inline,
+                            message: "holds no secret".into(),
+                        }),
+                        secrets => Ok(Some(SecretSource::Inline(secrets))),
+                    },
+                    (None, None) => Ok(None),
                 }
-                secrets => SecretSource::Inline(secrets),
-            },
-            (None, None) => return Err(ConfigError::Missing("STRIPE_WEBHOOK_SECRETS_PARAMETER")),
-        };
+            };
+        let secrets = source(STRIPE_SECRETS)?.ok_or(ConfigError::Missing(STRIPE_SECRETS.0))?;
+        let notice_secrets = source(NOTICE_SECRETS)?;
         let tolerance_secs = match get("STRIPE_WEBHOOK_TOLERANCE_SECS") {
             None => DEFAULT_TOLERANCE_SECS,
             Some(v) => v
@@ -111,6 +125,7 @@ impl Config {
             queue_url: get("STORESYNC_QUEUE_URL"),
             secrets,
             tolerance_secs,
+            notice_secrets,
         })
     }
 }
@@ -165,12 +180,12 @@ mod tests {
     async fn inline_secrets_load_without_aws_and_none_at_all_is_refused() {
         let aws = aws_config::SdkConfig::builder().build();
         let secrets = SecretSource::Inline(vec!["whsec_a".into()])
-            .load(&aws)
+            .load(&aws, STRIPE_SECRETS)
             .await
             .unwrap();
         assert_eq!(secrets, ["whsec_a"]);
         let err = SecretSource::Inline(Vec::new())
-            .load(&aws)
+            .load(&aws, STRIPE_SECRETS)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("STRIPE_WEBHOOK_SECRETS"), "{err}");

@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use storesync_core::ids::GatewayName;
 use storesync_core::payments::PaymentEvent;
+use storesync_web::signature::SignatureError;
 use thiserror::Error;
 
 /// What a verified request reports.
@@ -30,6 +31,18 @@ pub enum WebhookError {
     SignatureMismatch,
     #[error("the event could not be read: {0}")]
     MalformedEvent(String),
+}
+
+impl From<SignatureError> for WebhookError {
+    fn from(e: SignatureError) -> Self {
+        match e {
+            SignatureError::Malformed(why) => WebhookError::SignatureMalformed(why),
+            SignatureError::Expired { tolerance_secs } => {
+                WebhookError::SignatureExpired { tolerance_secs }
+            }
+            SignatureError::Mismatch => WebhookError::SignatureMismatch,
+        }
+    }
 }
 
 pub trait PaymentGateway: Send + Sync {

@@ -1,5 +1,6 @@
-//! The payment webhook: gateways post signed events; each verified event becomes a payment
-//! record and, where the life cycle allows, an order transition, exactly once.
+//! The webhooks: gateways post signed payment events; each verified event becomes a payment
+//! record and, where the life cycle allows, an order transition, exactly once. The fulfilment
+//! provider posts signed shipment notices the same way (`POST /v1/fulfilment/asn`).
 //!
 //! [`router`] is served by `lambda_http` in Lambda and by the dev stack locally.
 
@@ -23,6 +24,11 @@ use storesync_core::ports::Clock;
 use storesync_web::json::RawBody;
 use storesync_web::{ApiError, Problem};
 
+use storesync_core::fulfilment::process::Fulfilment;
+use storesync_provider::SIGNATURE_HEADER;
+use storesync_provider::wire::NoticeBody;
+use storesync_web::signature::Secrets;
+
 use crate::gateway::{GatewayReport, PaymentGateway, WebhookError};
 
 /// What the webhook needs: the gateways it accepts, the processor and a clock.
@@ -30,6 +36,8 @@ pub struct Webhook {
     gateways: HashMap<GatewayName, Arc<dyn PaymentGateway>>,
     processor: PaymentProcessor,
     clock: Arc<dyn Clock>,
+    /// Shipment notices, and the secrets the provider signs them with.
+    notices: Option<(Fulfilment, Secrets)>,
 }
 
 impl Webhook {
@@ -42,7 +50,14 @@ impl Webhook {
             gateways: gateways.into_iter().map(|g| (g.name(), g)).collect(),
             processor,
             clock,
+            notices: None,
         }
+    }
+
+    /// Takes the fulfilment provider's shipment notices signed with one of `secrets`.
+    pub fn with_notices(mut self, fulfilment: Fulfilment, secrets: Secrets) -> Self {
+        self.notices = Some((fulfilment, secrets));
+        self
     }
 }
 
@@ -50,6 +65,7 @@ impl Webhook {
 pub fn router(webhook: Arc<Webhook>) -> Router {
     Router::new()
         .route("/v1/webhooks/{gateway}", post(receive))
+        .route("/v1/fulfilment/asn", post(shipment_notice))
         .method_not_allowed_fallback(storesync_web::error::method_not_allowed)
         .with_state(webhook)
         .layer(storesync_web::catch_panic())
@@ -104,5 +120,55 @@ async fn receive(
             json!({ "received": true, "outcome": outcome })
         }
     };
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// `POST /v1/fulfilment/asn`: a shipment notice, signed in `X-Storesync-Signature`. Answered
+/// 200 once applied, replayed, or kept for an operator; 400 when the signature or the JSON is
+/// wrong, 422 naming each wrong field: nothing changes then.
+async fn shipment_notice(
+    State(webhook): State<Arc<Webhook>>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let Some((fulfilment, secrets)) = &webhook.notices else {
+        return Err(ApiError::RouteNotFound);
+    };
+    let header = match headers.get(SIGNATURE_HEADER).map(|v| v.to_str()) {
+        Some(Ok(header)) => header,
+        Some(Err(_)) => {
+            return Ok(problem(&WebhookError::SignatureMalformed(
+                "not visible ASCII",
+            )));
+        }
+        None => {
+            return Ok(problem(&WebhookError::SignatureMissing(
+                "X-Storesync-Signature",
+            )));
+        }
+    };
+    if let Err(e) = secrets.check(header, &body, webhook.clock.now()) {
+        tracing::warn!(error = %e, "shipment notice refused");
+        return Ok(problem(&e.into()));
+    }
+    let notice: NoticeBody = match serde_json::from_slice(&body) {
+        Ok(notice) => notice,
+        Err(e) => return Ok(problem(&WebhookError::MalformedEvent(e.to_string()))),
+    };
+    let parsed = notice.notice().map_err(|errors| {
+        ApiError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| storesync_web::FieldError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        )
+    })?;
+    let outcome = fulfilment
+        .receive(&notice.fulfilment_order_id, &parsed)
+        .await?;
+    let body = json!({ "received": true, "outcome": outcome });
     Ok((StatusCode::OK, axum::Json(body)).into_response())
 }

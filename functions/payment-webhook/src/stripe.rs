@@ -2,13 +2,11 @@
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, TimeZone, Utc};
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
-use sha2::Sha256;
 use storesync_core::ids::{GatewayName, PaymentRef};
 use storesync_core::money::{Currency, Money};
 use storesync_core::payments::{CardSummary, PaymentEvent, PaymentEventKind};
-use subtle::ConstantTimeEq;
+use storesync_web::signature::{self, Secrets};
 
 use crate::gateway::{GatewayReport, PaymentGateway, WebhookError};
 
@@ -17,103 +15,26 @@ pub const SIGNATURE_HEADER: &str = "stripe-signature";
 pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
 
 /// Stripe webhooks, verified against every active endpoint secret (several during a rotation).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct StripeGateway {
-    secrets: Vec<Vec<u8>>,
-    tolerance_secs: i64,
-}
-
-impl std::fmt::Debug for StripeGateway {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StripeGateway")
-            .field("secrets", &self.secrets.len())
-            .field("tolerance_secs", &self.tolerance_secs)
-            .finish()
-    }
+    secrets: Secrets,
 }
 
 impl StripeGateway {
     pub fn new(secrets: impl IntoIterator<Item = String>, tolerance_secs: i64) -> Self {
         StripeGateway {
-            secrets: secrets
-                .into_iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .map(String::into_bytes)
-                .collect(),
-            tolerance_secs,
+            secrets: Secrets::new(secrets, tolerance_secs),
         }
     }
 
     /// The `v1` signature of a payload at a timestamp, as Stripe computes it.
     pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        hex::encode(mac.finalize().into_bytes())
+        signature::sign(secret, timestamp, body)
     }
 
     /// A complete `Stripe-Signature` header value, for tests and tools.
     pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
-        format!("t={timestamp},v1={}", Self::sign(secret, timestamp, body))
-    }
-
-    fn check_signature(
-        &self,
-        header: &str,
-        body: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<(), WebhookError> {
-        let mut timestamp = None;
-        let mut signatures = Vec::new();
-        for part in header.split(',') {
-            let (key, value) = part
-                .trim()
-                .split_once('=')
-                .ok_or(WebhookError::SignatureMalformed("expected key=value pairs"))?;
-            match key {
-                "t" if timestamp.is_none() => {
-                    let t: i64 = value.parse().map_err(|_| {
-                        WebhookError::SignatureMalformed("t is not a unix timestamp")
-                    })?;
-                    timestamp = Some(t);
-                }
-                "t" => return Err(WebhookError::SignatureMalformed("t is given twice")),
-                "v1" => {
-                    let bytes = hex::decode(value)
-                        .map_err(|_| WebhookError::SignatureMalformed("v1 is not hex"))?;
-                    signatures.push(bytes);
-                }
-                // Other schemes (v0 test signatures) are not trusted.
-                _ => {}
-            }
-        }
-        let timestamp = timestamp.ok_or(WebhookError::SignatureMalformed("no t"))?;
-        if signatures.is_empty() {
-            return Err(WebhookError::SignatureMalformed("no v1 signature"));
-        }
-        if now.timestamp().abs_diff(timestamp) > self.tolerance_secs.unsigned_abs() {
-            return Err(WebhookError::SignatureExpired {
-                tolerance_secs: self.tolerance_secs,
-            });
-        }
-        for secret in &self.secrets {
-            let mut mac =
-                Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-            mac.update(timestamp.to_string().as_bytes());
-            mac.update(b".");
-            mac.update(body);
-            let expected = mac.finalize().into_bytes();
-            if signatures
-                .iter()
-                .any(|s| bool::from(s.as_slice().ct_eq(expected.as_slice())))
-            {
-                return Ok(());
-            }
-        }
-        Err(WebhookError::SignatureMismatch)
+        signature::header(secret, timestamp, body)
     }
 }
 
@@ -232,7 +153,7 @@ impl PaymentGateway for StripeGateway {
             .ok_or(WebhookError::SignatureMissing("Stripe-Signature"))?
             .to_str()
             .map_err(|_| WebhookError::SignatureMalformed("not visible ASCII"))?;
-        self.check_signature(header, body, now)?;
+        self.secrets.check(header, body, now)?;
 
         let event: StripeEvent = serde_json::from_slice(body)
             .map_err(|e| WebhookError::MalformedEvent(e.to_string()))?;
@@ -463,12 +384,12 @@ mod tests {
             let gw = StripeGateway::new([SECRET.to_owned()], 300);
             let now = at(1_700_000_000);
             let header = StripeGateway::signature_header(SECRET, 1_700_000_000, &body);
-            let verdict = gw.check_signature(&header, &body, now);
+            let verdict = gw.secrets.check(&header, &body, now);
             proptest::prop_assert!(verdict.is_ok());
             if !body.is_empty() {
                 let mut other = body.clone();
                 other[flip % body.len()] ^= 0x40;
-                proptest::prop_assert_eq!(gw.check_signature(&header, &other, now), Err(WebhookError::SignatureMismatch));
+                proptest::prop_assert_eq!(gw.secrets.check(&header, &other, now), Err(storesync_web::signature::SignatureError::Mismatch));
             }
         }
     }

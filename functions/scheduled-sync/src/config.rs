@@ -21,7 +21,7 @@ pub struct Config {
     /// Who gets the daily report (`STORESYNC_REPORT_TO`, comma separated).
     pub managers: Vec<Email>,
     /// Stripe, for the payment reconciliation; without it that job does not run.
-    pub stripe: Option<StripeKey>,
+    pub stripe: Option<Secret>,
     /// Where Stripe is (`STRIPE_API_BASE`; Stripe itself by default).
     pub stripe_api_base: Option<String>,
     /// How long an order awaits payment before it is checked with the gateway
@@ -30,25 +30,29 @@ pub struct Config {
     /// How long a cart waits at checkout, unchanged and without an order, before sales hears
     /// of it (`STORESYNC_ABANDONED_AFTER_MINUTES`, default 60).
     pub abandoned_after: chrono::Duration,
+    /// The fulfilment provider: where fulfilment orders are sent (`FULFILMENT_PROVIDER_URL`)
+    /// and the secret they are signed with (`FULFILMENT_PROVIDER_SECRET_PARAMETER`, or
+    /// `FULFILMENT_PROVIDER_SECRET` locally); without them they wait as allocated.
+    pub provider: Option<(String, Secret)>,
 }
 
-/// Where the Stripe secret key comes from: an SSM SecureString parameter in AWS
-/// (`STRIPE_API_KEY_PARAMETER`), the environment locally (`STRIPE_API_KEY`).
+/// Where a secret comes from: an SSM SecureString parameter in AWS (`..._PARAMETER`), the
+/// environment locally.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StripeKey {
+pub enum Secret {
     Parameter(String),
     Inline(String),
 }
 
-impl StripeKey {
+impl Secret {
     /// The key itself: read from SSM (decrypted) when named by a parameter.
     pub async fn load(
         self,
         aws: &aws_config::SdkConfig,
     ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
         match self {
-            StripeKey::Inline(key) => Ok(key),
-            StripeKey::Parameter(name) => {
+            Secret::Inline(key) => Ok(key),
+            Secret::Parameter(name) => {
                 let parameter = aws_sdk_ssm::Client::new(aws)
                     .get_parameter()
                     .name(&name)
@@ -60,7 +64,7 @@ impl StripeKey {
                     .and_then(|p| p.value())
                     .filter(|v| !v.trim().is_empty())
                     .map(|v| v.trim().to_owned())
-                    .ok_or_else(|| format!("the parameter {name} holds no key").into())
+                    .ok_or_else(|| format!("the parameter {name} holds no secret").into())
             }
         }
     }
@@ -102,13 +106,28 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
-        let stripe = match (
-            optional(&lookup, "STRIPE_API_KEY_PARAMETER"),
-            optional(&lookup, "STRIPE_API_KEY"),
+        let secret = |parameter: &str, inline: &str| match (
+            optional(&lookup, parameter),
+            optional(&lookup, inline),
         ) {
-            (Some(name), _) => Some(StripeKey::Parameter(name)),
-            (None, Some(key)) => Some(StripeKey::Inline(key)),
+            (Some(name), _) => Some(Secret::Parameter(name)),
+            (None, Some(key)) => Some(Secret::Inline(key)),
             (None, None) => None,
+        };
+        let stripe = secret("STRIPE_API_KEY_PARAMETER", "STRIPE_API_KEY");
+        let provider = match (
+            optional(&lookup, "FULFILMENT_PROVIDER_URL"),
+            secret(
+                "FULFILMENT_PROVIDER_SECRET_PARAMETER",
+                "FULFILMENT_PROVIDER_SECRET",
+            ),
+        ) {
+            (Some(url), Some(secret)) => Some((url, secret)),
+            (Some(_), None) => {
+                return Err(ConfigError::Missing("FULFILMENT_PROVIDER_SECRET_PARAMETER"));
+            }
+            // No provider yet: fulfilment orders wait as allocated.
+            (None, _) => None,
         };
         let minutes = |name: &'static str| match optional(&lookup, name) {
             None => Ok(chrono::Duration::minutes(60)),
@@ -126,6 +145,7 @@ impl Config {
         let abandoned_after = minutes("STORESYNC_ABANDONED_AFTER_MINUTES")?;
         Ok(Config {
             abandoned_after,
+            provider,
             managers,
             stripe,
             stripe_api_base: optional(&lookup, "STRIPE_API_BASE"),
@@ -207,13 +227,13 @@ mod tests {
             (None, chrono::Duration::minutes(60))
         );
         let param = with(&[("STRIPE_API_KEY_PARAMETER", "/p"), ("STRIPE_API_KEY", "sk")]).unwrap();
-        assert_eq!(param.stripe, Some(StripeKey::Parameter("/p".into())));
+        assert_eq!(param.stripe, Some(Secret::Parameter("/p".into())));
         let inline = with(&[
             ("STRIPE_API_KEY", "sk"),
             ("STORESYNC_RECONCILE_AFTER_MINUTES", "15"),
         ])
         .unwrap();
-        assert_eq!(inline.stripe, Some(StripeKey::Inline("sk".into())));
+        assert_eq!(inline.stripe, Some(Secret::Inline("sk".into())));
         assert_eq!(inline.reconcile_after, chrono::Duration::minutes(15));
         let err = with(&[("STORESYNC_RECONCILE_AFTER_MINUTES", "0")]).unwrap_err();
         assert!(

@@ -6,7 +6,8 @@
 //! - `daily-report` mails the managers the report of the day before (UTC);
 //! - `payment-reconciliation` checks orders left awaiting payment with the gateway;
 //! - `abandoned-carts` tells sales of carts left at checkout (Opportunities and Leads);
-//! - `fulfilment` moves paid orders on: authorised payments are captured first.
+//! - `fulfilment` moves paid orders on: authorised payments captured, paid orders split into
+//!   fulfilment orders per location, those sent to the fulfilment provider.
 //!
 //! Each run stops before the function's timeout and the next one goes on from what is left.
 
@@ -16,6 +17,8 @@ use std::sync::Arc;
 
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
+use storesync_core::after_sales::{RefundRun, Refunds};
+use storesync_core::fulfilment::process::{Fulfilment, FulfilmentRun};
 use storesync_core::jobs::{JobRequest, JobRun, Trigger};
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::payments::capture::{CaptureSummary, FundsCapture};
@@ -93,8 +96,12 @@ pub enum JobSummary {
 /// What a fulfilment run did, step by step.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FulfilmentSummary {
-    /// Authorised payments captured before anything ships.
-    pub capture: CaptureSummary,
+    /// Authorised payments captured before anything ships (none without a gateway).
+    pub capture: Option<CaptureSummary>,
+    /// Paid orders started and fulfilment orders sent to the provider.
+    pub orders: FulfilmentRun,
+    /// Credit memos refunded through the gateway (none without a gateway).
+    pub refunds: Option<RefundRun>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -122,6 +129,10 @@ pub enum JobError {
     NoReporting,
     #[error("the job needs the payment gateway, and no Stripe key is configured")]
     NoGateway,
+    #[error("the fulfilment job is not configured")]
+    NoFulfilment,
+    #[error("the refunds stopped")]
+    Refunds(#[from] storesync_core::AppError),
     #[error("the reconciliation stopped")]
     Reconcile(#[from] ReconcileError),
 }
@@ -137,6 +148,8 @@ pub struct Scheduler {
     reporting: Option<Arc<Reporting>>,
     reconciliation: Option<(Arc<Reconciliation>, chrono::Duration)>,
     capture: Option<Arc<FundsCapture>>,
+    fulfilment: Option<Arc<Fulfilment>>,
+    refunds: Option<Arc<Refunds>>,
 }
 
 impl Scheduler {
@@ -149,6 +162,8 @@ impl Scheduler {
             reporting: None,
             reconciliation: None,
             capture: None,
+            fulfilment: None,
+            refunds: None,
         }
     }
 
@@ -215,6 +230,18 @@ impl Scheduler {
         result
     }
 
+    /// Enables the fulfilment job: paid orders to fulfilment orders, sent to the provider.
+    pub fn with_fulfilment(mut self, fulfilment: Arc<Fulfilment>) -> Self {
+        self.fulfilment = Some(fulfilment);
+        self
+    }
+
+    /// Enables the fulfilment job's refunds of credit memos.
+    pub fn with_refunds(mut self, refunds: Arc<Refunds>) -> Self {
+        self.refunds = Some(refunds);
+        self
+    }
+
     /// Enables the fulfilment job's capture of authorised payments.
     pub fn with_capture(mut self, capture: Arc<FundsCapture>) -> Self {
         self.capture = Some(capture);
@@ -271,9 +298,20 @@ impl Scheduler {
                 Ok(JobSummary::Report(Box::new(report)))
             }
             Job::Fulfilment => {
-                let capture = self.capture.as_ref().ok_or(JobError::NoGateway)?;
+                let fulfilment = self.fulfilment.as_ref().ok_or(JobError::NoFulfilment)?;
+                let capture = match &self.capture {
+                    Some(capture) => Some(capture.run(time_left).await?),
+                    None => None,
+                };
+                let orders = fulfilment.run(time_left).await?;
+                let refunds = match &self.refunds {
+                    Some(refunds) => Some(refunds.run(time_left).await?),
+                    None => None,
+                };
                 Ok(JobSummary::Fulfilment(FulfilmentSummary {
-                    capture: capture.run(time_left).await?,
+                    capture,
+                    orders,
+                    refunds,
                 }))
             }
             Job::PaymentReconciliation => {
@@ -345,6 +383,8 @@ impl From<JobError> for lambda_runtime::Diagnostic {
             JobError::Report(_) => "ReportFailed",
             JobError::NoReporting => "NoReporting",
             JobError::NoGateway => "NoGateway",
+            JobError::NoFulfilment => "NoFulfilment",
+            JobError::Refunds(_) => "RefundsStopped",
             JobError::Reconcile(_) => "ReconcileStopped",
         };
         tracing::error!(error = ?e, "scheduled job failed");

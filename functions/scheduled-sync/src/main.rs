@@ -4,6 +4,8 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use order_events::wiring;
 use scheduled_sync::config::Config;
 use scheduled_sync::{Scheduler, function_handler};
+use storesync_core::after_sales::Refunds;
+use storesync_core::fulfilment::process::Fulfilment;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::payments::capture::FundsCapture;
 use storesync_core::payments::processor::PaymentProcessor;
@@ -11,6 +13,7 @@ use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::SystemClock;
 use storesync_core::report::Reporting;
 use storesync_dynamodb::DynamoStore;
+use storesync_provider::HttpProvider;
 use storesync_salesforce::{SalesforceClient, SalesforceCrm};
 use storesync_sqs::SqsQueue;
 use storesync_stripe::{StripeConfig, StripePayments};
@@ -44,6 +47,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             payments.clone(),
             Arc::new(SystemClock),
         );
+        let refunds = Refunds::new(
+            store.clone(),
+            gateway.clone(),
+            store.clone(),
+            Arc::new(SystemClock),
+        )
+        .with_relay(Arc::new(OutboxRelay::new(store.clone(), queue.clone())));
         let capture = FundsCapture::new(
             store.clone(),
             store.clone(),
@@ -54,7 +64,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         );
         scheduler = scheduler
             .with_reconciliation(Arc::new(reconciliation), config.reconcile_after)
-            .with_capture(Arc::new(capture));
+            .with_capture(Arc::new(capture))
+            .with_refunds(Arc::new(refunds));
     }
     if let Some(credentials) = config.credentials {
         let salesforce = SalesforceClient::new(credentials.load(&aws).await?)?;
@@ -65,11 +76,23 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             Arc::new(SystemClock),
             config.sync_defaults,
         );
-        let (resync, carts) = wiring::resync(store, Arc::new(sync));
+        let (resync, carts) = wiring::resync(store.clone(), Arc::new(sync));
         scheduler = scheduler
             .with_resync(Arc::new(resync), Arc::new(move || salesforce.api_calls()))
             .with_abandoned_carts(carts, config.abandoned_after);
     }
+    let mut fulfilment = Fulfilment::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        Arc::new(SystemClock),
+    )
+    .with_relay(Arc::new(OutboxRelay::new(store.clone(), queue.clone())));
+    if let Some((url, secret)) = config.provider {
+        let secret = secret.load(&aws).await?;
+        fulfilment = fulfilment.with_provider(Arc::new(HttpProvider::new(url, secret)?));
+    }
+    scheduler = scheduler.with_fulfilment(Arc::new(fulfilment));
     let scheduler = &scheduler;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

@@ -24,6 +24,16 @@ pub enum EventType {
     ReturnRequested,
     #[serde(rename = "order.paid")]
     OrderPaid,
+    /// Allocated to the locations that ship it; its fulfilment orders are out.
+    #[serde(rename = "order.fulfilling")]
+    OrderFulfilling,
+    #[serde(rename = "order.shipped")]
+    OrderShipped,
+    #[serde(rename = "order.delivered")]
+    OrderDelivered,
+    /// Items cancelled before shipment, a return received, or a credit memo refunded.
+    #[serde(rename = "order.changed")]
+    OrderChanged,
     #[serde(rename = "order.payment_failed")]
     PaymentFailed,
     #[serde(rename = "order.refunded")]

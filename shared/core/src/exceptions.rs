@@ -22,8 +22,11 @@ pub enum ExceptionCategory {
     RefundFailed,
     /// The order's lines cannot be allocated to the locations' stock.
     AllocationImpossible,
-    /// A shipment notice for an order or fulfilment order the store does not know.
+    /// A shipment notice for a fulfilment order the store does not know, or that does not
+    /// fit it.
     ShipmentUnmatched,
+    /// The fulfilment provider refused a fulfilment order.
+    FulfilmentRefused,
 }
 
 impl ExceptionCategory {
@@ -35,6 +38,7 @@ impl ExceptionCategory {
             ExceptionCategory::RefundFailed => "refund_failed",
             ExceptionCategory::AllocationImpossible => "allocation_impossible",
             ExceptionCategory::ShipmentUnmatched => "shipment_unmatched",
+            ExceptionCategory::FulfilmentRefused => "fulfilment_refused",
         }
     }
 
@@ -46,7 +50,8 @@ impl ExceptionCategory {
             | ExceptionCategory::PaymentNeedsReview => Severity::High,
             ExceptionCategory::PaymentUnmatched
             | ExceptionCategory::AllocationImpossible
-            | ExceptionCategory::ShipmentUnmatched => Severity::Medium,
+            | ExceptionCategory::ShipmentUnmatched
+            | ExceptionCategory::FulfilmentRefused => Severity::Medium,
         }
     }
 }

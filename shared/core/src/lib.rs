@@ -2,6 +2,7 @@
 //! to the outside world and the use cases over them. No I/O here.
 
 pub mod admin;
+pub mod after_sales;
 pub mod app_error;
 pub mod cart;
 pub mod catalog;

@@ -11,6 +11,7 @@ use crate::customer::Customer;
 use crate::events::OutboxEvent;
 use crate::exceptions::{ExceptionStatus, ProcessException};
 use crate::fulfilment::allocation::LocationUnits;
+use crate::fulfilment::{FulfilmentOrder, FulfilmentOrderId, FulfilmentStatus};
 use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
@@ -257,6 +258,54 @@ pub trait Mailbox: Send + Sync {
     async fn mails(&self, limit: usize) -> Result<Vec<Mail>, StoreError>;
 }
 
+/// An order's fulfilment started, all or nothing: the order moves on at the version it was read
+/// at, and its fulfilment orders are created (refused if one exists), with the order's event.
+#[derive(Debug, Clone)]
+pub struct StartFulfilment {
+    pub order: Order,
+    pub expected_order_version: u64,
+    pub fulfilment_orders: Vec<FulfilmentOrder>,
+    pub event: OutboxEvent,
+}
+
+/// A shipment notice applied, all or nothing: the fulfilment order at the version it was read
+/// at; the order checked at its version even when it does not move (notices for one order are
+/// applied one after another), moved with its event when all its parcels say so.
+#[derive(Debug, Clone)]
+pub struct ShipmentChange {
+    pub fulfilment_order: FulfilmentOrder,
+    pub expected_version: u64,
+    pub expected_order_version: u64,
+    pub order: Option<Order>,
+    pub event: Option<OutboxEvent>,
+}
+
+/// Fulfilment orders and their parcels.
+#[async_trait]
+pub trait FulfilmentStore: Send + Sync {
+    /// `Conflict` if the order changed since it was read or its fulfilment started already.
+    async fn start_fulfilment(&self, start: &StartFulfilment) -> Result<(), StoreError>;
+    async fn fulfilment_orders(&self, order: &OrderId) -> Result<Vec<FulfilmentOrder>, StoreError>;
+    async fn fulfilment_order(
+        &self,
+        id: &FulfilmentOrderId,
+    ) -> Result<Option<FulfilmentOrder>, StoreError>;
+    /// Fulfilment orders in `status`, by last change, under the paging rules of the sync lists.
+    async fn fulfilment_orders_in_status(
+        &self,
+        status: FulfilmentStatus,
+        page: &PageRequest,
+    ) -> Result<Page<FulfilmentOrder>, StoreError>;
+    /// Saves `fulfilment_order` over `expected_version` (`Conflict` otherwise).
+    async fn save_fulfilment_order(
+        &self,
+        fulfilment_order: &FulfilmentOrder,
+        expected_version: u64,
+    ) -> Result<(), StoreError>;
+    /// `Conflict` if the fulfilment order or the order changed since they were read.
+    async fn record_shipment(&self, change: &ShipmentChange) -> Result<(), StoreError>;
+}
+
 /// Process exceptions, for operators.
 #[async_trait]
 pub trait ExceptionLog: Send + Sync {
@@ -292,12 +341,26 @@ impl<T> StorefrontStore for T where T: CatalogStore + CustomerStore + CartStore 
 /// Everything the store keeps, behind one table: what an adapter implements. Each use case
 /// takes only the part it needs.
 pub trait Store:
-    StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog + ExceptionLog
+    StorefrontStore
+    + PaymentStore
+    + OutboxStore
+    + SyncLedger
+    + Mailbox
+    + JobLog
+    + ExceptionLog
+    + FulfilmentStore
 {
 }
 
 impl<T> Store for T where
-    T: StorefrontStore + PaymentStore + OutboxStore + SyncLedger + Mailbox + JobLog + ExceptionLog
+    T: StorefrontStore
+        + PaymentStore
+        + OutboxStore
+        + SyncLedger
+        + Mailbox
+        + JobLog
+        + ExceptionLog
+        + FulfilmentStore
 {
 }
 

@@ -567,6 +567,32 @@ impl Storefront {
         .await
     }
 
+    /// Cancels units of the caller's paid order before it is handed to fulfilment.
+    pub async fn cancel_items(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        lines: Vec<ReturnLine>,
+        reason: String,
+    ) -> Result<Order, AppError> {
+        self.order(caller, id).await?;
+        let orders: Arc<dyn crate::ports::OrderStore> = self.store.clone();
+        let mut after_sales =
+            crate::after_sales::AfterSales::new(orders, self.clock.clone(), self.policy.clone());
+        if let Some(relay) = &self.relay {
+            after_sales = after_sales.with_relay(relay.clone());
+        }
+        let lines = lines
+            .into_iter()
+            .map(|l| crate::order::changes::ChangeLine {
+                sku: l.sku,
+                quantity: l.quantity,
+                reason: reason.clone(),
+            })
+            .collect();
+        after_sales.cancel_items(id, lines).await
+    }
+
     pub async fn request_return(
         &self,
         caller: &Caller,

@@ -18,6 +18,10 @@ use storesync_core::queue::EventQueue;
 
 /// The Stripe endpoint secret the local stack accepts (never use it anywhere else).
 pub const DEV_STRIPE_SECRET: &str = "whsec_storesync_local_test_secret";
+/// The secret the local fulfilment provider signs its shipment notices with.
+pub const DEV_NOTICE_SECRET: &str = "asn_storesync_local_test_secret";
+/// The secret the local stack signs the fulfilment orders it sends with.
+pub const DEV_PROVIDER_SECRET: &str = "fo_storesync_local_test_secret";
 
 /// The functions wired as in AWS, over the given store and queue.
 pub struct LocalStack {
@@ -68,11 +72,22 @@ impl LocalStack {
             self.stripe_secrets.clone(),
             self.webhook_tolerance_secs,
         );
+        let webhook = payment_webhook::wiring::with_notices(
+            webhook,
+            self.store.clone(),
+            Some(self.queue.clone()),
+            self.clock.clone(),
+            vec![DEV_NOTICE_SECRET.to_owned()],
+            self.webhook_tolerance_secs,
+        );
         let admin = checkout::wiring::admin(
             self.store.clone(),
             Some(self.queue.clone()),
             self.job_requests.clone(),
-            self.admin.clone(),
+            AdminSettings {
+                pricing: self.storefront.policy.clone(),
+                ..self.admin.clone()
+            },
         );
         checkout::router(Arc::new(storefront), Arc::new(admin))
             .merge(payment_webhook::router(Arc::new(webhook)))

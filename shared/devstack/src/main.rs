@@ -6,15 +6,18 @@ use std::time::Duration;
 use checkout::config::AdminSettings;
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::admin::SalesforceInstance;
+use storesync_core::after_sales::Refunds;
+use storesync_core::fulfilment::process::Fulfilment;
 use storesync_core::payments::capture::FundsCapture;
 use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
 use storesync_core::ports::Store;
 use storesync_core::report::Reporting;
 use storesync_core::sync::settings::SyncSettings;
-use storesync_devstack::{LocalStack, SalesforceLogin};
+use storesync_devstack::{DEV_NOTICE_SECRET, DEV_PROVIDER_SECRET, LocalStack, SalesforceLogin};
 use storesync_dynamodb::DynamoStore;
 use storesync_embedded::{EmbeddedStore, LocalQueue};
+use storesync_provider::{HttpProvider, LocalProvider, NoticeTarget};
 use storesync_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
 use storesync_sf_emulator::{Emulator, EmulatorConfig};
 use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
@@ -24,6 +27,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// How often the local scheduler runs the nightly re-sync, the payment reconciliation and
 /// the abandoned carts.
 const RESYNC_EVERY: Duration = Duration::from_secs(60);
+/// How long the local fulfilment provider takes to ship an order, and then to deliver it.
+const SHIPPING_TAKES: Duration = Duration::from_secs(5);
 /// Locally a cart left at checkout for two minutes is abandoned.
 const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 /// How often the local scheduler makes the daily report (of the day before).
@@ -100,6 +105,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     stack.admin = AdminSettings {
         sync_defaults: defaults.clone(),
         salesforce_instance: Some(SalesforceInstance::parse(&salesforce.base_url())?),
+        ..AdminSettings::default()
     };
     let crm = Arc::new(SalesforceCrm::new(client.clone()));
     let consumer = order_events::wiring::consumer(
@@ -141,6 +147,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         payments.clone(),
         stack.clock.clone(),
     );
+    let refunds = Refunds::new(
+        stack.store.clone(),
+        gateway.clone(),
+        stack.store.clone(),
+        stack.clock.clone(),
+    )
+    .with_relay(stack.relay());
     let capture = FundsCapture::new(
         stack.store.clone(),
         stack.store.clone(),
@@ -149,11 +162,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stack.store.clone(),
         stack.clock.clone(),
     );
+    // The stack's own address first: the local fulfilment provider sends its notices there.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let provider = LocalProvider::start(
+        DEV_PROVIDER_SECRET,
+        NoticeTarget {
+            url: format!("{base}/v1/fulfilment/asn"),
+            secret: DEV_NOTICE_SECRET.to_owned(),
+            delay: Some(SHIPPING_TAKES),
+        },
+    )
+    .await?;
+    let fulfilment = Fulfilment::new(
+        stack.store.clone(),
+        stack.store.clone(),
+        stack.store.clone(),
+        stack.clock.clone(),
+    )
+    .with_relay(stack.relay())
+    .with_provider(Arc::new(HttpProvider::new(
+        provider.url(),
+        DEV_PROVIDER_SECRET,
+    )?));
     let scheduler = Arc::new(
         Scheduler::new(stack.relay())
+            .with_fulfilment(Arc::new(fulfilment))
             .with_log(stack.store.clone())
             .with_reconciliation(Arc::new(reconciliation), chrono::Duration::minutes(2))
             .with_capture(Arc::new(capture))
+            .with_refunds(Arc::new(refunds))
             .with_resync(Arc::new(resync), Arc::new(move || client.api_calls()))
             .with_abandoned_carts(carts, ABANDONED_AFTER)
             .with_reporting(Arc::new(Reporting::new(
@@ -176,8 +214,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         job_requests,
     );
 
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let base = format!("http://{}", listener.local_addr()?);
     let login = SalesforceLogin {
         url: salesforce.base_url(),
         client_id: salesforce.client_id().to_owned(),

@@ -145,6 +145,21 @@ pub fn price_sync(key: &str) -> Item {
 /// The mailbox's list on `gsi1`, newest first.
 pub const MAILBOX: &str = "MAILBOX";
 
+/// A fulfilment order, by its id.
+pub fn fulfilment_order(id: &str) -> Item {
+    key(format!("FULFILMENT#{id}"), "FULFILMENT")
+}
+
+/// The `gsi1` partition of the fulfilment orders in `status`, by last change.
+pub fn fulfilment_in_status(status: storesync_core::fulfilment::FulfilmentStatus) -> String {
+    format!("FULFILMENTS#{}", status.as_str())
+}
+
+/// The `gsi2` partition of an order's fulfilment orders.
+pub fn order_fulfilment(order_id: &str) -> String {
+    format!("ORDER_FULFILMENTS#{order_id}")
+}
+
 /// A process exception, by its id.
 pub fn exception(id: &str) -> Item {
     key(format!("EXCEPTION#{id}"), "EXCEPTION")

@@ -4,6 +4,7 @@
 mod counter;
 mod customers;
 mod exceptions;
+mod fulfilment;
 mod keys;
 mod mail;
 mod payments;

@@ -9,6 +9,7 @@ use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
 use storesync_core::exceptions::{ExceptionStatus, ProcessException};
 use storesync_core::fulfilment::LocationUnits;
+use storesync_core::fulfilment::{FulfilmentOrder, FulfilmentOrderId, FulfilmentStatus};
 use storesync_core::ids::{
     CartId, CustomerId, CustomerKey, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
@@ -18,9 +19,9 @@ use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::units_by_product;
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, ExceptionLog, JobLog, Mail, Mailbox, OrderChange,
-    OrderStore, OutboxStore, Page, PageRequest, PaymentChange, PaymentRecordError, PaymentStore,
-    Period, PlaceOrder, PlaceOrderError, StoreError,
+    CartStore, CatalogStore, CustomerStore, ExceptionLog, FulfilmentStore, JobLog, Mail, Mailbox,
+    OrderChange, OrderStore, OutboxStore, Page, PageRequest, PaymentChange, PaymentRecordError,
+    PaymentStore, Period, PlaceOrder, PlaceOrderError, ShipmentChange, StartFulfilment, StoreError,
 };
 
 /// Units as a stock count (a count past `i64::MAX` is not held by any shelf).
@@ -67,6 +68,7 @@ pub(crate) struct State {
     mails: BTreeMap<String, Mail>,
     job_runs: Vec<JobRun>,
     exceptions: BTreeMap<String, ProcessException>,
+    fulfilment: BTreeMap<FulfilmentOrderId, FulfilmentOrder>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -143,6 +145,8 @@ impl EmbeddedStore {
             "sync": s.sync.snapshot(),
             "mails": s.mails.values().collect::<Vec<_>>(),
             "job_runs": s.job_runs,
+            "exceptions": s.exceptions.values().collect::<Vec<_>>(),
+            "fulfilment": s.fulfilment.values().collect::<Vec<_>>(),
         })
     }
 }
@@ -597,5 +601,98 @@ impl OutboxStore for EmbeddedStore {
             }
             None => Err(StoreError::Corrupt(format!("no outbox event {event_id}"))),
         }
+    }
+}
+
+#[async_trait]
+impl FulfilmentStore for EmbeddedStore {
+    async fn start_fulfilment(&self, start: &StartFulfilment) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let current = state.orders.get(&start.order.id).map(|o| o.version);
+        let started = start
+            .fulfilment_orders
+            .iter()
+            .any(|fo| state.fulfilment.contains_key(&fo.id));
+        if current != Some(start.expected_order_version) || started {
+            return Err(StoreError::Conflict);
+        }
+        state
+            .orders
+            .insert(start.order.id.clone(), start.order.clone());
+        for fo in &start.fulfilment_orders {
+            state.fulfilment.insert(fo.id.clone(), fo.clone());
+        }
+        state.record_event(&start.event);
+        Ok(())
+    }
+
+    async fn fulfilment_orders(&self, order: &OrderId) -> Result<Vec<FulfilmentOrder>, StoreError> {
+        Ok(self
+            .state()
+            .fulfilment
+            .values()
+            .filter(|fo| &fo.order_id == order)
+            .cloned()
+            .collect())
+    }
+
+    async fn fulfilment_order(
+        &self,
+        id: &FulfilmentOrderId,
+    ) -> Result<Option<FulfilmentOrder>, StoreError> {
+        Ok(self.state().fulfilment.get(id).cloned())
+    }
+
+    async fn fulfilment_orders_in_status(
+        &self,
+        status: FulfilmentStatus,
+        page: &PageRequest,
+    ) -> Result<Page<FulfilmentOrder>, StoreError> {
+        let state = self.state();
+        let in_status = state.fulfilment.values().filter(|fo| fo.status == status);
+        Ok(crate::sync::page_of(
+            in_status,
+            page,
+            FulfilmentOrder::position,
+        ))
+    }
+
+    async fn save_fulfilment_order(
+        &self,
+        fulfilment_order: &FulfilmentOrder,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let current = state
+            .fulfilment
+            .get(&fulfilment_order.id)
+            .map(|fo| fo.version);
+        if current != Some(expected_version) {
+            return Err(StoreError::Conflict);
+        }
+        state
+            .fulfilment
+            .insert(fulfilment_order.id.clone(), fulfilment_order.clone());
+        Ok(())
+    }
+
+    async fn record_shipment(&self, change: &ShipmentChange) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let fo = &change.fulfilment_order;
+        let current = state.fulfilment.get(&fo.id).map(|f| f.version);
+        let order_version = state.orders.get(&fo.order_id).map(|o| o.version);
+        if current != Some(change.expected_version)
+            || order_version != Some(change.expected_order_version)
+        {
+            return Err(StoreError::Conflict);
+        }
+        state.fulfilment.insert(fo.id.clone(), fo.clone());
+        if let Some(order) = &change.order {
+            state.orders.insert(order.id.clone(), order.clone());
+        }
+        if let Some(event) = &change.event {
+            state.record_event(event);
+        }
+        Ok(())
     }
 }

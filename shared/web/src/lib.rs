@@ -5,6 +5,7 @@ pub mod error;
 pub mod identity;
 pub mod json;
 pub mod problem;
+pub mod signature;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -114,6 +114,44 @@ impl Allocation {
             .sum()
     }
 
+    /// Gives back `units` of `sku` (cancelled before they were handed to fulfilment): taken
+    /// off the locations that ship the fewest first, so the rest ships from as few places as
+    /// before. Answers the allocation left and the units to put back on each shelf; never
+    /// more than the allocation holds.
+    pub fn release(&self, sku: &Sku, units: u32) -> (Allocation, Vec<LocationUnits>) {
+        let mut left = units;
+        let mut next = self.clone();
+        let mut back = Vec::new();
+        let mut order: Vec<usize> = (0..next.locations.len()).collect();
+        order.sort_by_key(|&i| {
+            let l = &next.locations[i];
+            let held: u32 = l
+                .lines
+                .iter()
+                .filter(|(s, _)| s == sku)
+                .map(|(_, q)| *q)
+                .sum();
+            (held, std::cmp::Reverse(i))
+        });
+        for i in order {
+            if left == 0 {
+                break;
+            }
+            let at = &mut next.locations[i];
+            for (s, q) in at.lines.iter_mut().filter(|(s, _)| s == sku) {
+                let taken = (*q).min(left);
+                if taken > 0 {
+                    *q -= taken;
+                    left -= taken;
+                    back.push((at.location.clone(), s.clone(), taken));
+                }
+            }
+            at.lines.retain(|(_, q)| *q > 0);
+        }
+        next.locations.retain(|l| !l.lines.is_empty());
+        (next, back)
+    }
+
     /// The units to take off each location's shelf, all in one transaction (each with a
     /// "stock >= units" condition), so that two orders can never both take the last unit.
     pub fn stock_taken(&self) -> Vec<LocationUnits> {

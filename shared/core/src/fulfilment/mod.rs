@@ -10,12 +10,15 @@ use thiserror::Error;
 
 pub mod allocation;
 pub mod lifecycle;
+pub mod process;
+pub mod shipments;
 
 pub use allocation::{
     Allocation, AllocationError, EXACT_SEARCH_MAX_LOCATIONS, LocationAllocation, LocationUnits,
     StockByLocation, allocate,
 };
 pub use lifecycle::{FulfilmentEvent, FulfilmentStatus, TRANSITIONS};
+pub use shipments::{NoticeError, NoticeKind, Shipment, ShipmentNotice};
 
 use crate::ids::{InvalidValue, LocationId, OrderId, Quantity, Sku};
 use crate::money::Money;
@@ -88,6 +91,12 @@ pub struct FulfilmentOrder {
     /// fulfilment orders' charges add up to what the customer paid.
     pub delivery_charge: Money,
     pub status: FulfilmentStatus,
+    /// Its parcels, as the provider's notices told them.
+    #[serde(default)]
+    pub shipments: Vec<Shipment>,
+    /// The notices applied, by the provider's id: a notice sent again changes nothing.
+    #[serde(default)]
+    pub notices: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -111,6 +120,11 @@ pub enum FulfilmentError {
 }
 
 impl FulfilmentOrder {
+    /// Its place in the lists by status: by its last change.
+    pub fn position(&self) -> String {
+        crate::listing::position(self.updated_at, self.id.as_str())
+    }
+
     /// Applies an event: the fulfilment order one version on, or why it may not happen now.
     pub fn apply(
         &self,
@@ -156,8 +170,28 @@ pub fn order_units(order: &Order) -> Vec<(Sku, u32)> {
         .collect()
 }
 
+/// The units of each line still to ship: ordered, less those cancelled before fulfilment.
+fn units_to_ship(order: &Order) -> Vec<u32> {
+    order
+        .lines
+        .iter()
+        .map(|l| {
+            let cancelled: u32 = order
+                .changes
+                .iter()
+                .filter(|c| c.kind == crate::order::changes::ChangeKind::Cancel)
+                .flat_map(|c| &c.lines)
+                .filter(|c| c.sku == l.sku)
+                .map(|c| c.quantity.get())
+                .sum();
+            l.quantity.get().saturating_sub(cancelled)
+        })
+        .collect()
+}
+
 /// One fulfilment order per allocated location, in the allocation's order: the first carries
-/// the delivery charge. Each fulfilment line is a part of one order line, at its unit price.
+/// the delivery charge. Each fulfilment line is a part of one order line, at its unit price;
+/// units cancelled before fulfilment are not shipped.
 pub fn fulfilment_orders(
     order: &Order,
     allocation: &Allocation,
@@ -170,12 +204,14 @@ pub fn fulfilment_orders(
             .flat_map(|l| &l.lines)
             .map(|(sku, _)| sku),
     );
+    let to_ship = units_to_ship(order);
     for sku in skus {
         let ordered: u64 = order
             .lines
             .iter()
-            .filter(|l| &l.sku == sku)
-            .map(|l| u64::from(l.quantity.get()))
+            .zip(&to_ship)
+            .filter(|(l, _)| &l.sku == sku)
+            .map(|(_, units)| u64::from(*units))
             .sum();
         let allocated = allocation.units_of(sku);
         if ordered != allocated {
@@ -187,7 +223,7 @@ pub fn fulfilment_orders(
         }
     }
     // Units of each order line not yet given to a location.
-    let mut unshipped: Vec<u32> = order.lines.iter().map(|l| l.quantity.get()).collect();
+    let mut unshipped = to_ship;
     let zero = Money::zero(order.currency);
     let orders = allocation
         .locations()
@@ -227,6 +263,8 @@ pub fn fulfilment_orders(
                     zero
                 },
                 status: FulfilmentStatus::Allocated,
+                shipments: Vec::new(),
+                notices: Vec::new(),
                 created_at: now,
                 updated_at: now,
                 version: 1,

@@ -285,3 +285,71 @@ fn a_fulfilment_order_keeps_its_shape_through_storage() {
     assert_eq!(json["status"], "allocated");
     assert_eq!(serde_json::from_value::<FulfilmentOrder>(json).unwrap(), fo);
 }
+
+mod notices {
+    use super::*;
+    use crate::fulfilment::{NoticeError, NoticeKind, ShipmentNotice};
+    use crate::ids::{Quantity, Sku};
+
+    fn notice(id: &str, kind: NoticeKind, parcel: &str, units: i64) -> ShipmentNotice {
+        ShipmentNotice {
+            notice_id: id.into(),
+            kind,
+            carrier: "UPS".into(),
+            tracking_number: parcel.into(),
+            lines: vec![(Sku::parse("MUG").unwrap(), Quantity::parse(units).unwrap())],
+            occurred_at: at_noon(),
+        }
+    }
+
+    #[test]
+    fn parcels_move_the_fulfilment_order_whatever_order_the_notices_come_in() {
+        let fo = a_fulfilment_order();
+        let notices = [
+            notice("n1", NoticeKind::Shipped, "1Z1", 1),
+            notice("n2", NoticeKind::Shipped, "1Z2", 1),
+            notice("n3", NoticeKind::Delivered, "1Z1", 1),
+            notice("n4", NoticeKind::Delivered, "1Z2", 1),
+        ];
+        let orders = [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]];
+        for order in orders {
+            let mut at = fo.clone();
+            for i in order {
+                at = at.receive(&notices[i], at_noon()).unwrap().unwrap();
+                // Sent again: nothing changes.
+                assert_eq!(at.receive(&notices[i], at_noon()).unwrap(), None);
+            }
+            assert_eq!(at.status, FulfilmentStatus::Delivered, "{order:?}");
+            assert_eq!(at.shipments.len(), 2);
+            assert_eq!(at.version, fo.version + 4);
+        }
+        let part = fo.receive(&notices[0], at_noon()).unwrap().unwrap();
+        assert_eq!(part.status, FulfilmentStatus::PartiallyShipped);
+        let both = part.receive(&notices[1], at_noon()).unwrap().unwrap();
+        assert_eq!(both.status, FulfilmentStatus::Shipped);
+    }
+
+    #[test]
+    fn a_notice_shipping_more_than_ordered_or_another_sku_is_refused() {
+        let fo = a_fulfilment_order();
+        assert!(matches!(
+            fo.receive(&notice("n1", NoticeKind::Shipped, "1Z1", 3), at_noon()),
+            Err(NoticeError::TooMany {
+                shipped: 3,
+                ordered: 2,
+                ..
+            })
+        ));
+        let mut other = notice("n2", NoticeKind::Shipped, "1Z1", 1);
+        other.lines[0].0 = Sku::parse("HAT").unwrap();
+        assert!(matches!(
+            fo.receive(&other, at_noon()),
+            Err(NoticeError::UnknownSku { .. })
+        ));
+        let (cancelled, _) = fo.cancel(at_noon()).unwrap();
+        assert_eq!(
+            cancelled.receive(&notice("n3", NoticeKind::Shipped, "1Z1", 1), at_noon()),
+            Err(NoticeError::Cancelled)
+        );
+    }
+}

@@ -70,6 +70,33 @@ pub struct ReturnRequest {
     pub requested_at: DateTime<Utc>,
 }
 
+/// Where a credit memo's refund stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RefundState {
+    /// To be refunded through the gateway (tried again until it answers).
+    Pending,
+    Refunded {
+        refund_id: String,
+        refunded_at: DateTime<Utc>,
+    },
+    /// The gateway refused: a process exception says why.
+    Failed { reason: String },
+    /// Nothing was paid, so nothing goes back.
+    NotPaid,
+}
+
+/// What a change owes the customer: one per change, by the change's id, so that a refund is
+/// asked for once (its id is the gateway's idempotency key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditMemo {
+    pub id: String,
+    pub change_id: String,
+    pub amount: Money,
+    pub refund: RefundState,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Who placed the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderCustomer {
@@ -130,6 +157,12 @@ pub struct Order {
     /// of the order do not move it.
     #[serde(default)]
     pub paid_by: Option<PaymentRef>,
+    /// Cancels before shipment and returns after it, each with the money it gives back.
+    #[serde(default)]
+    pub changes: Vec<changes::ChangeRecord>,
+    /// What each change owes the customer, and how its refund went.
+    #[serde(default)]
+    pub credit_memos: Vec<CreditMemo>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -248,6 +281,8 @@ impl Order {
             checkout: details.request,
             cancel_reason: None,
             paid_by: None,
+            changes: Vec::new(),
+            credit_memos: Vec::new(),
             created_at: now,
             updated_at: now,
             version: 1,
