@@ -196,6 +196,29 @@ async fn a_paid_order_in_two_locations_ships_as_two_fulfilment_orders(b: Backend
             .all(|fo| fo.status == FulfilmentStatus::Delivered && fo.shipments.len() == 1)
     );
 
+    // What the customer sees: each location's parcel, delivered.
+    let tracking = h
+        .app
+        .get(
+            &format!("/v1/orders/{order}/tracking"),
+            &Auth::customer("ful-1"),
+        )
+        .await;
+    assert_eq!(tracking.status, StatusCode::OK, "{:?}", tracking.body);
+    let items = tracking.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|i| i["status"] == "delivered"
+        && i["parcels"][0]["carrier"] == "Local Parcel"
+        && !i["parcels"][0]["delivered_at"].is_null()));
+    let stranger = h
+        .app
+        .get(
+            &format!("/v1/orders/{order}/tracking"),
+            &Auth::customer("someone-else"),
+        )
+        .await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+
     // What sales hears: the order moved on, once per move.
     let types: Vec<String> = h
         .take_messages()

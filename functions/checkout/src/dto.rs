@@ -10,12 +10,14 @@ use storesync_core::catalog::Product;
 use storesync_core::customer::{
     Address, CountryCode, MAX_ADDRESSES, Origin, ProfileChange, Registration,
 };
+use storesync_core::fulfilment::{FulfilmentOrder, FulfilmentStatus};
 use storesync_core::ids::{
     Email, GatewayName, InvalidValue, LocationId, PaymentRef, Quantity, Sku,
 };
 use storesync_core::money::{Currency, Money};
+use storesync_core::order::changes::ChangeRecord;
 use storesync_core::order::{
-    Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest,
+    CreditMemo, Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest,
 };
 use storesync_core::payments::{CardSummary, Payment, PaymentRecordStatus};
 use storesync_core::pricing::{Discount, PricingPolicy, Totals};
@@ -545,6 +547,9 @@ pub struct OrderView {
     /// Where checkout took the order's units.
     pub allocation: Vec<LocationUnitsView>,
     pub returns: Vec<ReturnRequest>,
+    /// Items cancelled and returns received, with the money each gives back.
+    pub changes: Vec<ChangeRecord>,
+    pub credit_memos: Vec<CreditMemo>,
     pub needs_approval: bool,
     /// Every payment reported for the order; a list of orders leaves them out.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -617,6 +622,8 @@ impl From<Order> for OrderView {
             shipping_address: o.shipping_address,
             allocation,
             returns: o.returns,
+            changes: o.changes,
+            credit_memos: o.credit_memos,
             needs_approval: o.approvals.discount_required
                 && o.approvals.discount_approved_by.is_none(),
             payments: None,
@@ -624,6 +631,48 @@ impl From<Order> for OrderView {
             created_at: o.created_at,
             updated_at: o.updated_at,
             version: o.version,
+        }
+    }
+}
+
+/// What a customer sees of one location's shipment of their order.
+#[derive(Debug, Serialize)]
+pub struct TrackingView {
+    pub status: FulfilmentStatus,
+    pub lines: Vec<AllocatedLineView>,
+    pub parcels: Vec<ParcelView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ParcelView {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub shipped_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<FulfilmentOrder> for TrackingView {
+    fn from(fo: FulfilmentOrder) -> Self {
+        TrackingView {
+            status: fo.status,
+            lines: fo
+                .lines
+                .into_iter()
+                .map(|l| AllocatedLineView {
+                    sku: l.sku,
+                    quantity: l.quantity.get(),
+                })
+                .collect(),
+            parcels: fo
+                .shipments
+                .into_iter()
+                .map(|p| ParcelView {
+                    carrier: p.carrier,
+                    tracking_number: p.tracking_number,
+                    shipped_at: p.shipped_at,
+                    delivered_at: p.delivered_at,
+                })
+                .collect(),
         }
     }
 }

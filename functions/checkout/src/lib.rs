@@ -29,7 +29,7 @@ use storesync_web::{ApiError, CustomerIdentity, GuestIdentity, StrictJson};
 use crate::admin::Admin;
 use crate::dto::{
     BeginCheckoutBody, CancelBody, CartView, CheckoutBody, CreateCartBody, DiscountBody, OrderView,
-    ProductView, ProfilePatchBody, RegisterBody, ReturnBody, SetLineBody,
+    ProductView, ProfilePatchBody, RegisterBody, ReturnBody, SetLineBody, TrackingView,
 };
 
 type Shared = State<Arc<Storefront>>;
@@ -109,6 +109,7 @@ fn order_routes<C: AsCaller>(base: &str) -> Router<Arc<Storefront>> {
             &format!("{base}/{{order_id}}/cancel-items"),
             post(cancel_items::<C>),
         )
+        .route(&format!("{base}/{{order_id}}/tracking"), get(tracking::<C>))
         .route(
             &format!("{base}/{{order_id}}/returns"),
             post(request_return::<C>),
@@ -336,6 +337,18 @@ async fn cancel<C: AsCaller>(
     let id = order_id(&id)?;
     let order = s.cancel(&who.caller(), &id, body.reason()?).await?;
     order_view(&s, StatusCode::OK, order).await
+}
+
+/// The order's parcels, per location that ships it.
+async fn tracking<C: AsCaller>(State(s): Shared, who: C, Path(id): Path<String>) -> ApiResult {
+    let id = order_id(&id)?;
+    let items: Vec<TrackingView> = s
+        .tracking(&who.caller(), &id)
+        .await?
+        .into_iter()
+        .map(TrackingView::from)
+        .collect();
+    Ok(ok(StatusCode::OK, serde_json::json!({ "items": items })))
 }
 
 /// Cancels units of a paid order before it is handed to fulfilment, with the money back.

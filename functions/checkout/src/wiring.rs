@@ -27,13 +27,15 @@ pub fn storefront(
 ) -> Storefront {
     let storefront_store: Arc<dyn StorefrontStore> = store.clone();
     let payments: Arc<dyn PaymentStore> = store.clone();
+    let fulfilment: Arc<dyn FulfilmentStore> = store.clone();
     let storefront = Storefront::new(
         storefront_store,
         payments,
         clock,
         settings.policy,
         settings.location,
-    );
+    )
+    .with_fulfilment(fulfilment);
     match queue {
         Some(queue) => storefront.with_relay(Arc::new(OutboxRelay::new(store, queue))),
         None => storefront,

@@ -85,6 +85,8 @@ pub struct Storefront {
     policy: PricingPolicy,
     location: LocationId,
     relay: Option<Arc<OutboxRelay>>,
+    /// Read only, to show an order's parcels.
+    fulfilment: Option<Arc<dyn crate::ports::FulfilmentStore>>,
 }
 
 impl Storefront {
@@ -102,7 +104,14 @@ impl Storefront {
             policy,
             location,
             relay: None,
+            fulfilment: None,
         }
+    }
+
+    /// Shows orders' parcels from `fulfilment`.
+    pub fn with_fulfilment(mut self, fulfilment: Arc<dyn crate::ports::FulfilmentStore>) -> Self {
+        self.fulfilment = Some(fulfilment);
+        self
     }
 
     /// Sends each change's event to the queue once it is committed (else the sweep does).
@@ -565,6 +574,22 @@ impl Storefront {
             Ok(order.cancel(reason.clone(), now)?)
         })
         .await
+    }
+
+    /// The caller's order's fulfilment orders with their parcels, oldest first: empty until
+    /// the order is handed to fulfilment.
+    pub async fn tracking(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+    ) -> Result<Vec<crate::fulfilment::FulfilmentOrder>, AppError> {
+        self.order(caller, id).await?;
+        let Some(fulfilment) = &self.fulfilment else {
+            return Ok(Vec::new());
+        };
+        let mut all = fulfilment.fulfilment_orders(id).await?;
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(all)
     }
 
     /// Cancels units of the caller's paid order before it is handed to fulfilment.
