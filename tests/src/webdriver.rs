@@ -192,6 +192,18 @@ impl Browser {
         }
     }
 
+    /// Polls until `css` selects nothing, for `timeout` at most.
+    pub async fn wait_gone(&self, css: &str, timeout: Duration) {
+        let until = Instant::now() + timeout;
+        while self.find(css).await.is_some() {
+            assert!(
+                Instant::now() < until,
+                "{css} still matched after {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn click(&self, element: &Element) {
         self.session_command(
             Method::POST,

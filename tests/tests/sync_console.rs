@@ -2,17 +2,20 @@
 //! against the stack on loopback, with the order-events consumer taking the queue as it fills
 //! and syncing to the Salesforce emulator: a failed order shows its error, two selected orders
 //! synced from the page turn green, so does a failed abandoned cart, a job run from the page
-//! shows in the last runs with who asked, settings are saved and a stale save is refused; and
-//! over plain HTTP, only the admin group gets anything but the sign-in page.
+//! shows in the last runs with who asked, settings are saved and a stale save is refused,
+//! process exceptions are listed and one resolved from the page moves to the resolved list;
+//! and over plain HTTP, only the admin group gets anything but the sign-in page.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use scheduled_sync::Scheduler;
 use serde_json::json;
 use storesync_core::admin::SalesforceInstance;
-use storesync_core::ids::CartId;
+use storesync_core::exceptions::{ExceptionCategory, ProcessException};
+use storesync_core::ids::{CartId, OrderId};
 use storesync_core::jobs::Trigger;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::sync::status::{CrmObject, SyncState};
@@ -427,6 +430,140 @@ async fn settings_are_saved_from_the_console_and_a_stale_save_shows_the_conflict
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn open_exceptions_are_listed_oldest_first_and_one_resolved_on_the_page_moves_to_resolved() {
+    let h = harness().await;
+    let now = Utc::now();
+    let order = OrderId::for_checkout("c-1", "k-1");
+    let declined = ProcessException::raise(
+        ExceptionCategory::CaptureFailed,
+        Some(order.clone()),
+        "cause",
+        "card declined <b>twice</b>",
+        now - chrono::Duration::minutes(2),
+    );
+    let unmatched = ProcessException::raise(
+        ExceptionCategory::PaymentUnmatched,
+        None,
+        "evt_1",
+        "a payment for no order of this store",
+        now - chrono::Duration::minutes(1),
+    );
+    for raised in [&declined, &unmatched] {
+        assert!(h.store.raise(raised).await.expect("the log takes it"));
+    }
+    let browser = Browser::start().await;
+    sign_in(&browser, &h).await;
+
+    let tab = browser
+        .find(r#".tabs button[data-action="show-exceptions"]"#)
+        .await
+        .expect("the Process exceptions tab");
+    browser.click(&tab).await;
+    let open = |id: &str| format!(r#"#exceptions[data-status="open"] tr[data-id="{id}"]"#);
+    let message = browser
+        .wait_for(&format!("{} .message", open(&declined.id)), PATIENCE)
+        .await;
+    assert_eq!(browser.text(&message).await, "card declined <b>twice</b>");
+    let message = browser
+        .find(&format!("{} .message", open(&unmatched.id)))
+        .await
+        .expect("the other exception's message");
+    assert_eq!(
+        browser.text(&message).await,
+        "a payment for no order of this store"
+    );
+    let first = browser
+        .find("#exceptions tbody tr:first-child")
+        .await
+        .expect("a first row");
+    assert_eq!(
+        browser.attribute(&first, "data-id").await.as_deref(),
+        Some(declined.id.as_str()),
+        "oldest first"
+    );
+    let high = browser
+        .find(&format!("{} .severity-high", open(&declined.id)))
+        .await
+        .expect("a failed capture is high, in red");
+    assert_eq!(browser.text(&high).await, "high");
+    let order_cell = browser
+        .find(&format!("{} .order", open(&declined.id)))
+        .await
+        .expect("the order it is about");
+    assert_eq!(browser.text(&order_cell).await, order.as_str());
+
+    // A blank note passes the browser's `required` but not the API.
+    let note = format!(r#"{} input[name="resolution"]"#, open(&declined.id));
+    let resolve = format!(r#"{} button[type="submit"]"#, open(&declined.id));
+    let field = browser.find(&note).await.expect("the resolution field");
+    browser.type_into(&field, "   ").await;
+    browser
+        .click(&browser.find(&resolve).await.expect("Resolve"))
+        .await;
+    let problem = browser
+        .wait_for("#exceptions-problem:not([hidden])", PATIENCE)
+        .await;
+    let said = browser.text(&problem).await;
+    assert!(
+        said.contains("(422)") && said.contains("resolution"),
+        "{said}"
+    );
+    assert!(
+        browser.find(&open(&declined.id)).await.is_some(),
+        "still open"
+    );
+
+    browser.type_into(&field, "captured by hand").await;
+    browser
+        .click(&browser.find(&resolve).await.expect("Resolve"))
+        .await;
+    browser.wait_gone(&open(&declined.id), PATIENCE).await;
+    wait_for_text(
+        &browser,
+        "#exceptions-status",
+        "Resolved by ops-1: captured by hand",
+    )
+    .await;
+    assert!(
+        browser.find(&open(&unmatched.id)).await.is_some(),
+        "the other stays open"
+    );
+    assert!(
+        browser
+            .find("#exceptions-problem:not([hidden])")
+            .await
+            .is_none(),
+        "the refusal is gone"
+    );
+
+    let resolved = browser
+        .find(r#"#exceptions-filter option[value="resolved"]"#)
+        .await
+        .expect("the resolved filter");
+    browser.click(&resolved).await;
+    let done = format!(
+        r#"#exceptions[data-status="resolved"] tr[data-id="{}"]"#,
+        declined.id
+    );
+    let resolution = browser
+        .wait_for(&format!("{done} .resolution"), PATIENCE)
+        .await;
+    assert_eq!(browser.text(&resolution).await, "captured by hand");
+    let by = browser
+        .find(&format!("{done} .resolved-by"))
+        .await
+        .expect("who resolved it");
+    assert_eq!(browser.text(&by).await, "ops-1");
+    assert!(
+        browser
+            .find(&format!(r#"#exceptions tr[data-id="{}"]"#, unmatched.id))
+            .await
+            .is_none(),
+        "only the resolved one is listed as resolved"
+    );
+}
+
 async fn get_page(h: &SyncHarness, path: &str, auth: &Auth) -> Reply {
     h.app
         .send(
@@ -449,6 +586,14 @@ fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
 async fn every_console_page_is_for_the_admin_group_and_the_sign_in_page_holds_no_data() {
     let h = harness().await;
     let failed = h.failed_second_orders(1).await;
+    let exception = ProcessException::raise(
+        ExceptionCategory::CaptureFailed,
+        Some(OrderId::parse(&failed[0]).expect("an order id")),
+        "cause",
+        "card declined",
+        Utc::now(),
+    );
+    assert!(h.store.raise(&exception).await.expect("the log takes it"));
     let pages = [
         "/admin".to_owned(),
         "/admin/grid?kind=orders&state=failed".to_owned(),
@@ -458,6 +603,8 @@ async fn every_console_page_is_for_the_admin_group_and_the_sign_in_page_holds_no
         "/admin/grid/changes?kind=carts&since=2020-01-01T00:00:00Z".to_owned(),
         "/admin/settings".to_owned(),
         "/admin/jobs".to_owned(),
+        "/admin/exceptions".to_owned(),
+        "/admin/exceptions?status=resolved".to_owned(),
     ];
     for path in &pages {
         let anonymous = get_page(&h, path, &Auth::None).await;
@@ -505,6 +652,31 @@ async fn every_console_page_is_for_the_admin_group_and_the_sign_in_page_holds_no
     let console = console.body.as_str().unwrap_or("");
     assert!(console.contains(&format!(r#"data-id="{}""#, failed[0])));
     assert!(console.contains(r#"<section id="jobs""#));
+    let open = get_page(
+        &h,
+        "/admin/exceptions?status=open",
+        &Auth::customer("ops-1:admin"),
+    )
+    .await;
+    let open = open.body.as_str().unwrap_or("");
+    assert!(
+        open.contains(&format!(
+            r#"<tr data-id="{}" data-status="open">"#,
+            exception.id
+        )),
+        "{open}"
+    );
+    let unknown = h
+        .app
+        .get(
+            "/admin/exceptions?status=ignored",
+            &Auth::customer("ops-1:admin"),
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.problem()),
+        (StatusCode::BAD_REQUEST, "invalid-parameter")
+    );
 
     for (path, content_type) in [
         ("/admin/sign-in", "text/html; charset=utf-8"),

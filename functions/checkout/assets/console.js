@@ -1,8 +1,8 @@
 // The sync console's script. The page and its fragments are rendered by the server; this
 // script only carries the operator's token: kept in this tab's sessionStorage, sent as a
 // bearer token on every call (the API's JWT authorizer reads no cookie), with the returned
-// markup put in place. It calls the admin API for "Sync with Salesforce", "Run now" and the
-// settings.
+// markup put in place. It calls the admin API for "Sync with Salesforce", "Resolve" on a
+// process exception, "Run now" and the settings.
 'use strict';
 
 (() => {
@@ -154,10 +154,19 @@
     }
   }
 
-  function showKind(button) {
+  /** Presses `button` among the tabs and shows the sync grid or the process exceptions. */
+  function pressTab(button) {
     for (const tab of document.querySelectorAll('.tabs button')) {
       tab.setAttribute('aria-pressed', String(tab === button));
     }
+    const exceptionsShown = button.dataset.action === 'show-exceptions';
+    byId('sync-panel').hidden = exceptionsShown;
+    byId('exceptions-panel').hidden = !exceptionsShown;
+    byId('records-title').textContent = exceptionsShown ? 'Process exceptions' : 'Salesforce sync';
+  }
+
+  function showKind(button) {
+    pressTab(button);
     loadGrid({ kind: button.dataset.kind });
   }
 
@@ -225,6 +234,64 @@
 
   function selected() {
     return [...grid().querySelectorAll('input[name="select"]:checked')].map((box) => box.value);
+  }
+
+  // --- the process exceptions ---
+
+  const exceptionsProblem = () => byId('exceptions-problem');
+
+  function exceptionsStatus(text) {
+    const status = byId('exceptions-status');
+    if (status) status.textContent = text;
+  }
+
+  /** The page of exceptions after `after` (the first when empty) in the chosen status. */
+  async function loadExceptions({ status, after } = {}) {
+    const params = new URLSearchParams({
+      status: status || byId('exceptions-filter').elements.status.value,
+    });
+    if (after) params.set('after', after);
+    try {
+      byId('exceptions').replaceWith(await fragment(`/admin/exceptions?${params}`, '#exceptions'));
+      exceptionsProblem().hidden = true;
+    } catch (error) {
+      report(error, exceptionsProblem());
+    }
+  }
+
+  function showExceptions(button) {
+    pressTab(button);
+    exceptionsStatus('');
+    loadExceptions();
+  }
+
+  /** "Resolve": sends the note, then shows the page again, where the exception is no longer
+   * open. A refusal (a blank note, a conflicting change) is shown as the API says it. */
+  async function resolveException(form) {
+    const note = form.elements.resolution;
+    const button = form.querySelector('button[type="submit"]');
+    exceptionsProblem().hidden = true;
+    note.removeAttribute('aria-invalid');
+    button.disabled = true;
+    try {
+      const response = await call(
+        `/v1/admin/exceptions/${encodeURIComponent(form.dataset.id)}/resolve`,
+        { method: 'POST', body: { resolution: note.value }, accept: 'application/json' },
+      );
+      const resolved = await response.json();
+      await loadExceptions({ after: byId('exceptions').dataset.after });
+      exceptionsStatus(
+        `Resolved by ${resolved.resolved_by}: ${resolved.resolution}`,
+      );
+    } catch (error) {
+      exceptionsStatus('');
+      report(error, exceptionsProblem());
+      if (error instanceof Refusal && (error.problem.errors || []).length) {
+        note.setAttribute('aria-invalid', 'true');
+      }
+    } finally {
+      button.disabled = false;
+    }
   }
 
   // --- the jobs ---
@@ -349,11 +416,17 @@
     if (form.id === 'sign-in') signIn(form);
     else if (form.id === 'settings') saveSettings(form);
     else if (form.id === 'grid-filter') loadGrid();
+    else if (form.id === 'exceptions-filter') loadExceptions();
+    else if (form.matches('form.resolve')) resolveException(form);
   });
 
   document.addEventListener('change', (event) => {
     const target = event.target;
     if (target.closest('#grid-filter') && target.name === 'state') loadGrid({ state: target.value });
+    if (target.closest('#exceptions-filter') && target.name === 'status') {
+      exceptionsStatus('');
+      loadExceptions({ status: target.value });
+    }
     if (target.dataset.action === 'select-all') {
       for (const box of grid().querySelectorAll('input[name="select"]')) box.checked = target.checked;
     }
@@ -368,6 +441,12 @@
         break;
       case 'show-kind':
         showKind(button);
+        break;
+      case 'show-exceptions':
+        showExceptions(button);
+        break;
+      case 'exceptions-page':
+        loadExceptions({ after: button.dataset.after });
         break;
       case 'run-job':
         runJob(button);

@@ -1,6 +1,7 @@
 //! The operators' sync console: a web page served beside the admin API, with the orders,
 //! customers and abandoned carts by sync state, "Sync with Salesforce" on a selection, the
-//! jobs' last runs with "Run now", and the sync settings.
+//! process exceptions with "Resolve", the jobs' last runs with "Run now", and the sync
+//! settings.
 //!
 //! In AWS the API sits behind a JWT authorizer that reads the token from the `Authorization`
 //! header only, so a page a browser navigates to cannot carry it. The console is therefore
@@ -11,6 +12,7 @@
 //! without an identity, 403 outside the group), answered as a page to a browser that asks
 //! for HTML and as a problem otherwise.
 
+pub mod exceptions;
 pub mod grid;
 pub mod html;
 pub mod jobs;
@@ -26,13 +28,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use storesync_core::admin::{Listing, MAX_PAGE_SIZE};
+use storesync_core::admin::{ExceptionListing, Listing, MAX_PAGE_SIZE};
 use storesync_core::listing::bound;
 use storesync_core::ports::PageRequest;
 use storesync_core::sync::status::SyncState;
 use storesync_web::ApiError;
 use storesync_web::identity::AdminIdentity;
 
+use self::exceptions::ExceptionsPage;
 use self::grid::{GridPage, Kind};
 use self::html::{Html, fill};
 use crate::admin::Admin;
@@ -63,6 +66,7 @@ pub fn routes(admin: Arc<Admin>) -> Router {
         .route("/admin/grid/changes", get(changes_fragment))
         .route("/admin/settings", get(settings_fragment))
         .route("/admin/jobs", get(jobs_fragment))
+        .route("/admin/exceptions", get(exceptions_fragment))
         .route_layer(axum::middleware::from_extractor::<Operator>())
         .with_state(admin);
     Router::new()
@@ -359,6 +363,33 @@ async fn changes_fragment(State(admin): Shared, uri: Uri) -> PageResult {
 async fn jobs_fragment(State(admin): Shared) -> PageResult {
     let runs = admin.sync().job_runs(jobs::RUNS_SHOWN).await?;
     Ok(page(StatusCode::OK, jobs::runs(&runs)))
+}
+
+/// The exceptions tab's query: `status` (open when left out), `limit` and `after` as the admin
+/// API's list of exceptions takes them.
+#[derive(Debug, Deserialize)]
+struct ExceptionsQuery {
+    status: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+/// One page of the process exceptions in a status, oldest raised first.
+async fn exceptions_fragment(State(admin): Shared, uri: Uri) -> PageResult {
+    let q: ExceptionsQuery = query(&uri)?;
+    let after = q.after.as_deref();
+    let listing = ExceptionListing::parse(q.status.as_deref(), q.limit.as_deref(), after)
+        .map_err(invalid_parameter)?;
+    let found = admin.sync().exceptions(&listing).await?;
+    Ok(page(
+        StatusCode::OK,
+        exceptions::list(&ExceptionsPage {
+            status: listing.status,
+            after,
+            items: &found.items,
+            next: found.next.as_deref(),
+        }),
+    ))
 }
 
 async fn settings_fragment(State(admin): Shared) -> PageResult {
