@@ -190,6 +190,18 @@ async fn a_paid_order_in_two_locations_ships_as_two_fulfilment_orders(b: Backend
     assert_eq!(send(&h, &provider, &mug_shipped).await, "replayed");
     assert_eq!(order_status(&h, &order).await, OrderStatus::Delivered);
     let parcels = h.store.fulfilment_orders(&order_id).await.unwrap();
+    // One invoice per shipped fulfilment order, together the order's total to the cent.
+    let invoiced: i64 = parcels
+        .iter()
+        .map(|fo| {
+            fo.invoice
+                .as_ref()
+                .expect("invoiced once shipped")
+                .amount
+                .minor_units()
+        })
+        .sum();
+    assert_eq!(invoiced, placed.totals.total.minor_units());
     assert!(
         parcels
             .iter()

@@ -71,6 +71,14 @@ impl<'de> Deserialize<'de> for FulfilmentOrderId {
     }
 }
 
+/// The invoice of a shipped fulfilment order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub id: String,
+    pub amount: Money,
+    pub issued_at: DateTime<Utc>,
+}
+
 /// Units of one order line that one location ships.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FulfilmentLine {
@@ -97,6 +105,9 @@ pub struct FulfilmentOrder {
     /// The notices applied, by the provider's id: a notice sent again changes nothing.
     #[serde(default)]
     pub notices: Vec<String>,
+    /// Issued when everything it carries has shipped.
+    #[serde(default)]
+    pub invoice: Option<Invoice>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -265,6 +276,7 @@ pub fn fulfilment_orders(
                 status: FulfilmentStatus::Allocated,
                 shipments: Vec::new(),
                 notices: Vec::new(),
+                invoice: None,
                 created_at: now,
                 updated_at: now,
                 version: 1,

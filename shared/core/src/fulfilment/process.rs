@@ -13,12 +13,13 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::{
-    FulfilmentEvent, FulfilmentOrder, FulfilmentOrderId, FulfilmentStatus, ShipmentNotice,
+    FulfilmentEvent, FulfilmentOrder, FulfilmentOrderId, FulfilmentStatus, Invoice, ShipmentNotice,
     fulfilment_orders,
 };
 use crate::app_error::AppError;
 use crate::events::{EventType, OutboxEvent};
 use crate::exceptions::{ExceptionCategory, ProcessException};
+use crate::money::Money;
 use crate::order::Order;
 use crate::order::lifecycle::{OrderEvent, OrderStatus};
 use crate::outbox::OutboxRelay;
@@ -344,6 +345,15 @@ impl Fulfilment {
             }
         };
         let mut all = self.store.fulfilment_orders(&order.id).await?;
+        let mut next = next;
+        if next.invoice.is_none()
+            && matches!(
+                next.status,
+                FulfilmentStatus::Shipped | FulfilmentStatus::Delivered
+            )
+        {
+            next.invoice = Some(invoice(&order, &next, &all, now)?);
+        }
         for fo in all.iter_mut().filter(|fo| fo.id == next.id) {
             *fo = next.clone();
         }
@@ -370,6 +380,57 @@ impl Fulfilment {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The invoice of a fulfilment order that shipped: its share of what the order costs now
+/// (after items cancelled before fulfilment), by the value of the goods it carries; the last
+/// one invoiced takes what is left, so an order's invoices add up to its total to the minor
+/// unit. The order's payment was captured in full before fulfilment: an invoice documents the
+/// part of it a shipment stands for.
+fn invoice(
+    order: &Order,
+    shipped: &FulfilmentOrder,
+    all: &[FulfilmentOrder],
+    now: DateTime<Utc>,
+) -> Result<Invoice, AppError> {
+    let total = crate::order::changes::current_totals(order, &order.changes)?.total;
+    let goods = |fo: &FulfilmentOrder| -> i128 {
+        fo.lines
+            .iter()
+            .map(|l| i128::from(l.unit_price.minor_units()) * i128::from(l.quantity.get()))
+            .sum()
+    };
+    let live: Vec<&FulfilmentOrder> = all
+        .iter()
+        .filter(|fo| fo.status != FulfilmentStatus::Cancelled)
+        .collect();
+    let others_invoiced: Vec<&Invoice> = live
+        .iter()
+        .filter(|fo| fo.id != shipped.id)
+        .filter_map(|fo| fo.invoice.as_ref())
+        .collect();
+    let last = others_invoiced.len() + 1 == live.len();
+    let amount = if last {
+        let billed = others_invoiced
+            .iter()
+            .try_fold(Money::zero(order.currency), |sum, i| {
+                sum.checked_add(i.amount)
+            })?;
+        total.checked_sub(billed)?
+    } else {
+        let all_goods: i128 = live.iter().map(|fo| goods(fo)).sum();
+        let share = if all_goods == 0 {
+            0
+        } else {
+            i128::from(total.minor_units()) * goods(shipped) / all_goods
+        };
+        Money::new(i64::try_from(share).unwrap_or(0), order.currency)
+    };
+    Ok(Invoice {
+        id: format!("inv_{}", &shipped.id.as_str()[3..]),
+        amount,
+        issued_at: now,
+    })
 }
 
 /// Where the order stands once its fulfilment orders stand as `all` say: shipped when every
