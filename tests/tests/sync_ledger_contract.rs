@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
-use storesync_core::ids::{CartId, CrmId, CustomerKey, EventId, OrderId};
+use storesync_core::ids::{CartId, CrmId, CustomerKey, EventId, OrderId, Sku};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::ports::{PageRequest, Store, StoreError, SyncChange, SyncRecordError};
 use storesync_core::sync::settings::SyncSettings;
 use storesync_core::sync::status::{
-    CartSync, CrmObject, CustomerSync, OrderSync, Outcome, PriceSync, SyncState,
+    CartSync, CrmObject, CustomerSync, OrderItemSync, OrderProducts, OrderSync, Outcome, PriceSync,
+    SyncState,
 };
 use storesync_tests::{Backend, against_both_stores};
 
@@ -37,6 +38,20 @@ fn order_sync(idempotency_key: &str, version: u64) -> OrderSync {
         order_version: 2,
         order_activated: true,
         objects: BTreeMap::new(),
+        // What a reduction order needs: kept as written by both stores.
+        products: OrderProducts {
+            items: BTreeMap::from([(
+                Sku::parse("MUG-WHT").unwrap(),
+                OrderItemSync {
+                    order_item_id: CrmId::parse("802000000000001AAA").unwrap(),
+                    price_entry_id: CrmId::parse("01u000000000001AAA").unwrap(),
+                },
+            )]),
+            reductions: BTreeMap::from([(
+                "chg_1".to_owned(),
+                CrmId::parse("801000000000002AAA").unwrap(),
+            )]),
+        },
         updated_at: Utc::now(),
         version,
     }

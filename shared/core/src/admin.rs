@@ -586,6 +586,7 @@ mod tests {
                     last_synced_at: None,
                 },
             )]),
+            products: Default::default(),
             updated_at,
             version: 1,
         }

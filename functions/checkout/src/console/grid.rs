@@ -297,6 +297,7 @@ mod tests {
             order_version: 1,
             order_activated: false,
             objects,
+            products: Default::default(),
             updated_at: Utc::now(),
             version: 1,
         }

@@ -16,7 +16,9 @@ use crate::payments::record::Payment;
 use crate::ports::{Clock, CustomerStore, StoreError};
 use crate::ports::{SyncChange, SyncLedger, SyncRecordError};
 use crate::sync::crm::{Crm, CrmApplied, CrmError, CrmPlan, PersonMatch, PersonQuery, Record};
-use crate::sync::plan::{Person, PlanInput, needs_lookup, plan};
+use crate::sync::plan::{
+    Person, PlanInput, current_total, needs_lookup, needs_order_items, order_items_found, plan,
+};
 use crate::sync::settings::SyncSettings;
 use crate::sync::status::{CrmObject, CustomerSync, OrderSync, Outcome};
 
@@ -226,6 +228,36 @@ impl CrmSync {
             return Ok(Step::Done(Handled::Stale));
         }
         let has_orders = customer_sync.has_orders || subjects.order.is_some();
+        let mut order_sync = order_sync;
+        if let (Some(order), Some(known)) = (&subjects.order, order_sync.as_mut())
+            && needs_order_items(order, known)
+            && let Some(id) = known.id(CrmObject::Order).cloned()
+        {
+            match self.crm.order_items(&id).await {
+                Ok(found) => known
+                    .products
+                    .items
+                    .extend(order_items_found(order, &found)),
+                Err(e) => {
+                    let draft = Draft {
+                        subjects: &subjects,
+                        customer_sync: &customer_sync,
+                        order_sync: order_sync.as_ref(),
+                    };
+                    let plan = draft.plan(None, &BTreeMap::new(), &settings);
+                    let prepared = Prepared::new(
+                        attempt,
+                        subjects,
+                        customer_sync,
+                        order_sync,
+                        plan,
+                        has_orders,
+                        now,
+                    );
+                    return self.failed(e, prepared).await.map(Step::Done);
+                }
+            }
+        }
         let draft = Draft {
             subjects: &subjects,
             customer_sync: &customer_sync,
@@ -334,6 +366,7 @@ impl CrmSync {
             has_orders,
             now,
         } = prepared;
+        let products = applied.products;
         let outcome = Outcome::Synced(applied.ids);
         customer_sync.record(&touched, &outcome, now);
         customer_sync.has_orders = has_orders;
@@ -348,7 +381,9 @@ impl CrmSync {
             sync.record(&touched, &outcome, now);
             sync.order_version = order.version;
             sync.status = order.status;
-            sync.total = order.totals.total;
+            sync.total = current_total(order);
+            sync.products.items.extend(products.items);
+            sync.products.reductions.extend(products.reductions);
             sync.order_activated |= crm_plan
                 .order
                 .as_ref()
@@ -592,14 +627,16 @@ impl Prepared {
     }
 }
 
-/// A new Salesforce Order needs the standard price book, and the settings do not know it.
+/// A new Salesforce Order or a reduction order needs the standard price book, and the
+/// settings do not know it.
 fn needs_pricebook(plan: &CrmPlan) -> bool {
     plan.order
         .as_ref()
         .and_then(|o| o.salesforce_order.as_ref())
-        .is_some_and(
-            |o| matches!(&o.order, Record::New { fields, .. } if fields.pricebook_id.is_none()),
-        )
+        .is_some_and(|o| {
+            matches!(&o.order, Record::New { fields, .. } if fields.pricebook_id.is_none())
+                || o.reductions.iter().any(|r| r.pricebook_id.is_none())
+        })
 }
 
 /// The prices of a new Salesforce Order's lines, to look up among those already created.
@@ -638,6 +675,7 @@ fn new_order_sync(order: &Order, now: DateTime<Utc>) -> OrderSync {
         order_version: 0,
         order_activated: false,
         objects: Default::default(),
+        products: Default::default(),
         updated_at: now,
         version: 0,
     }

@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::customer::Address;
 use crate::ids::{CrmId, Email, PersonKey, Sku};
 use crate::money::{Currency, Money};
-use crate::sync::status::{CrmObject, PriceSync};
+use crate::sync::status::{CrmObject, OrderItemSync, OrderProducts, PriceSync};
 
 /// A record the plan writes: changed by id when the store knows it, else upserted by the
 /// store's external key (created when missing, so a replay never makes a second one).
@@ -154,6 +154,52 @@ pub struct SalesforceOrderPlan {
     pub lines: Vec<LineFields>,
     /// Activated after its lines are in (a Salesforce Order is created as Draft).
     pub activate: bool,
+    /// The order's changes Salesforce has not seen, each a reduction order of the
+    /// (activated) Order.
+    pub reductions: Vec<ReductionPlan>,
+}
+
+/// A cancel or return as Salesforce records it on an activated Order: a reduction order
+/// naming the Order, with a product of negative quantity for each line given back,
+/// activated once its products are in. Upserted by `key`, so it is made once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReductionPlan {
+    pub change_id: String,
+    /// The order id and the change id.
+    pub key: String,
+    pub effective_date: NaiveDate,
+    /// The original Order's price book (the org's standard one).
+    pub pricebook_id: Option<String>,
+    pub lines: Vec<ReductionLine>,
+}
+
+/// Units of one product given back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReductionLine {
+    /// The order id, the change id and the sku.
+    pub key: String,
+    pub original: OriginalItem,
+    /// The units given back: the reduction product's quantity is minus this.
+    pub units: u32,
+    /// The original product's unit price.
+    pub unit_price: Money,
+}
+
+/// The product a reduction gives units back from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginalItem {
+    /// An OrderItem created by an earlier sync.
+    Known(OrderItemSync),
+    /// The line of [`SalesforceOrderPlan::lines`] at this index, created by the same plan.
+    NewLine(usize),
+}
+
+/// A Salesforce Order's product as a query finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundOrderItem {
+    /// The store's key for the line (`order id:sku`), when the store created it.
+    pub key: Option<String>,
+    pub item: OrderItemSync,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +306,8 @@ pub enum CrmError {
 pub struct CrmApplied {
     pub ids: BTreeMap<CrmObject, CrmId>,
     pub prices: Vec<PriceSync>,
+    /// The products of an Order the plan created, and the reduction orders it made.
+    pub products: OrderProducts,
 }
 
 #[async_trait]
@@ -268,6 +316,9 @@ pub trait Crm: Send + Sync {
     async fn find_person(&self, query: &PersonQuery) -> Result<PersonMatch, CrmError>;
     /// The org's standard price book, which every Salesforce Order's products come from.
     async fn standard_pricebook(&self) -> Result<String, CrmError>;
+    /// The products of a Salesforce Order, for an order synced before the store kept them:
+    /// one query.
+    async fn order_items(&self, order: &CrmId) -> Result<Vec<FoundOrderItem>, CrmError>;
     /// Writes the plan: one call for all its records, and one more if a Lead is converted.
     async fn apply(&self, plan: &CrmPlan) -> Result<CrmApplied, CrmError>;
     /// Writes many plans in as few calls as the API allows; bulk work, so it gives way

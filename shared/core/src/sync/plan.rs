@@ -10,17 +10,18 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::cart::{Cart, CartOwner};
 use crate::customer::{Address, Customer, Origin};
-use crate::ids::{CrmId, Email, PersonKey};
+use crate::ids::{CrmId, Email, PersonKey, Sku};
 use crate::money::Money;
 use crate::order::Order;
+use crate::order::changes::current_totals;
 use crate::order::lifecycle::{OrderStatus, PaymentStatus};
 use crate::sync::crm::{
-    AccountFields, ContactFields, ContactRoleFields, CrmPlan, LeadFields, LineFields,
-    OpportunityFields, OrderPlan, PersonMatch, PersonPlan, Record, SalesforceOrderFields,
-    SalesforceOrderPlan, price_key,
+    AccountFields, ContactFields, ContactRoleFields, CrmPlan, FoundOrderItem, LeadFields,
+    LineFields, OpportunityFields, OrderPlan, OriginalItem, PersonMatch, PersonPlan, Record,
+    ReductionLine, ReductionPlan, SalesforceOrderFields, SalesforceOrderPlan, price_key,
 };
 use crate::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
-use crate::sync::status::{CartSync, CrmObject, CustomerSync, OrderSync};
+use crate::sync::status::{CartSync, CrmObject, CustomerSync, OrderItemSync, OrderSync};
 
 /// A person as the store knows them: a registered customer, or a guest by their order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,7 +310,7 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
             name: format!("{} {}", order.number, input.person.full_name()),
             stage: stage(order, settings),
             close_date: close_date(order, input.paid_at.filter(|_| is_paid(order)), settings),
-            amount: order.totals.total,
+            amount: current_total(order),
             record_type_id: settings.opportunity_record_type_id.clone(),
             owner_id: None,
             description: None,
@@ -359,7 +360,7 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
                     .lines
                     .iter()
                     .map(|l| LineFields {
-                        key: format!("{}:{}", order.id, l.sku),
+                        key: line_key(order, &l.sku),
                         sku: l.sku.clone(),
                         name: l.name.clone(),
                         quantity: l.quantity.get(),
@@ -372,10 +373,17 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
                     .collect(),
             ),
         };
+        let activate = is_paid(order) && !activated;
+        let reductions = if activated || activate {
+            reductions(order, known, &record, &lines, settings)
+        } else {
+            Vec::new()
+        };
         SalesforceOrderPlan {
             order: record,
             lines,
-            activate: is_paid(order) && !activated,
+            activate,
+            reductions,
         }
     });
     OrderPlan {
@@ -383,6 +391,106 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
         contact_role,
         salesforce_order,
     }
+}
+
+/// What the customer pays now: the order's total less what its changes gave back.
+pub fn current_total(order: &Order) -> Money {
+    current_totals(order, &order.changes).map_or(order.totals.total, |t| t.total)
+}
+
+/// The store's key for a line of the order's Salesforce Order.
+fn line_key(order: &Order, sku: &Sku) -> String {
+    format!("{}:{sku}", order.id)
+}
+
+/// The order's changes that have no reduction order yet, each as one, its products
+/// reducing the Order's products: created by this plan (a new Order) or by an earlier
+/// sync. A change whose products Salesforce does not hold waits.
+fn reductions(
+    order: &Order,
+    known: Option<&OrderSync>,
+    record: &Record<SalesforceOrderFields>,
+    new_lines: &[LineFields],
+    settings: &SyncSettings,
+) -> Vec<ReductionPlan> {
+    let new_order = record.id().is_none();
+    let original = |sku: &Sku| -> Option<OriginalItem> {
+        if new_order {
+            new_lines
+                .iter()
+                .position(|l| &l.sku == sku)
+                .map(OriginalItem::NewLine)
+        } else {
+            known
+                .and_then(|k| k.products.items.get(sku))
+                .cloned()
+                .map(OriginalItem::Known)
+        }
+    };
+    unsent_changes(order, known)
+        .filter_map(|change| {
+            let lines = change
+                .lines
+                .iter()
+                .map(|l| {
+                    Some(ReductionLine {
+                        key: format!("{}:{}:{}", order.id, change.id, l.sku),
+                        original: original(&l.sku)?,
+                        units: l.quantity.get(),
+                        unit_price: order.lines.iter().find(|o| o.sku == l.sku)?.unit_price,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(ReductionPlan {
+                change_id: change.id.clone(),
+                key: format!("{}:{}", order.id, change.id),
+                effective_date: change.created_at.date_naive(),
+                pricebook_id: settings.standard_pricebook_id.clone(),
+                lines,
+            })
+        })
+        .collect()
+}
+
+/// The order's changes Salesforce has no reduction order for yet.
+fn unsent_changes<'a>(
+    order: &'a Order,
+    known: Option<&'a OrderSync>,
+) -> impl Iterator<Item = &'a crate::order::changes::ChangeRecord> + 'a {
+    order
+        .changes
+        .iter()
+        .filter(move |c| !known.is_some_and(|k| k.products.reductions.contains_key(&c.id)))
+}
+
+/// Whether the order's activated Salesforce Order must be asked for its products first: a
+/// change waits to be sent and the store does not know the products it reduces (an order
+/// synced before the store kept them).
+pub fn needs_order_items(order: &Order, known: &OrderSync) -> bool {
+    known.order_activated
+        && known.id(CrmObject::Order).is_some()
+        && unsent_changes(order, Some(known))
+            .flat_map(|c| &c.lines)
+            .any(|l| !known.products.items.contains_key(&l.sku))
+}
+
+/// The order's products among the products a query found, by sku.
+pub fn order_items_found(order: &Order, found: &[FoundOrderItem]) -> BTreeMap<Sku, OrderItemSync> {
+    order
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let key = line_key(order, &l.sku);
+            found
+                .iter()
+                .find(|f| {
+                    f.key
+                        .as_deref()
+                        .is_some_and(|k| k.eq_ignore_ascii_case(&key))
+                })
+                .map(|f| (l.sku.clone(), f.item.clone()))
+        })
+        .collect()
 }
 
 /// What an abandoned cart makes Salesforce hold.

@@ -540,3 +540,141 @@ mod abandoned_carts {
         assert!(order.contact_role.is_none(), "the role is there already");
     }
 }
+
+// --- changes (cancels, returns) as reduction orders ---
+
+mod reductions {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::ids::{Quantity, Sku};
+    use crate::order::changes::{ChangeKind, ChangeLine, ChangeRequest, plan_change};
+    use crate::sync::crm::{OriginalItem, ReductionPlan};
+    use crate::sync::plan::needs_order_items;
+    use crate::sync::status::{OrderItemSync, OrderSync};
+
+    fn item() -> OrderItemSync {
+        OrderItemSync {
+            order_item_id: id("802000000000001AAA"),
+            price_entry_id: id("01u000000000001AAA"),
+        }
+    }
+
+    /// A paid order of two mugs, with a cancel of one mug per entry of `cancels`.
+    fn cancelled(cancels: usize) -> Order {
+        let mut order = paid(&sample_order());
+        for _ in 0..cancels {
+            let request = ChangeRequest {
+                kind: ChangeKind::Cancel,
+                lines: vec![ChangeLine {
+                    sku: Sku::parse("MUG").unwrap(),
+                    quantity: Quantity::parse(1).unwrap(),
+                    reason: "Changed mind".into(),
+                }],
+                tax_rate_bps: 0,
+            };
+            let change = plan_change(&order, &order.changes, request, Utc::now()).unwrap();
+            order.changes.push(change);
+        }
+        order
+    }
+
+    /// The order's ledger: its Salesforce Order activated, with `items` known and
+    /// `chg_1` already sent when `first_sent`.
+    fn synced(order: &Order, items: bool, first_sent: bool) -> OrderSync {
+        let mut sync = OrderSync {
+            order_id: order.id.clone(),
+            customer_key: order.customer.customer_key.clone(),
+            number: order.number.clone(),
+            status: order.status,
+            total: order.totals.total,
+            order_version: 1,
+            order_activated: true,
+            objects: Default::default(),
+            products: Default::default(),
+            updated_at: Utc::now(),
+            version: 1,
+        };
+        let ids = BTreeMap::from([(CrmObject::Order, id("801000000000001AAA"))]);
+        sync.record(&[CrmObject::Order], &Outcome::Synced(ids), Utc::now());
+        if items {
+            sync.products
+                .items
+                .insert(Sku::parse("MUG").unwrap(), item());
+        }
+        if first_sent {
+            sync.products
+                .reductions
+                .insert("chg_1".into(), id("801000000000002AAA"));
+        }
+        sync
+    }
+
+    fn reductions_planned(order: &Order, sync: Option<&OrderSync>) -> Vec<ReductionPlan> {
+        let case = Case::new();
+        let plan = plan(PlanInput {
+            person: &case.person,
+            order: Some(order),
+            paid_at: None,
+            customer_sync: &case.known,
+            order_sync: sync,
+            found: None,
+            prices: &case.prices,
+            settings: &case.settings,
+        });
+        sf_order(&plan).reductions.clone()
+    }
+
+    #[test]
+    fn only_the_changes_not_sent_yet_become_reductions_of_the_known_product() {
+        let order = cancelled(2);
+        let sync = synced(&order, true, true);
+
+        let planned = reductions_planned(&order, Some(&sync));
+
+        assert_eq!(planned.len(), 1, "chg_1 was sent: {planned:?}");
+        let reduction = &planned[0];
+        assert_eq!(reduction.change_id, "chg_2");
+        assert_eq!(reduction.key, format!("{}:chg_2", order.id));
+        assert_eq!(reduction.lines.len(), 1);
+        assert_eq!(reduction.lines[0].units, 1);
+        assert_eq!(reduction.lines[0].unit_price, order.lines[0].unit_price);
+        assert_eq!(reduction.lines[0].original, OriginalItem::Known(item()));
+        assert!(!needs_order_items(&order, &sync));
+    }
+
+    #[test]
+    fn a_new_order_is_reduced_from_the_lines_it_creates() {
+        let order = cancelled(1);
+
+        let planned = reductions_planned(&order, None);
+
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].lines[0].original, OriginalItem::NewLine(0));
+    }
+
+    #[test]
+    fn without_its_products_known_a_change_waits_for_them_to_be_asked_for() {
+        let order = cancelled(1);
+        let sync = synced(&order, false, false);
+
+        assert!(reductions_planned(&order, Some(&sync)).is_empty());
+        assert!(needs_order_items(&order, &sync));
+        assert!(
+            !needs_order_items(&order, &synced(&order, false, true)),
+            "nothing left to send"
+        );
+    }
+
+    #[test]
+    fn the_opportunity_amount_is_what_the_customer_pays_after_the_changes() {
+        let order = cancelled(1);
+        let mut case = Case::new();
+        case.order = Some(order.clone());
+
+        let amount = opportunity(&case.plan()).amount;
+
+        assert!(amount.minor_units() < order.totals.total.minor_units());
+        assert_eq!(amount, crate::sync::plan::current_total(&order));
+    }
+}

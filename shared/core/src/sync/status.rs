@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CartId, CrmId, CustomerKey, OrderId};
+use crate::ids::{CartId, CrmId, CustomerKey, OrderId, Sku};
 use crate::money::Money;
 use crate::order::lifecycle::OrderStatus;
 
@@ -229,8 +229,30 @@ pub struct OrderSync {
     /// The Salesforce Order is activated (its products can no longer change).
     pub order_activated: bool,
     pub objects: BTreeMap<CrmObject, ObjectSync>,
+    /// The Salesforce Order's products and the reduction orders made on it.
+    #[serde(default)]
+    pub products: OrderProducts,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+/// One product of a Salesforce Order: what a reduction order names to give units back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItemSync {
+    pub order_item_id: CrmId,
+    pub price_entry_id: CrmId,
+}
+
+/// What Salesforce holds of an order's products: each line's OrderItem (recorded from the
+/// answer that created them), and the reduction order of each change (cancel or return)
+/// already sent, so a change is sent once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderProducts {
+    #[serde(default)]
+    pub items: BTreeMap<Sku, OrderItemSync>,
+    /// Reduction Order ids by change id.
+    #[serde(default)]
+    pub reductions: BTreeMap<String, CrmId>,
 }
 
 impl OrderSync {

@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::Value;
-use storesync_core::ids::CrmId;
-use storesync_core::sync::crm::{CrmPlan, OrderPlan, PersonPlan, Record};
+use storesync_core::ids::{CrmId, Sku};
+use storesync_core::sync::crm::{
+    CrmPlan, OrderPlan, OriginalItem, PersonPlan, Record, ReductionPlan,
+};
 use storesync_core::sync::status::CrmObject;
 
 use super::sobjects::{self as so, amount, currency, external_id};
@@ -34,6 +36,10 @@ pub(super) struct PlanGraph<'a> {
     pub links: Vec<(CrmObject, Link)>,
     /// The new prices' nodes: their key, product node and price node.
     pub prices: Vec<(String, Reference, Reference)>,
+    /// The new Order's products: their sku, node and price entry.
+    pub items: Vec<(Sku, Reference, Link)>,
+    /// The reduction orders' nodes by change id.
+    pub reductions: Vec<(String, Reference)>,
     /// Upsert nodes known to match an existing record: their create-only fields are left
     /// out.
     matched: &'a BTreeSet<String>,
@@ -51,11 +57,24 @@ impl PlanGraph<'_> {
         object: &str,
         ext_field: &str,
         key: &str,
-        mut fields: Value,
+        fields: Value,
     ) -> Reference {
-        if self.matched.contains(node)
-            && let Some(map) = fields.as_object_mut()
-        {
+        let matched = self.matched.contains(node);
+        self.upsert_known(node, object, ext_field, key, fields, matched)
+    }
+
+    /// An upsert by external id that leaves out the create-only fields when the record is
+    /// known to exist.
+    fn upsert_known(
+        &mut self,
+        node: &str,
+        object: &str,
+        ext_field: &str,
+        key: &str,
+        mut fields: Value,
+        exists: bool,
+    ) -> Reference {
+        if exists && let Some(map) = fields.as_object_mut() {
             for field in so::create_only(object) {
                 map.remove(*field);
             }
@@ -99,6 +118,8 @@ pub(super) fn build<'a>(
         graph: Graph::new(graph_id),
         links: Vec::new(),
         prices: Vec::new(),
+        items: Vec::new(),
+        reductions: Vec::new(),
         matched,
     };
     let (account, contact) = match &plan.person {
@@ -251,7 +272,7 @@ fn order_nodes(
     );
     for (i, line) in sf_order.lines.iter().enumerate() {
         let price_entry = match &line.price_entry_id {
-            Some(id) => id.to_string(),
+            Some(id) => Link::Id(id.clone()),
             None => {
                 let product = g.upsert(
                     &format!("product{i}"),
@@ -279,21 +300,23 @@ fn order_nodes(
                     }),
                 );
                 g.prices.push((key, product, price.clone()));
-                price.id()
+                Link::Node(price)
             }
         };
-        g.upsert(
+        let item = g.upsert(
             &format!("line{i}"),
             "OrderItem",
             external_id::LINE,
             &line.key,
             body(&so::OrderItem {
                 order_id: order_link.value(),
-                pricebook_entry_id: price_entry,
-                quantity: line.quantity,
+                pricebook_entry_id: price_entry.value(),
+                quantity: i64::from(line.quantity),
                 unit_price: amount(line.unit_price),
+                original_order_item_id: None,
             }),
         );
+        g.items.push((line.sku.clone(), item, price_entry));
     }
     if sf_order.activate {
         g.graph.nodes.update(
@@ -306,4 +329,77 @@ fn order_nodes(
             }),
         );
     }
+    for (r, reduction) in sf_order.reductions.iter().enumerate() {
+        reduction_nodes(g, r, reduction, account, &order_link, iso);
+    }
+}
+
+/// A change as a reduction order of the (activated) Order: the order, a product of negative
+/// quantity per line naming the product it reduces, then its activation.
+fn reduction_nodes(
+    g: &mut PlanGraph,
+    r: usize,
+    reduction: &ReductionPlan,
+    account: &Link,
+    original: &Link,
+    iso: Option<&'static str>,
+) {
+    let node = format!("reduction{r}");
+    // One that exists (a replay after a lost answer) was made with its products and
+    // activated, all in one graph: it is not made a draft again, and its products are
+    // matched too.
+    let exists = g.matched.contains(&node);
+    let fields = so::Order {
+        account_id: Some(account.value()),
+        effective_date: Some(reduction.effective_date.to_string()),
+        status: (!exists).then_some(so::ORDER_DRAFT),
+        pricebook2_id: reduction.pricebook_id.clone(),
+        currency_iso_code: iso,
+        is_reduction_order: Some(true),
+        original_order_id: Some(original.value()),
+        ..Default::default()
+    };
+    let order = g.upsert(
+        &node,
+        "Order",
+        external_id::ORDER,
+        &reduction.key,
+        body(&fields),
+    );
+    for (i, line) in reduction.lines.iter().enumerate() {
+        let (item, price_entry) = match &line.original {
+            OriginalItem::Known(item) => (
+                item.order_item_id.to_string(),
+                item.price_entry_id.to_string(),
+            ),
+            OriginalItem::NewLine(index) => match g.items.get(*index) {
+                Some((_, item, price)) => (item.id(), price.value()),
+                None => continue,
+            },
+        };
+        g.upsert_known(
+            &format!("{node}line{i}"),
+            "OrderItem",
+            external_id::LINE,
+            &line.key,
+            body(&so::OrderItem {
+                order_id: order.id(),
+                pricebook_entry_id: price_entry,
+                quantity: -i64::from(line.units),
+                unit_price: amount(line.unit_price),
+                original_order_item_id: Some(item),
+            }),
+            exists,
+        );
+    }
+    g.graph.nodes.update(
+        &format!("{node}activate"),
+        "Order",
+        &order.id(),
+        body(&so::Order {
+            status: Some(so::ORDER_ACTIVATED),
+            ..Default::default()
+        }),
+    );
+    g.reductions.push((reduction.change_id.clone(), order));
 }

@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use storesync_core::ids::CrmId;
 
 use storesync_core::sync::crm::{
-    Crm, CrmApplied, CrmError, CrmPlan, MatchedAccount, MatchedContact, PersonMatch, PersonPlan,
-    PersonQuery,
+    Crm, CrmApplied, CrmError, CrmPlan, FoundOrderItem, MatchedAccount, MatchedContact,
+    PersonMatch, PersonPlan, PersonQuery,
 };
-use storesync_core::sync::status::{CrmObject, PriceSync};
+use storesync_core::sync::status::{CrmObject, OrderItemSync, PriceSync};
 
 use crate::SalesforceClient;
 use crate::budget::Priority;
@@ -78,6 +78,15 @@ struct Row {
     account_id: Option<String>,
     #[serde(default)]
     owner_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ItemRow {
+    id: String,
+    pricebook_entry_id: String,
+    #[serde(rename = "Storesync_Line_Id__c", default)]
+    key: Option<String>,
 }
 
 /// The first record a query subrequest found; a failed query is an error.
@@ -163,6 +172,25 @@ impl Crm for SalesforceCrm {
             .next()
             .map(|row| row.id)
             .ok_or_else(|| CrmError::Permanent("the org has no standard price book".into()))
+    }
+
+    async fn order_items(&self, order: &CrmId) -> Result<Vec<FoundOrderItem>, CrmError> {
+        let rows: Vec<ItemRow> = self
+            .client
+            .query_all(&lookup::order_items(order.as_str()))
+            .await
+            .map_err(crm_error)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(FoundOrderItem {
+                    key: row.key,
+                    item: OrderItemSync {
+                        order_item_id: crm_id(&row.id)?,
+                        price_entry_id: crm_id(&row.pricebook_entry_id)?,
+                    },
+                })
+            })
+            .collect()
     }
 
     async fn apply(&self, plan: &CrmPlan) -> Result<CrmApplied, CrmError> {
@@ -291,6 +319,25 @@ fn ids_of(
             product_id: id_of(product)?,
             price_entry_id: id_of(price)?,
         });
+    }
+    for (sku, item, price) in &built.items {
+        let price_entry_id = match price {
+            Link::Id(id) => id.clone(),
+            Link::Node(reference) => id_of(reference)?,
+        };
+        applied.products.items.insert(
+            sku.clone(),
+            OrderItemSync {
+                order_item_id: id_of(item)?,
+                price_entry_id,
+            },
+        );
+    }
+    for (change, order) in &built.reductions {
+        applied
+            .products
+            .reductions
+            .insert(change.clone(), id_of(order)?);
     }
     Ok(applied)
 }

@@ -64,6 +64,15 @@ pub mod lookup {
 
     pub const STANDARD_PRICEBOOK: &str =
         "SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1";
+
+    /// The products of a Salesforce Order, with the store's key for each.
+    pub fn order_items(order_id: &str) -> String {
+        format!(
+            "SELECT Id, PricebookEntryId, {} FROM OrderItem WHERE OrderId = {}",
+            external_id::LINE,
+            quote(order_id)
+        )
+    }
 }
 
 /// The Lead status a conversion ends in (the org's converted status).
@@ -79,7 +88,13 @@ pub const ORDER_ACTIVATED: &str = "Activated";
 pub fn create_only(object: &str) -> &'static [&'static str] {
     match object {
         "PricebookEntry" => &["Pricebook2Id", "Product2Id", "CurrencyIsoCode"],
-        "OrderItem" => &["OrderId", "PricebookEntryId", "Product2Id"],
+        "OrderItem" => &[
+            "OrderId",
+            "PricebookEntryId",
+            "Product2Id",
+            "OriginalOrderItemId",
+        ],
+        "Order" => &["IsReductionOrder", "OriginalOrderId"],
         "OpportunityContactRole" => &["OpportunityId"],
         _ => &[],
     }
@@ -282,6 +297,11 @@ pub struct Order {
     pub store_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_iso_code: Option<&'static str>,
+    /// A reduction order: a cancel or return of the Order `original_order_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_reduction_order: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_order_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -289,8 +309,12 @@ pub struct Order {
 pub struct OrderItem {
     pub order_id: String,
     pub pricebook_entry_id: String,
-    pub quantity: u32,
+    /// Negative on a reduction order.
+    pub quantity: i64,
     pub unit_price: f64,
+    /// On a reduction order: the product it gives units back from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_order_item_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

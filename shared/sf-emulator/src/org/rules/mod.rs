@@ -7,6 +7,7 @@ mod opportunity;
 mod order;
 mod person;
 mod pricebook_entry;
+mod reduction;
 
 pub(super) use person::converted_lead;
 
@@ -41,7 +42,10 @@ const RULES: &[(&str, Rule)] = &[
 type AfterSave = fn(&mut Org, &Record);
 
 /// The roll-ups each object's saves and deletes run.
-const AFTER_SAVE: &[(&str, AfterSave)] = &[("OrderItem", order::roll_up_total)];
+const AFTER_SAVE: &[(&str, AfterSave)] = &[
+    ("Order", reduction::order_saved),
+    ("OrderItem", order::order_item_saved),
+];
 
 impl Org {
     /// Runs the rule of `def`'s object, if it has one.

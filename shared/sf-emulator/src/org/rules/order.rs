@@ -1,5 +1,7 @@
 //! Orders start as drafts and number themselves; an order's products come from active
 //! entries of the order's price book in the order's currency, and the order totals them.
+//! Once activated, an order takes no new products and its products keep their quantity and
+//! price: what comes back is a reduction order (`reduction`).
 
 use serde_json::{Value, json};
 
@@ -8,6 +10,8 @@ use crate::org::dates::now_datetime;
 use crate::org::fields::{field, is_blank, set_field, text};
 use crate::org::{Org, Record};
 use crate::schema::{self, CURRENCY_ISO_CODE};
+
+use super::reduction::{self, is_activated};
 
 /// An order is created as Draft (and numbered), activated later; once it has products its
 /// price book and currency stay.
@@ -24,6 +28,7 @@ pub(super) fn order(
                 "Status",
             ));
         }
+        reduction::new_order(org, record)?;
         let number = org.data.next_auto_number();
         set_field(record, "OrderNumber", json!(number));
         set_field(record, "TotalAmount", json!(0.0));
@@ -32,6 +37,7 @@ pub(super) fn order(
     if status.eq_ignore_ascii_case("Activated") && is_blank(field(record, "ActivatedDate")) {
         set_field(record, "ActivatedDate", json!(now_datetime()));
     }
+    reduction::keeps_activation(org, record, before)?;
     let id = text(field(record, "Id")).unwrap_or_default();
     let has_items = org
         .records("OrderItem")
@@ -60,10 +66,27 @@ pub(super) fn order_item(
     record: &mut Record,
     before: Option<&Record>,
 ) -> Result<(), SfError> {
-    if before.is_none() {
-        let order_id = text(field(record, "OrderId")).unwrap_or_default();
+    let order_id = text(field(record, "OrderId")).unwrap_or_default();
+    let order = org.record(&order_id).cloned().unwrap_or_default();
+    if let Some(before) = before {
+        let repriced = ["Quantity", "UnitPrice"]
+            .iter()
+            .any(|name| field(record, name) != field(before, name));
+        if is_activated(&order) && repriced {
+            return Err(integrity(
+                "You can't change the quantity or price of a product on an activated order.",
+                "Quantity",
+            ));
+        }
+        reduction::changed_item(org, record, before)?;
+    } else {
+        if is_activated(&order) {
+            return Err(integrity(
+                "OrderId: You can't add products to an activated order.",
+                "OrderId",
+            ));
+        }
         let entry_id = text(field(record, "PricebookEntryId")).unwrap_or_default();
-        let order = org.record(&order_id).cloned().unwrap_or_default();
         let entry = org.record(&entry_id).cloned().unwrap_or_default();
         let order_book = text(field(&order, "Pricebook2Id"));
         if order_book.is_none() || order_book != text(field(&entry, "Pricebook2Id")) {
@@ -95,6 +118,7 @@ pub(super) fn order_item(
                 field(&entry, from).cloned().unwrap_or(Value::Null),
             );
         }
+        reduction::new_item(org, record, &order)?;
     }
     let amount = |name| field(record, name).and_then(Value::as_f64).unwrap_or(0.0);
     let total = amount("Quantity") * amount("UnitPrice");
@@ -102,8 +126,14 @@ pub(super) fn order_item(
     Ok(())
 }
 
-/// After a line is saved or deleted, its order's `TotalAmount` is the sum of its lines.
-pub(super) fn roll_up_total(org: &mut Org, line: &Record) {
+/// After a line is saved or deleted, its order's `TotalAmount` is the sum of its lines, and
+/// the product it reduces (if any) shows what is left of it.
+pub(super) fn order_item_saved(org: &mut Org, line: &Record) {
+    roll_up_total(org, line);
+    reduction::item_saved(org, line);
+}
+
+fn roll_up_total(org: &mut Org, line: &Record) {
     let Some(order_id) = text(field(line, "OrderId")) else {
         return;
     };
@@ -120,6 +150,6 @@ pub(super) fn roll_up_total(org: &mut Org, line: &Record) {
     }
 }
 
-fn integrity(message: &str, field: &str) -> SfError {
+pub(super) fn integrity(message: &str, field: &str) -> SfError {
     SfError::new(400, "FIELD_INTEGRITY_EXCEPTION", message, &[field])
 }
