@@ -104,6 +104,25 @@ pub struct FulfilmentSummary {
     pub refunds: Option<RefundRun>,
 }
 
+impl JobSummary {
+    /// A sweep that sent nothing, or a fulfilment run that found nothing to do.
+    pub fn is_idle(&self) -> bool {
+        match self {
+            JobSummary::Sweep(s) => *s == SweepSummary::default(),
+            JobSummary::Fulfilment(f) => {
+                f.orders == FulfilmentRun::default()
+                    && f.capture
+                        .as_ref()
+                        .is_none_or(|c| *c == CaptureSummary::default())
+                    && f.refunds
+                        .as_ref()
+                        .is_none_or(|r| *r == RefundRun::default())
+            }
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SweepSummary {
     pub sent: usize,
@@ -204,13 +223,10 @@ impl Scheduler {
     ) -> Result<JobSummary, JobError> {
         let started_at = chrono::Utc::now();
         let result = self.run(&job, time_left).await;
-        // A scheduled sweep that found nothing to send is the usual minute: not worth a line.
-        let idle_sweep = trigger == Trigger::Schedule
-            && matches!(
-                result,
-                Ok(JobSummary::Sweep(SweepSummary { sent: 0, failed: 0 }))
-            );
-        if let Some(log) = self.log.as_ref().filter(|_| !idle_sweep) {
+        // A frequent job's scheduled run that found nothing to do is the usual minute: not worth
+        // a line in the log.
+        let idle = trigger == Trigger::Schedule && result.as_ref().is_ok_and(JobSummary::is_idle);
+        if let Some(log) = self.log.as_ref().filter(|_| !idle) {
             let run = JobRun {
                 id: uuid::Uuid::new_v4().simple().to_string(),
                 job,

@@ -237,6 +237,14 @@ pub fn walkthrough(base: &str, salesforce: &SalesforceLogin) -> String {
   SOQL "SELECT Name, Email, AccountId FROM Contact WHERE Email = 'demo-$RUN@example.com'"
   SOQL "SELECT Name, StageName, Amount, CloseDate FROM Opportunity WHERE Storesync_Order_Id__c = '$ORDER_ID'"
   SOQL "SELECT OrderNumber, Status, TotalAmount FROM Order WHERE Storesync_Order_Id__c = '$ORDER_ID'"
+  # 9. the fulfilment job (every 5 s) hands the order to the local fulfilment provider, one fulfilment
+  #    order per location; it ships 5 s later and delivers 5 s after that: the parcels, then the order
+  for _ in $(seq 60); do curl -s {base}/v1/orders/$ORDER_ID/tracking -H "$AUTH" | grep -q '"delivered_at":"' && break; sleep 0.5; done
+  curl -s {base}/v1/orders/$ORDER_ID/tracking -H "$AUTH"; echo
+  curl -s {base}/v1/orders/$ORDER_ID -H "$AUTH" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
+  # 10. operators: the jobs' last runs, and what needs a person (console: {base}/admin/sign-in)
+  curl -s "{base}/v1/admin/jobs/runs?limit=5" -H "Authorization: Bearer dev:ops-1:admin"; echo
+  curl -s "{base}/v1/admin/exceptions" -H "Authorization: Bearer dev:ops-1:admin"; echo
 "#
     )
 }
