@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backend;
 pub mod crm;
+pub mod fulfilment;
 pub mod moto;
 pub mod payments;
 pub mod queue;

@@ -14,14 +14,12 @@ use storesync_core::ids::{LocationId, OrderId, PaymentRef, Sku};
 use storesync_core::money::{Currency, Money};
 use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::order::{Order, RefundState};
-use storesync_core::outbox::OutboxRelay;
 use storesync_core::payments::gateway::PaymentGateway;
 use storesync_core::ports::SystemClock;
-use storesync_devstack::{DEV_NOTICE_SECRET, DEV_PROVIDER_SECRET};
-use storesync_provider::{HttpProvider, LocalProvider, NoticeTarget, SIGNATURE_HEADER};
 use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
 use storesync_tests::app::Auth;
 use storesync_tests::crm::SyncHarness;
+use storesync_tests::fulfilment::{fulfilment, provider, send_notice};
 
 fn always() -> bool {
     true
@@ -65,27 +63,8 @@ async fn on_shelf(h: &SyncHarness, sku: &str) -> i64 {
 
 /// Ships the order through the local provider and has every parcel delivered.
 async fn deliver(h: &SyncHarness, order: &str) {
-    let provider = LocalProvider::start(
-        DEV_PROVIDER_SECRET,
-        NoticeTarget {
-            url: format!("{}/v1/fulfilment/asn", h.app.base),
-            secret: DEV_NOTICE_SECRET.to_owned(),
-            delay: None,
-        },
-    )
-    .await
-    .unwrap();
-    let fulfilment = Fulfilment::new(
-        h.store.clone(),
-        h.store.clone(),
-        h.store.clone(),
-        Arc::new(SystemClock),
-    )
-    .with_relay(Arc::new(OutboxRelay::new(h.store.clone(), h.queue.clone())))
-    .with_provider(Arc::new(
-        HttpProvider::new(provider.url(), DEV_PROVIDER_SECRET).unwrap(),
-    ));
-    fulfilment.run(&always).await.unwrap();
+    let provider = provider(h).await;
+    fulfilment(h, &provider).run(&always).await.unwrap();
     for fo in h
         .store
         .fulfilment_orders(&OrderId::parse(order).unwrap())
@@ -94,17 +73,7 @@ async fn deliver(h: &SyncHarness, order: &str) {
     {
         for kind in [NoticeKind::Shipped, NoticeKind::Delivered] {
             let notice = provider.notice(fo.id.as_str(), kind, "1ZRET").unwrap();
-            let body = serde_json::to_vec(&notice).unwrap();
-            let reply = h
-                .app
-                .send(
-                    h.app
-                        .request(Method::POST, "/v1/fulfilment/asn", &Auth::None)
-                        .header(SIGNATURE_HEADER, provider.sign(&body))
-                        .header("Content-Type", "application/json")
-                        .body(body),
-                )
-                .await;
+            let reply = send_notice(h, &provider, &notice).await;
             assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         }
     }

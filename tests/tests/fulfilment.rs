@@ -4,51 +4,21 @@
 //! move the order to shipped, then delivered; a bad signature changes nothing, and a notice
 //! for no known fulfilment order is kept for an operator.
 
-use std::sync::Arc;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use storesync_core::fulfilment::process::{Fulfilment, FulfilmentRun};
+use storesync_core::fulfilment::process::FulfilmentRun;
 use storesync_core::fulfilment::{FulfilmentStatus, NoticeKind};
 use storesync_core::ids::OrderId;
 use storesync_core::order::lifecycle::OrderStatus;
-use storesync_core::outbox::OutboxRelay;
-use storesync_core::ports::SystemClock;
-use storesync_devstack::{DEV_NOTICE_SECRET, DEV_PROVIDER_SECRET};
+use storesync_provider::LocalProvider;
 use storesync_provider::wire::NoticeBody;
-use storesync_provider::{HttpProvider, LocalProvider, NoticeTarget, SIGNATURE_HEADER};
-use storesync_tests::app::{Auth, Reply, shipping_body};
+use storesync_tests::app::{Auth, shipping_body};
 use storesync_tests::crm::SyncHarness;
+use storesync_tests::fulfilment::{fulfilment, post_notice, provider, send_notice};
 use storesync_tests::{Backend, against_both_stores};
 
 fn always() -> bool {
     true
-}
-
-async fn provider(h: &SyncHarness) -> LocalProvider {
-    LocalProvider::start(
-        DEV_PROVIDER_SECRET,
-        NoticeTarget {
-            url: format!("{}/v1/fulfilment/asn", h.app.base),
-            secret: DEV_NOTICE_SECRET.to_owned(),
-            delay: None,
-        },
-    )
-    .await
-    .expect("the local provider starts")
-}
-
-fn fulfilment(h: &SyncHarness, provider: &LocalProvider) -> Fulfilment {
-    Fulfilment::new(
-        h.store.clone(),
-        h.store.clone(),
-        h.store.clone(),
-        Arc::new(SystemClock),
-    )
-    .with_relay(Arc::new(OutboxRelay::new(h.store.clone(), h.queue.clone())))
-    .with_provider(Arc::new(
-        HttpProvider::new(provider.url(), DEV_PROVIDER_SECRET).unwrap(),
-    ))
 }
 
 /// 3 caps (2 at `main`, 10 at `east`) and a sticker pack (only at `main`), under the free
@@ -80,21 +50,8 @@ async fn paid_two_location_order(h: &SyncHarness) -> (String, i64) {
     (order, total)
 }
 
-async fn post_notice(h: &SyncHarness, body: &[u8], signature: &str) -> Reply {
-    h.app
-        .send(
-            h.app
-                .request(Method::POST, "/v1/fulfilment/asn", &Auth::None)
-                .header(SIGNATURE_HEADER, signature)
-                .header("Content-Type", "application/json")
-                .body(body.to_vec()),
-        )
-        .await
-}
-
 async fn send(h: &SyncHarness, provider: &LocalProvider, notice: &NoticeBody) -> Value {
-    let body = serde_json::to_vec(notice).unwrap();
-    let reply = post_notice(h, &body, &provider.sign(&body)).await;
+    let reply = send_notice(h, provider, notice).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     reply.body["outcome"].clone()
 }

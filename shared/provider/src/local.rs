@@ -4,7 +4,6 @@
 //! after another `delay` a "delivered" one. Tests may instead ship by hand ([`LocalProvider::notice`]).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,8 +14,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 use storesync_core::fulfilment::NoticeKind;
+use storesync_web::loopback::LoopbackServer;
 use storesync_web::signature::Secrets;
-use tokio::sync::oneshot;
 
 use crate::SIGNATURE_HEADER;
 use crate::wire::{FulfilmentRequest, NoticeBody, NoticeLine};
@@ -40,16 +39,13 @@ struct Shared {
 
 pub struct LocalProvider {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    server: LoopbackServer,
 }
 
 impl LocalProvider {
     /// Starts on a free loopback port, taking fulfilment orders signed with `secret` and
     /// sending notices to `target`.
     pub async fn start(secret: &str, target: NoticeTarget) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             received: Mutex::new(BTreeMap::new()),
             secrets: Secrets::new([secret.to_owned()], 300),
@@ -59,27 +55,15 @@ impl LocalProvider {
         let app = Router::new()
             .route("/fulfilment-orders", post(receive))
             .with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "local fulfilment provider stopped");
-            }
-        });
-        Ok(LocalProvider {
-            shared,
-            addr,
-            shutdown: Some(tx),
-        })
+        let server =
+            LoopbackServer::start(LoopbackServer::any_port(), app, "local fulfilment provider")
+                .await?;
+        Ok(LocalProvider { shared, server })
     }
 
     /// Where fulfilment orders are sent.
     pub fn url(&self) -> String {
-        format!("http://{}/fulfilment-orders", self.addr)
+        format!("http://{}/fulfilment-orders", self.server.addr())
     }
 
     /// The fulfilment orders received so far.
@@ -103,14 +87,6 @@ impl LocalProvider {
             chrono::Utc::now().timestamp(),
             body,
         )
-    }
-}
-
-impl Drop for LocalProvider {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

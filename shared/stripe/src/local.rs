@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use storesync_web::loopback::LoopbackServer;
 
 /// The test key the local Stripe accepts, as `sk_test_...` keys look.
 const DEV_KEY: &str = "sk_test_storesync_local";
@@ -44,19 +44,16 @@ impl Intents {
 /// A running local Stripe; stops when dropped.
 pub struct LocalStripe {
     intents: Arc<Intents>,
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    server: LoopbackServer,
 }
 
 impl LocalStripe {
     /// Starts on a free loopback port.
     pub async fn start() -> std::io::Result<Self> {
-        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
+        Self::start_on(LoopbackServer::any_port()).await
     }
 
     pub async fn start_on(bind: SocketAddr) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(bind).await?;
-        let addr = listener.local_addr()?;
         let intents = Arc::new(Intents::default());
         let app = Router::new()
             .route("/v1/payment_intents/search", get(search))
@@ -65,26 +62,12 @@ impl LocalStripe {
             .route("/v1/refunds", post(refund))
             .fallback(unrecognized)
             .with_state(intents.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "local stripe stopped");
-            }
-        });
-        Ok(LocalStripe {
-            intents,
-            addr,
-            shutdown: Some(tx),
-        })
+        let server = LoopbackServer::start(bind, app, "local stripe").await?;
+        Ok(LocalStripe { intents, server })
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// The secret key it accepts.
@@ -135,14 +118,6 @@ impl LocalStripe {
             .filter(|r| r["payment_intent"] == id)
             .cloned()
             .collect()
-    }
-}
-
-impl Drop for LocalStripe {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod identity;
 pub mod json;
+pub mod loopback;
 pub mod problem;
 pub mod signature;
 
