@@ -52,6 +52,8 @@ fn order_sync(idempotency_key: &str, version: u64) -> OrderSync {
                 CrmId::parse("801000000000002AAA").unwrap(),
             )]),
         },
+        // Kept by both stores, so an OrderSummary is asked for once.
+        order_summary_id: Some(CrmId::parse("1Os000000000001AAA").unwrap()),
         updated_at: Utc::now(),
         version,
     }

@@ -605,6 +605,7 @@ struct SettingsBody {
     lead_source_web: String,
     lead_source_social: String,
     multi_currency: bool,
+    order_management: bool,
     #[serde(deserialize_with = "nullable")]
     standard_pricebook_id: Option<String>,
     #[serde(deserialize_with = "whole_number")]
@@ -674,6 +675,7 @@ impl TryFrom<SettingsBody> for SyncSettings {
             lead_source_web: name("lead_source_web", &b.lead_source_web),
             lead_source_social: name("lead_source_social", &b.lead_source_social),
             multi_currency: b.multi_currency,
+            order_management: b.order_management,
             standard_pricebook_id: b.standard_pricebook_id,
             version: version.unwrap_or_default(),
         };

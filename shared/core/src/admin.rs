@@ -587,6 +587,7 @@ mod tests {
                 },
             )]),
             products: Default::default(),
+            order_summary_id: None,
             updated_at,
             version: 1,
         }

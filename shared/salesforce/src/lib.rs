@@ -20,7 +20,9 @@ mod error;
 pub mod soql;
 
 pub use budget::{ApiUsage, Priority};
-pub use client::{ActionResult, QueryPage, SalesforceClient, UpsertResult};
+pub use client::{
+    ActionResult, OrderLifeCycle, OrderSummaryCreated, QueryPage, SalesforceClient, UpsertResult,
+};
 pub use collections::{CollectionOptions, RecordResult, sobject};
 pub use composite::{CompositeRequest, CompositeResponse, Graph, GraphResponse, Reference};
 pub use config::{Auth, ConfigError, DEFAULT_API_VERSION, RetryPolicy, SalesforceConfig};

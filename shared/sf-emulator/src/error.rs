@@ -20,6 +20,22 @@ impl SfError {
         }
     }
 
+    /// An error of a Connect REST API action: an Error with Output
+    /// (`[{"errorCode","message","output"}]`), the output being the action's answer with
+    /// `success` false and the same error.
+    pub fn connect(status: u16, code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let error = json!({ "errorCode": code, "message": message });
+        Self {
+            status,
+            body: json!([{
+                "errorCode": code,
+                "message": message,
+                "output": { "errors": [error], "success": false },
+            }]),
+        }
+    }
+
     /// 404 `NOT_FOUND`: an unknown path, object type or record.
     pub fn not_found() -> Self {
         Self::new(

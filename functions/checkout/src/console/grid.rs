@@ -298,6 +298,7 @@ mod tests {
             order_activated: false,
             objects,
             products: Default::default(),
+            order_summary_id: None,
             updated_at: Utc::now(),
             version: 1,
         }

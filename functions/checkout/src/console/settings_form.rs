@@ -144,6 +144,11 @@ pub fn settings_form(s: &SyncSettings) -> Html {
         "The org has multi-currency",
         s.multi_currency,
     );
+    f.check(
+        "order_management",
+        "The org has Order Management (an OrderSummary per activated Order)",
+        s.order_management,
+    );
     f.id(
         "standard_pricebook_id",
         "Standard price book (01s…)",

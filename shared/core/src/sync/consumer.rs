@@ -367,6 +367,7 @@ impl CrmSync {
             now,
         } = prepared;
         let products = applied.products;
+        let order_summary = applied.order_summary;
         let outcome = Outcome::Synced(applied.ids);
         customer_sync.record(&touched, &outcome, now);
         customer_sync.has_orders = has_orders;
@@ -384,6 +385,9 @@ impl CrmSync {
             sync.total = current_total(order);
             sync.products.items.extend(products.items);
             sync.products.reductions.extend(products.reductions);
+            if let Some(summary) = order_summary {
+                sync.order_summary_id = Some(summary);
+            }
             sync.order_activated |= crm_plan
                 .order
                 .as_ref()
@@ -674,6 +678,7 @@ fn new_order_sync(order: &Order, now: DateTime<Utc>) -> OrderSync {
         total: order.totals.total,
         order_version: 0,
         order_activated: false,
+        order_summary_id: None,
         objects: Default::default(),
         products: Default::default(),
         updated_at: now,

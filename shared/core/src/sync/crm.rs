@@ -157,6 +157,9 @@ pub struct SalesforceOrderPlan {
     /// The order's changes Salesforce has not seen, each a reduction order of the
     /// (activated) Order.
     pub reductions: Vec<ReductionPlan>,
+    /// Create the activated Order's OrderSummary once the Order is written (Order
+    /// Management orgs): a Connect API action, never part of the Order's graph.
+    pub summarize: bool,
 }
 
 /// A cancel or return as Salesforce records it on an activated Order: a reduction order
@@ -308,6 +311,8 @@ pub struct CrmApplied {
     pub prices: Vec<PriceSync>,
     /// The products of an Order the plan created, and the reduction orders it made.
     pub products: OrderProducts,
+    /// The OrderSummary the plan created (or found made already).
+    pub order_summary: Option<CrmId>,
 }
 
 #[async_trait]
@@ -319,7 +324,8 @@ pub trait Crm: Send + Sync {
     /// The products of a Salesforce Order, for an order synced before the store kept them:
     /// one query.
     async fn order_items(&self, order: &CrmId) -> Result<Vec<FoundOrderItem>, CrmError>;
-    /// Writes the plan: one call for all its records, and one more if a Lead is converted.
+    /// Writes the plan: one call for all its records, one more if a Lead is converted, and
+    /// one more if the Order's OrderSummary is created.
     async fn apply(&self, plan: &CrmPlan) -> Result<CrmApplied, CrmError>;
     /// Writes many plans in as few calls as the API allows; bulk work, so it gives way
     /// ([`CrmError::Deferred`]) once the org's API usage passes the budget share. One answer

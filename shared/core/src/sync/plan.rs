@@ -379,11 +379,15 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
         } else {
             Vec::new()
         };
+        let summarize = settings.order_management
+            && (activated || activate)
+            && known.and_then(|k| k.order_summary_id.as_ref()).is_none();
         SalesforceOrderPlan {
             order: record,
             lines,
             activate,
             reductions,
+            summarize,
         }
     });
     OrderPlan {

@@ -592,6 +592,7 @@ mod reductions {
             order_activated: true,
             objects: Default::default(),
             products: Default::default(),
+            order_summary_id: None,
             updated_at: Utc::now(),
             version: 1,
         };
@@ -676,5 +677,79 @@ mod reductions {
 
         assert!(amount.minor_units() < order.totals.total.minor_units());
         assert_eq!(amount, crate::sync::plan::current_total(&order));
+    }
+}
+
+mod order_summaries {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::sync::status::OrderSync;
+
+    /// The plan for `order` with Order Management `on`, the ledger being `known`.
+    fn summarizes(order: Order, on: bool, known: Option<&OrderSync>) -> bool {
+        let mut case = Case::new();
+        case.settings.order_management = on;
+        case.order = None;
+        let plan = plan(PlanInput {
+            person: &case.person,
+            order: Some(&order),
+            paid_at: None,
+            customer_sync: &case.known,
+            order_sync: known,
+            found: None,
+            prices: &case.prices,
+            settings: &case.settings,
+        });
+        sf_order(&plan).summarize
+    }
+
+    fn activated(order: &Order, summary: Option<&str>) -> OrderSync {
+        let mut sync = OrderSync {
+            order_id: order.id.clone(),
+            customer_key: order.customer.customer_key.clone(),
+            number: order.number.clone(),
+            status: order.status,
+            total: order.totals.total,
+            order_version: 1,
+            order_activated: true,
+            objects: Default::default(),
+            products: Default::default(),
+            order_summary_id: summary.map(id),
+            updated_at: Utc::now(),
+            version: 1,
+        };
+        let ids = BTreeMap::from([(CrmObject::Order, id("801000000000001AAA"))]);
+        sync.record(&[CrmObject::Order], &Outcome::Synced(ids), Utc::now());
+        sync
+    }
+
+    #[test]
+    fn an_order_management_org_summarizes_the_order_it_activates() {
+        assert!(summarizes(paid(&sample_order()), true, None));
+    }
+
+    #[test]
+    fn an_activated_order_without_a_known_summary_is_summarized_and_one_with_is_not() {
+        let order = paid(&sample_order());
+        assert!(summarizes(
+            order.clone(),
+            true,
+            Some(&activated(&order, None))
+        ));
+        let known = activated(&order, Some("1Os000000000001AAA"));
+        assert!(!summarizes(order, true, Some(&known)));
+    }
+
+    #[test]
+    fn no_summary_without_order_management_or_before_activation() {
+        assert!(!summarizes(paid(&sample_order()), false, None));
+        let mut case = Case::new();
+        case.settings.order_management = true;
+        case.settings.salesforce_order = SalesforceOrderPolicy::EveryOrder;
+        assert!(
+            !sf_order(&case.plan()).summarize,
+            "an unpaid order stays Draft"
+        );
     }
 }

@@ -70,6 +70,9 @@ pub struct SyncSettings {
     pub lead_source_social: String,
     /// The org has multi-currency on: records carry `CurrencyIsoCode`.
     pub multi_currency: bool,
+    /// The org has Salesforce Order Management: each activated Order gets its OrderSummary,
+    /// created through the Connect API's order-summaries action.
+    pub order_management: bool,
     /// The org's standard price book, once known (found by the first sync that needs it).
     pub standard_pricebook_id: Option<String>,
     /// Optimistic concurrency of the settings item.
@@ -100,6 +103,7 @@ impl Default for SyncSettings {
             lead_source_web: "Web".into(),
             lead_source_social: "Social Media".into(),
             multi_currency: true,
+            order_management: false,
             standard_pricebook_id: None,
             version: 0,
         }
@@ -158,6 +162,7 @@ impl SyncSettings {
             &mut s.overwrite_account_name,
         )?;
         flag("STORESYNC_SYNC_MULTI_CURRENCY", &mut s.multi_currency)?;
+        flag("STORESYNC_SYNC_ORDER_MANAGEMENT", &mut s.order_management)?;
         let text = |name: &str, into: &mut String| {
             if let Some(v) = get(name) {
                 *into = v.trim().to_owned();
@@ -262,6 +267,7 @@ mod tests {
         assert!(s.contact_roles && s.convert_on_payment && s.auto_sync_orders);
         assert_eq!(s.converted_stage, "Closed Won");
         assert!(!s.overwrite_account_name);
+        assert!(!s.order_management, "most orgs have no Order Management");
         assert_eq!(
             s.stage_mapping
                 .get(&OrderStatus::Cancelled)
@@ -276,9 +282,11 @@ mod tests {
             "STORESYNC_SYNC_SALESFORCE_ORDER" => Some("every_order".into()),
             "STORESYNC_SYNC_SALES_CYCLE_DAYS" => Some("15".into()),
             "STORESYNC_SYNC_CONTACT_ROLES" => Some("off".into()),
+            "STORESYNC_SYNC_ORDER_MANAGEMENT" => Some("on".into()),
             _ => None,
         })
         .unwrap();
+        assert!(s.order_management);
         assert_eq!(s.salesforce_order, SalesforceOrderPolicy::EveryOrder);
         assert_eq!(s.sales_cycle_days, 15);
         assert!(!s.contact_roles);

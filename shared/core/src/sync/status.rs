@@ -232,6 +232,10 @@ pub struct OrderSync {
     /// The Salesforce Order's products and the reduction orders made on it.
     #[serde(default)]
     pub products: OrderProducts,
+    /// The activated Order's OrderSummary (orgs with Order Management): once known, never
+    /// asked for again.
+    #[serde(default)]
+    pub order_summary_id: Option<CrmId>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }

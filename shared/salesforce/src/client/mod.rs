@@ -1,12 +1,13 @@
 //! The REST client. Every operation goes through one request core (`call`), which owns the
 //! session, the retry rule and the accounting; `retry` is the one loop that resends, for data
 //! calls and token requests alike. The API families are in their own files: `sobjects`,
-//! `query`, `collections` and `composite`.
+//! `query`, `collections`, `composite`, `actions` and `order_management`.
 
 mod actions;
 mod call;
 mod collections;
 mod composite;
+mod order_management;
 mod query;
 mod retry;
 mod session;
@@ -25,6 +26,7 @@ use crate::error::SalesforceError;
 use call::Call;
 
 pub use actions::ActionResult;
+pub use order_management::{OrderLifeCycle, OrderSummaryCreated};
 pub use query::QueryPage;
 pub use sobjects::UpsertResult;
 

@@ -1,5 +1,6 @@
 //! The CRM port over Salesforce: a lookup is one Composite call of queries, a plan is one
-//! Composite Graph (plus one invocable action when a Lead is converted).
+//! Composite Graph (plus one invocable action when a Lead is converted, and one Connect API
+//! action when an activated Order gets its OrderSummary).
 
 mod graph;
 mod sobjects;
@@ -16,10 +17,11 @@ use storesync_core::sync::crm::{
 };
 use storesync_core::sync::status::{CrmObject, OrderItemSync, PriceSync};
 
-use crate::SalesforceClient;
 use crate::budget::Priority;
+use crate::client::OrderLifeCycle;
 use crate::composite::{self, CompositeRequest, CompositeResponse, Graph, Reference};
 use crate::error::{ApiError, SalesforceError};
+use crate::{OrderSummaryCreated, SalesforceClient};
 use graph::Link;
 use sobjects::{CONVERTED_LEAD_STATUS, LEAD_CONVERT_ACTION, lookup};
 
@@ -220,6 +222,8 @@ impl Crm for SalesforceCrm {
             matched.extend(refused);
         };
         self.converted(plan, &mut applied).await?;
+        self.summarized(plan, &mut applied, Priority::Urgent)
+            .await?;
         Ok(applied)
     }
 
@@ -281,7 +285,13 @@ impl Crm for SalesforceCrm {
         let mut out = Vec::with_capacity(plans.len());
         for (plan, answer) in plans.iter().zip(answers) {
             let answer = match answer {
-                Some(Ok(mut applied)) => self.converted(plan, &mut applied).await.map(|()| applied),
+                Some(Ok(mut applied)) => match self.converted(plan, &mut applied).await {
+                    Ok(()) => self
+                        .summarized(plan, &mut applied, Priority::Deferrable)
+                        .await
+                        .map(|()| applied),
+                    Err(e) => Err(e),
+                },
                 Some(failed) => failed,
                 None => Err(CrmError::Retryable("the graph got no answer".into())),
             };
@@ -370,6 +380,75 @@ impl SalesforceCrm {
         Ok(())
     }
 
+    /// A plan that summarizes its activated Order does so once the graph wrote it: one
+    /// Connect API call, plus one query when the org answers that the summary exists (an
+    /// answer lost on the way), so the ledger learns its id either way. Deferrable work past
+    /// the API budget leaves the summary for the order's next sync.
+    async fn summarized(
+        &self,
+        plan: &CrmPlan,
+        applied: &mut CrmApplied,
+        priority: Priority,
+    ) -> Result<(), CrmError> {
+        let wanted = plan
+            .order
+            .as_ref()
+            .and_then(|o| o.salesforce_order.as_ref())
+            .is_some_and(|o| o.summarize);
+        if !wanted {
+            return Ok(());
+        }
+        if priority == Priority::Deferrable && self.client.ensure_budget(priority).is_err() {
+            return Ok(());
+        }
+        let order = applied
+            .ids
+            .get(&CrmObject::Order)
+            .cloned()
+            .ok_or_else(|| CrmError::Retryable("no Order id to summarize".into()))?;
+        applied.order_summary = Some(self.order_summary(&order).await?);
+        Ok(())
+    }
+
+    /// Creates the Order's OrderSummary, or finds the one the org already has. The store
+    /// runs the order's life cycle (payment, fulfilment, returns), so the summary is
+    /// `UNMANAGED`.
+    async fn order_summary(&self, order: &CrmId) -> Result<CrmId, CrmError> {
+        let exists = |errors: &[ApiError]| errors.iter().any(|e| e.error_code == DUPLICATE);
+        let refused = match self
+            .client
+            .create_order_summary(order.as_str(), OrderLifeCycle::Unmanaged)
+            .await
+        {
+            Ok(OrderSummaryCreated {
+                order_summary_id: Some(id),
+                success: true,
+                ..
+            }) => return crm_id(&id),
+            Ok(answer) if exists(&answer.errors) => answer.errors,
+            Ok(answer) => {
+                return Err(CrmError::Permanent(format!(
+                    "OrderSummary: {}",
+                    describe(&answer.errors)
+                )));
+            }
+            Err(SalesforceError::Api { errors, .. }) if exists(&errors) => errors,
+            Err(e) => return Err(crm_error(e)),
+        };
+        let rows: Vec<Row> = self
+            .client
+            .query_all(&lookup::order_summary(order.as_str()))
+            .await
+            .map_err(crm_error)?;
+        match rows.into_iter().next() {
+            Some(row) => crm_id(&row.id),
+            None => Err(CrmError::Permanent(format!(
+                "OrderSummary: {}",
+                describe(&refused)
+            ))),
+        }
+    }
+
     /// Converts the Lead into the Contact and Account the graph just wrote, with the Apex
     /// action deployed from `salesforce/` (`Database.convertLead`).
     async fn convert_lead(
@@ -440,6 +519,9 @@ fn graph_failure(responses: &CompositeResponse) -> CrmError {
         CrmError::Permanent(text)
     }
 }
+
+/// Salesforce's answer to a second OrderSummary of one Order.
+const DUPLICATE: &str = "DUPLICATE_VALUE";
 
 /// Salesforce's answer to a write to a converted Lead, or to converting one again.
 const CONVERTED: &str = "CANNOT_UPDATE_CONVERTED_LEAD";

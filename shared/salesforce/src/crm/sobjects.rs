@@ -65,6 +65,14 @@ pub mod lookup {
     pub const STANDARD_PRICEBOOK: &str =
         "SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1";
 
+    /// The OrderSummary made from an Order (Order Management orgs keep one per Order).
+    pub fn order_summary(order_id: &str) -> String {
+        format!(
+            "SELECT Id FROM OrderSummary WHERE OriginalOrderId = {} LIMIT 1",
+            quote(order_id)
+        )
+    }
+
     /// The products of a Salesforce Order, with the store's key for each.
     pub fn order_items(order_id: &str) -> String {
         format!(

@@ -1,6 +1,6 @@
 //! The in-memory org: stored records, the checks Salesforce makes on a write (fields,
 //! references, required fields, per-object rules, unique external ids, duplicate rules),
-//! the REST operations on records, lead conversion, and SOQL evaluation with query
+//! the REST operations on records, lead conversion, order summaries, and SOQL evaluation with query
 //! cursors. HTTP lives in `server`; this module has no I/O.
 //!
 //! A write runs the checks in the order Salesforce reports them: the body's fields
@@ -14,6 +14,7 @@ mod dates;
 mod duplicates;
 mod fields;
 mod filter;
+mod order_summary;
 mod project;
 mod query;
 mod query_check;
@@ -29,6 +30,7 @@ use crate::ids;
 use crate::schema::{self, FieldDef, ObjectDef};
 
 pub use convert::{LeadConversion, LeadConverted};
+pub use order_summary::OrderSummaryInput;
 pub use storage::OrgData;
 
 /// A record's fields by API name.

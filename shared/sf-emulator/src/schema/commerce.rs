@@ -1,4 +1,4 @@
-//! Orders and their products, products, price books and their entries.
+//! Orders and their products, order summaries, products, price books and their entries.
 
 use super::field::{
     FieldDefault, boolean, currency, date, date_time, double, external_key, lookup, picklist, text,
@@ -59,6 +59,26 @@ pub(super) const ORDER_ITEM: ObjectDef = ObjectDef::new(
     ],
 )
 .with_currency(CurrencyField::FromParent);
+
+/// Salesforce Order Management's summary of an activated Order, made by the Connect API's
+/// `commerce/order-management/order-summaries` action, never by an sObject insert.
+pub(super) const ORDER_SUMMARY: ObjectDef = ObjectDef::new(
+    "OrderSummary",
+    "Order Summary",
+    "1Os",
+    &[
+        lookup("OriginalOrderId", &["Order"]).read_only().required(),
+        lookup("AccountId", &["Account"]).read_only(),
+        text("OrderNumber", 255).read_only(),
+        picklist("OrderLifeCycleType").read_only(),
+        picklist("Status").read_only(),
+        currency("GrandTotalAmount").read_only(),
+        date_time("OrderedDate").read_only(),
+    ],
+)
+.owned()
+.with_currency(CurrencyField::FromParent)
+.read_only();
 
 pub(super) const PRODUCT: ObjectDef = ObjectDef::new(
     "Product2",

@@ -3,7 +3,7 @@
 //! `tests/sfdx_schema.rs`), key prefixes and duplicate rules.
 //!
 //! Objects are grouped by area: `sales` (accounts, people, opportunities, tasks),
-//! `commerce` (orders, products, price books) and `platform` (users, record types, the
+//! `commerce` (orders, order summaries, products, price books) and `platform` (users, record types, the
 //! platform event). `field` describes one field.
 
 mod commerce;
@@ -114,6 +114,14 @@ impl ObjectDef {
     /// Carries `CurrencyIsoCode` this way.
     pub const fn with_currency(mut self, currency: CurrencyField) -> Self {
         self.currency = currency;
+        self
+    }
+
+    /// Read-only to the sObject API: records are made and changed by the org itself (an
+    /// OrderSummary comes from the Connect API's order-summaries action).
+    pub const fn read_only(mut self) -> Self {
+        self.createable = false;
+        self.updateable = false;
         self
     }
 
@@ -257,6 +265,7 @@ pub static OBJECTS: &[ObjectDef] = &[
     commerce::PRODUCT,
     commerce::PRICEBOOK,
     commerce::PRICEBOOK_ENTRY,
+    commerce::ORDER_SUMMARY,
     platform::USER,
     platform::RECORD_TYPE,
     platform::ORDER_EVENT,

@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::gate::{Gate, gate};
+use super::order_management::{self, ORDER_SUMMARIES, ORDER_SUMMARIES_ALLOWED};
 use super::routes::{LIMITS_ALLOWED, Reply, SubRequest, dispatch, method_allowed};
 use super::{Shared, json_response, with_limit_info};
 use crate::error::SfError;
@@ -86,7 +87,14 @@ pub(super) async fn data_api(
             .and_then(|h| h.trim().strip_prefix("batchSize="))
             .and_then(|n| n.parse().ok()),
     };
-    let reply = {
+    let reply = if path.trim_end_matches('/') == ORDER_SUMMARIES {
+        // A Connect resource: answered for a call of its own, never as a subrequest.
+        if method_allowed(&request.method, ORDER_SUMMARIES_ALLOWED) {
+            order_management::create(&mut shared.org(), request.body.as_ref())
+        } else {
+            Reply::method_not_allowed(method.as_str(), ORDER_SUMMARIES_ALLOWED)
+        }
+    } else {
         let mut org = shared.org();
         dispatch(&mut org, &request)
     };

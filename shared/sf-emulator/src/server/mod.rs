@@ -1,7 +1,8 @@
 //! The HTTP face of the emulator: the OAuth token endpoint (`oauth`) and the REST data API
 //! (`data`), which passes every call through `gate` (faults, session, daily limit) and then
 //! routes it (`routes`) to the handlers of its API family: `describe`, `sobjects`,
-//! `query`, `collections`, `composite` and `actions`.
+//! `query`, `collections`, `composite` and `actions`; the Connect API's Order Management
+//! resource is `order_management`.
 
 mod actions;
 mod collections;
@@ -10,6 +11,7 @@ mod data;
 mod describe;
 mod gate;
 mod oauth;
+mod order_management;
 mod query;
 mod record_page;
 mod routes;
