@@ -273,8 +273,12 @@ async fn the_scheduled_outbox_sweep_sends_what_an_outage_left_behind() {
     let summary = scheduled_sync::function_handler(&scheduler, event())
         .await
         .unwrap();
-    let sent =
-        |sent| scheduled_sync::JobSummary::Sweep(scheduled_sync::SweepSummary { sent, failed: 0 });
+    let sent = |sent| {
+        scheduled_sync::JobSummary::Sweep(scheduled_sync::SweepSummary {
+            sent,
+            ..Default::default()
+        })
+    };
     assert_eq!(summary, [sent(1)]);
     assert_eq!(
         scheduled_sync::function_handler(&scheduler, event())

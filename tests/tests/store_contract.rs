@@ -318,6 +318,7 @@ async fn a_mail_is_kept_once_by_its_id_and_mails_come_newest_first(b: Backend) {
         to: vec![storesync_core::ids::Email::parse("boss@example.com").unwrap()],
         subject: format!("Report {id}"),
         text: "Orders placed: none\n".into(),
+        html: None,
         sent_at: now - Duration::minutes(minutes),
     };
     for (id, minutes) in [("daily-1", 30), ("daily-2", 10), ("daily-3", 20)] {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_runtime::config::{from_env, optional, required};
 use storesync_salesforce::SalesforceConfig;
+use storesync_ses::SesSettings;
 
 pub use storesync_runtime::ConfigError;
 
@@ -25,6 +26,8 @@ pub struct Config {
     pub credentials: Credentials,
     /// The sync settings until an operator saves their own.
     pub sync_defaults: SyncSettings,
+    /// Customers' mails through SES; none without `STORESYNC_MAIL_FROM`.
+    pub mail: Option<SesSettings>,
 }
 
 /// Why the credentials could not be had at start.
@@ -69,11 +72,13 @@ impl Config {
                 name: "STORESYNC_SYNC_*",
                 message: e.to_string(),
             })?;
+        let mail = SesSettings::from_lookup(&lookup);
         Ok(Config {
             table,
             max_receives,
             credentials,
             sync_defaults,
+            mail,
         })
     }
 }

@@ -12,6 +12,7 @@ use std::convert::Infallible;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use storesync_core::events::OutboxEvent;
+use storesync_core::notifications::notifier::{Notifier, NotifySummary};
 use storesync_core::sync::consumer::{CrmSync, Handled};
 use storesync_core::sync::resync::{Resync, SyncRequest};
 
@@ -48,11 +49,12 @@ pub fn deliveries(event: &SqsEvent) -> Vec<Delivery> {
         .collect()
 }
 
-/// Applies deliveries to Salesforce.
+/// Applies deliveries to Salesforce, then mails the customer when the event asks for it.
 pub struct Consumer {
     sync: std::sync::Arc<CrmSync>,
     resync: Resync,
     max_receives: u32,
+    notifier: Option<std::sync::Arc<Notifier>>,
 }
 
 impl Consumer {
@@ -62,7 +64,14 @@ impl Consumer {
             sync,
             resync,
             max_receives,
+            notifier: None,
         }
+    }
+
+    /// Mails customers about the events once they are synced.
+    pub fn with_notifier(mut self, notifier: std::sync::Arc<Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// Handles a batch in its order, one message at a time. Returns the ids to deliver
@@ -98,10 +107,12 @@ impl Consumer {
         match self.sync.handle(&event, last_try).await {
             Ok(Handled::Refused(_)) => {
                 tracing::warn!(event_id = %event.event_id, "Salesforce refused the change; recorded as failed");
+                self.notify(&event).await;
                 true
             }
             Ok(handled) => {
                 tracing::debug!(event_id = %event.event_id, ?handled, "order event handled");
+                self.notify(&event).await;
                 true
             }
             Err(error) => {
@@ -113,6 +124,23 @@ impl Consumer {
 }
 
 impl Consumer {
+    /// The customer's mails for `event`. Never fails the delivery: a mail not sent is kept
+    /// pending for the retry run, and a store failure here leaves the mail to a replay.
+    async fn notify(&self, event: &OutboxEvent) {
+        let Some(notifier) = &self.notifier else {
+            return;
+        };
+        match notifier.notify(event).await {
+            Ok(summary) if summary == NotifySummary::default() => {}
+            Ok(summary) => {
+                tracing::info!(event_id = %event.event_id, sent = summary.sent, not_sent = summary.not_sent, skipped = summary.skipped, "customer mails")
+            }
+            Err(error) => {
+                tracing::warn!(event_id = %event.event_id, %error, "customer mails not recorded")
+            }
+        }
+    }
+
     /// An operator's "sync now": each record's outcome is recorded on it; only a store
     /// failure leaves the request for another try.
     async fn requested(&self, request: &SyncRequest) -> bool {

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use storesync_core::notifications::Notifications;
+use storesync_core::notifications::notifier::Notifier;
 use storesync_core::ports::{Clock, CustomerStore, Store, SyncLedger};
 use storesync_core::queue::{EventQueue, QueueError};
 use storesync_core::sync::abandoned::AbandonedCarts;
@@ -24,6 +26,21 @@ pub fn consumer(
     let sync = Arc::new(crm_sync(store.clone(), crm, clock, defaults));
     let (resync, _) = resync(store, sync.clone());
     Consumer::new(sync, resync, max_receives)
+}
+
+/// The customers' mails over `store`, sent through `mail`.
+pub fn notifier(
+    store: Arc<dyn Store>,
+    mail: Arc<dyn Notifications>,
+    clock: Arc<dyn Clock>,
+) -> Arc<Notifier> {
+    Arc::new(Notifier::new(
+        store.clone(),
+        store.clone(),
+        store,
+        mail,
+        clock,
+    ))
 }
 
 /// The re-sync of what is pending or failed, abandoned carts included, and the

@@ -1,6 +1,7 @@
 //! Jobs that EventBridge schedules start. Each schedule passes `{"job": "<name>"}`:
 //!
-//! - `outbox-sweep` sends the order events a failure left in the outbox;
+//! - `outbox-sweep` sends the order events a failure left in the outbox, and tries again the
+//!   customers' mails the mail service did not take;
 //! - `nightly-resync` syncs again, in bulk, every order and customer whose sync is pending or
 //!   failed (the first run over an existing store is the day-zero load);
 //! - `daily-report` mails the managers the report of the day before (UTC);
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use storesync_core::after_sales::{RefundRun, Refunds};
 use storesync_core::fulfilment::process::{Fulfilment, FulfilmentRun};
 use storesync_core::jobs::{JobRequest, JobRun, Trigger};
+use storesync_core::notifications::notifier::{Notifier, RetrySummary};
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::payments::capture::{CaptureSummary, FundsCapture};
 use storesync_core::payments::reconcile::{ReconcileError, ReconcileSummary, Reconciliation};
@@ -108,7 +110,9 @@ impl JobSummary {
     /// A sweep that sent nothing, or a fulfilment run that found nothing to do.
     pub fn is_idle(&self) -> bool {
         match self {
-            JobSummary::Sweep(s) => *s == SweepSummary::default(),
+            JobSummary::Sweep(s) => {
+                s.sent == 0 && s.failed == 0 && s.mails.is_none_or(|m| m == RetrySummary::default())
+            }
             JobSummary::Fulfilment(f) => {
                 f.orders == FulfilmentRun::default()
                     && f.capture
@@ -127,6 +131,9 @@ impl JobSummary {
 pub struct SweepSummary {
     pub sent: usize,
     pub failed: usize,
+    /// The customers' mails tried again (with customer mail configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mails: Option<RetrySummary>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +176,7 @@ pub struct Scheduler {
     capture: Option<Arc<FundsCapture>>,
     fulfilment: Option<Arc<Fulfilment>>,
     refunds: Option<Arc<Refunds>>,
+    notifier: Option<Arc<Notifier>>,
 }
 
 impl Scheduler {
@@ -183,7 +191,14 @@ impl Scheduler {
             capture: None,
             fulfilment: None,
             refunds: None,
+            notifier: None,
         }
+    }
+
+    /// Enables the outbox sweep's retries of customers' mails.
+    pub fn with_notifier(mut self, notifier: Arc<Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// Enables the payment reconciliation of orders awaiting payment longer than `idle`.
@@ -349,6 +364,9 @@ impl Scheduler {
             if report.failed > 0 || report.sent < SWEEP_BATCH {
                 break;
             }
+        }
+        if let Some(notifier) = &self.notifier {
+            summary.mails = Some(notifier.retry_pending().await?);
         }
         if summary.failed > 0 {
             return Err(JobError::QueueUnavailable {

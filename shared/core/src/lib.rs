@@ -15,6 +15,7 @@ pub mod ids;
 pub mod jobs;
 pub mod listing;
 pub mod money;
+pub mod notifications;
 pub mod order;
 pub mod outbox;
 pub mod payments;

@@ -16,6 +16,7 @@ use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
 use crate::jobs::JobRun;
+use crate::notifications::{Notification, NotificationStatus};
 use crate::order::Order;
 use crate::order::lifecycle::OrderStatus;
 use crate::payments::record::{Payment, PaymentEvent};
@@ -238,8 +239,8 @@ impl Period {
     }
 }
 
-/// A message to people of the store (the managers' daily report), kept in the store's
-/// mailbox until mail is sent out by a mail service.
+/// A message kept in the store's mailbox: the managers' daily report until mail is sent out
+/// by a mail service, and locally the customers' mails (see [`crate::notifications`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mail {
     /// Names the message: delivering the same id twice is refused, so a job run twice mails once.
@@ -247,6 +248,9 @@ pub struct Mail {
     pub to: Vec<Email>,
     pub subject: String,
     pub text: String,
+    /// The HTML part, for mails that have one (customers' mails).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
     pub sent_at: DateTime<Utc>,
 }
 
@@ -324,6 +328,22 @@ pub trait ExceptionLog: Send + Sync {
     ) -> Result<Page<ProcessException>, StoreError>;
 }
 
+/// The customer mails kept by the store.
+#[async_trait]
+pub trait NotificationLog: Send + Sync {
+    /// Keeps a new mail at version 1; `false` when one with its id exists (kept as it was).
+    async fn record_notification(&self, notification: &Notification) -> Result<bool, StoreError>;
+    async fn notification(&self, id: &str) -> Result<Option<Notification>, StoreError>;
+    /// Saves a changed mail at its `version`, over the one before (`Conflict` otherwise).
+    async fn save_notification(&self, notification: &Notification) -> Result<(), StoreError>;
+    /// Mails in `status`, by last change, under the same paging rules as the sync lists.
+    async fn notifications(
+        &self,
+        status: NotificationStatus,
+        page: &PageRequest,
+    ) -> Result<Page<Notification>, StoreError>;
+}
+
 /// The log of the scheduled jobs' runs, for operators.
 #[async_trait]
 pub trait JobLog: Send + Sync {
@@ -349,6 +369,7 @@ pub trait Store:
     + JobLog
     + ExceptionLog
     + FulfilmentStore
+    + NotificationLog
 {
 }
 
@@ -361,6 +382,7 @@ impl<T> Store for T where
         + JobLog
         + ExceptionLog
         + FulfilmentStore
+        + NotificationLog
 {
 }
 

@@ -201,6 +201,7 @@ impl Reporting {
             to: self.managers.clone(),
             subject: format!("Store report for {day}"),
             text: report.text(),
+            html: None,
             sent_at: now,
         };
         match self.mailbox.deliver(&mail).await {

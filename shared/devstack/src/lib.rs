@@ -2,6 +2,7 @@
 //! binaries serve, over the embedded store or a DynamoDB-compatible endpoint.
 
 pub mod jobs;
+pub mod mailbox;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -91,6 +92,7 @@ impl LocalStack {
         );
         checkout::router(Arc::new(storefront), Arc::new(admin))
             .merge(payment_webhook::router(Arc::new(webhook)))
+            .merge(mailbox::routes(self.store.clone()))
             .layer(axum::middleware::from_fn(
                 storesync_web::identity::identity_from_dev_token,
             ))
@@ -245,6 +247,8 @@ pub fn walkthrough(base: &str, salesforce: &SalesforceLogin) -> String {
   # 10. operators: the jobs' last runs, and what needs a person (console: {base}/admin/sign-in)
   curl -s "{base}/v1/admin/jobs/runs?limit=5" -H "Authorization: Bearer dev:ops-1:admin"; echo
   curl -s "{base}/v1/admin/exceptions" -H "Authorization: Bearer dev:ops-1:admin"; echo
+  # 11. the customer's mails (confirmation when paid, shipment): {base}/dev/mailbox in a browser, or
+  curl -s {base}/dev/mailbox -H 'Accept: application/json' | python3 -c 'import json,sys; [print(m["subject"]) for m in json.load(sys.stdin)["mails"]]'
 "#
     )
 }

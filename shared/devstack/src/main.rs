@@ -16,7 +16,7 @@ use storesync_core::report::Reporting;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_devstack::{DEV_NOTICE_SECRET, DEV_PROVIDER_SECRET, LocalStack, SalesforceLogin};
 use storesync_dynamodb::DynamoStore;
-use storesync_embedded::{EmbeddedStore, LocalQueue};
+use storesync_embedded::{EmbeddedStore, LocalQueue, MailboxNotifications};
 use storesync_provider::{HttpProvider, LocalProvider, NoticeTarget};
 use storesync_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
 use storesync_sf_emulator::{Emulator, EmulatorConfig};
@@ -108,13 +108,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..AdminSettings::default()
     };
     let crm = Arc::new(SalesforceCrm::new(client.clone()));
+    // Customers' mails land in the store's mailbox, shown at GET /dev/mailbox.
+    let notifier = order_events::wiring::notifier(
+        stack.store.clone(),
+        Arc::new(MailboxNotifications::new(
+            stack.store.clone(),
+            stack.clock.clone(),
+        )),
+        stack.clock.clone(),
+    );
     let consumer = order_events::wiring::consumer(
         stack.store.clone(),
         crm.clone(),
         stack.clock.clone(),
         defaults.clone(),
         MAX_RECEIVES,
-    );
+    )
+    .with_notifier(notifier.clone());
     let sync =
         order_events::wiring::crm_sync(stack.store.clone(), crm, stack.clock.clone(), defaults);
     let (resync, carts) = order_events::wiring::resync(stack.store.clone(), Arc::new(sync));
@@ -188,6 +198,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scheduler = Arc::new(
         Scheduler::new(stack.relay())
             .with_fulfilment(Arc::new(fulfilment))
+            .with_notifier(notifier)
             .with_log(stack.store.clone())
             .with_reconciliation(Arc::new(reconciliation), chrono::Duration::minutes(2))
             .with_capture(Arc::new(capture))

@@ -187,3 +187,15 @@ pub fn mail(id: &str) -> Item {
 pub fn applied_event(event_id: &str) -> Item {
     key(format!("SYNC_EVENT#{event_id}"), "SYNC_EVENT")
 }
+
+/// A customer's mail, by its id.
+pub fn notification(id: &str) -> Item {
+    key(format!("NOTIFICATION#{id}"), "NOTIFICATION")
+}
+
+/// The `gsi1` partition of the customers' mails in `status`, by last change.
+pub fn notifications_in_status(
+    status: storesync_core::notifications::NotificationStatus,
+) -> String {
+    format!("NOTIFICATIONS#{}", status.as_str())
+}

@@ -7,6 +7,7 @@ mod exceptions;
 mod fulfilment;
 mod keys;
 mod mail;
+mod notifications;
 mod payments;
 mod store;
 mod sync;

@@ -2,9 +2,11 @@
 //! behaves like the DynamoDB store (conditional writes, all-or-nothing transactions), which the
 //! shared contract suite checks.
 
+mod notifications;
 mod store;
 mod sync;
 
+pub use notifications::MailboxNotifications;
 pub use store::EmbeddedStore;
 
 mod queue;

@@ -69,6 +69,8 @@ pub(crate) struct State {
     job_runs: Vec<JobRun>,
     exceptions: BTreeMap<String, ProcessException>,
     fulfilment: BTreeMap<FulfilmentOrderId, FulfilmentOrder>,
+    /// Customers' mails (see `notifications.rs`).
+    pub(crate) notifications: BTreeMap<String, storesync_core::notifications::Notification>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
