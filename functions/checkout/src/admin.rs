@@ -14,13 +14,15 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use storesync_core::admin::{
-    ExceptionListing, Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS, SalesforceInstance, SyncAdmin,
+    ExceptionListing, Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS, NotificationListing,
+    SalesforceInstance, SyncAdmin,
 };
 use storesync_core::after_sales::AfterSales;
 use storesync_core::fulfilment::FulfilmentOrder;
-use storesync_core::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
+use storesync_core::ids::{CartId, CrmId, CustomerKey, EventId, InvalidValue, OrderId};
 use storesync_core::jobs::{Job, JobRun};
 use storesync_core::money::Money;
+use storesync_core::notifications::{Notification, NotificationStatus, Template};
 use storesync_core::order::OrderStatus;
 use storesync_core::ports::FulfilmentStore;
 use storesync_core::ports::Page;
@@ -96,6 +98,7 @@ pub fn routes(admin: Arc<Admin>) -> Router {
             post(receive_return),
         )
         .route("/v1/admin/exceptions", get(exceptions))
+        .route("/v1/admin/notifications", get(notifications))
         .route("/v1/admin/exceptions/{id}/resolve", post(resolve_exception))
         .route("/v1/admin/jobs/runs", get(job_runs))
         .route("/v1/admin/jobs/{job}", post(run_job))
@@ -477,6 +480,61 @@ async fn exceptions(State(admin): Shared, params: ListParams) -> ApiResult {
     .map_err(invalid_parameter)?;
     let page = admin.sync.exceptions(&listing).await?;
     Ok(ok(page_view(page, |e| e)))
+}
+
+// --- customers' mails ---
+
+/// A customer's mail as operators see it: what and where it stands, never the address or
+/// the body.
+#[derive(Debug, Serialize)]
+struct NotificationView {
+    id: String,
+    template: Template,
+    order_id: OrderId,
+    event_id: EventId,
+    status: NotificationStatus,
+    subject: String,
+    attempts: u32,
+    last_error: Option<String>,
+    next_attempt_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Notification> for NotificationView {
+    fn from(n: Notification) -> Self {
+        NotificationView {
+            id: n.id,
+            template: n.template,
+            order_id: n.order_id,
+            event_id: n.event_id,
+            status: n.status,
+            subject: n.message.subject,
+            attempts: n.attempts,
+            last_error: n.last_error,
+            next_attempt_at: n.next_attempt_at,
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+        }
+    }
+}
+
+/// Customers' mails left `pending` (the default) or parked as `failed`, by last change.
+async fn notifications(State(admin): Shared, params: ListParams) -> ApiResult {
+    if params.state.is_some() {
+        return Err(ApiError::InvalidParameter {
+            name: "state".into(),
+            message: "not a parameter of this list; use status".into(),
+        });
+    }
+    let listing = NotificationListing::parse(
+        params.status.as_deref(),
+        params.limit.as_deref(),
+        params.after.as_deref(),
+    )
+    .map_err(invalid_parameter)?;
+    let page = admin.sync.notifications(&listing).await?;
+    Ok(ok(page_view(page, NotificationView::from)))
 }
 
 /// How an operator dealt with an exception.

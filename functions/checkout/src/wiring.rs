@@ -8,8 +8,8 @@ use storesync_core::admin::SyncAdmin;
 use storesync_core::after_sales::AfterSales;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::{
-    Clock, ExceptionLog, FulfilmentStore, JobLog, OrderStore, PaymentStore, Store, StorefrontStore,
-    SyncLedger, SystemClock,
+    Clock, ExceptionLog, FulfilmentStore, JobLog, NotificationLog, OrderStore, PaymentStore, Store,
+    StorefrontStore, SyncLedger, SystemClock,
 };
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
@@ -54,10 +54,12 @@ pub fn admin(
     let store_for_orders_and_fulfilment = store.clone();
     let ledger: Arc<dyn SyncLedger> = store.clone();
     let log: Arc<dyn JobLog> = store.clone();
-    let exceptions: Arc<dyn ExceptionLog> = store;
+    let exceptions: Arc<dyn ExceptionLog> = store.clone();
+    let notifications: Arc<dyn NotificationLog> = store;
     let mut sync = SyncAdmin::new(ledger, settings.sync_defaults)
         .with_job_log(log)
-        .with_exceptions(exceptions);
+        .with_exceptions(exceptions)
+        .with_notifications(notifications);
     if let Some(queue) = queue {
         sync = sync.with_queue(queue);
     }

@@ -10,7 +10,8 @@ use crate::error::DomainError;
 use crate::exceptions::{ExceptionStatus, ProcessException};
 use crate::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
 use crate::jobs::{Job, JobRequest, JobRun};
-use crate::ports::{ExceptionLog, JobLog, Page, PageRequest, SyncLedger};
+use crate::notifications::{Notification, NotificationStatus};
+use crate::ports::{ExceptionLog, JobLog, NotificationLog, Page, PageRequest, SyncLedger};
 use crate::queue::{EventQueue, QueueMessage};
 use crate::sync::resync::SyncRequest;
 use crate::sync::settings::SyncSettings;
@@ -105,6 +106,30 @@ impl ExceptionListing {
                 .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         })?;
         Ok(ExceptionListing { status, page })
+    }
+}
+
+/// Which customers' mails an operator lists: `pending` (the default) or `failed`, by last
+/// change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationListing {
+    pub status: NotificationStatus,
+    pub page: PageRequest,
+}
+
+impl NotificationListing {
+    pub fn parse(
+        status: Option<&str>,
+        limit: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<Self, InvalidValue> {
+        let status = match status.unwrap_or("pending") {
+            "pending" => NotificationStatus::Pending,
+            "failed" => NotificationStatus::Failed,
+            _ => return Err(InvalidValue::new("status", "must be pending or failed")),
+        };
+        let page = page_request(limit, after, Notification::is_id)?;
+        Ok(NotificationListing { status, page })
     }
 }
 
@@ -266,6 +291,7 @@ pub struct SyncAdmin {
     /// Carries "run now" requests to the scheduled jobs' function.
     job_queue: Option<Arc<dyn EventQueue>>,
     exceptions: Option<Arc<dyn ExceptionLog>>,
+    notifications: Option<Arc<dyn NotificationLog>>,
 }
 
 /// Most runs one look at the log shows.
@@ -280,6 +306,7 @@ impl SyncAdmin {
             job_log: None,
             job_queue: None,
             exceptions: None,
+            notifications: None,
         }
     }
 
@@ -287,6 +314,25 @@ impl SyncAdmin {
     pub fn with_exceptions(mut self, log: Arc<dyn ExceptionLog>) -> Self {
         self.exceptions = Some(log);
         self
+    }
+
+    /// Shows the customers' mails left pending or parked as failed.
+    pub fn with_notifications(mut self, log: Arc<dyn NotificationLog>) -> Self {
+        self.notifications = Some(log);
+        self
+    }
+
+    /// A page of the customers' mails in `listing.status`, by last change.
+    pub async fn notifications(
+        &self,
+        listing: &NotificationListing,
+    ) -> Result<Page<Notification>, AppError> {
+        let log = self.notifications.as_ref().ok_or(AppError::NotFound {
+            what: "customer mails",
+        })?;
+        Ok(with_cursor(
+            log.notifications(listing.status, &listing.page).await?,
+        ))
     }
 
     fn exception_log(&self) -> Result<&Arc<dyn ExceptionLog>, AppError> {

@@ -73,7 +73,7 @@ impl NotificationStatus {
 /// A customer mail and how sending it went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
-    /// `<order id>#<template>`, and for a refund `#<credit memo id>`.
+    /// `<order id>:<template>`, and for a refund `:<credit memo id>`.
     pub id: String,
     pub template: Template,
     pub order_id: OrderId,
@@ -92,6 +92,26 @@ pub struct Notification {
 }
 
 impl Notification {
+    /// Whether `id` has the shape of a mail's id: an order id, a template, and for a refund
+    /// the credit memo's id.
+    pub fn is_id(id: &str) -> bool {
+        let mut parts = id.split(':');
+        let order = parts.next().and_then(|o| o.strip_prefix("ord_"));
+        let order_fits =
+            order.is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let memo_fits = |m: &str| {
+            (1..=80).contains(&m.len())
+                && m.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        order_fits
+            && match (parts.next(), parts.next(), parts.next()) {
+                (Some("order_confirmation" | "shipment"), None, None) => true,
+                (Some("refund"), Some(memo), None) => memo_fits(memo),
+                _ => false,
+            }
+    }
+
     /// Its place in the lists by status: by its last change.
     pub fn position(&self) -> String {
         crate::listing::position(self.updated_at, &self.id)

@@ -35,7 +35,7 @@ pub fn mails_for(event: &OutboxEvent) -> Vec<MailPlan> {
     let Some(order) = event.order() else {
         return Vec::new();
     };
-    let id = |template: Template| format!("{}#{}", order.id.as_str(), template.as_str());
+    let id = |template: Template| format!("{}:{}", order.id.as_str(), template.as_str());
     match event.event_type {
         EventType::OrderPaid => vec![MailPlan {
             id: id(Template::OrderConfirmation),
@@ -52,7 +52,7 @@ pub fn mails_for(event: &OutboxEvent) -> Vec<MailPlan> {
             .iter()
             .filter(|m| matches!(m.refund, RefundState::Refunded { .. }))
             .map(|m| MailPlan {
-                id: format!("{}#{}", id(Template::Refund), m.id),
+                id: format!("{}:{}", id(Template::Refund), m.id),
                 content: Content::Refund { amount: m.amount },
             })
             .collect(),

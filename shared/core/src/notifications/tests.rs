@@ -31,7 +31,7 @@ fn paid_shipped_and_refunded_orders_ask_for_one_mail_each_and_other_events_for_n
     assert_eq!(paid[0].content, Content::OrderConfirmation);
     assert_eq!(
         paid[0].id,
-        format!("{}#order_confirmation", order.id.as_str())
+        format!("{}:order_confirmation", order.id.as_str())
     );
     let shipped = mails_for(&event(EventType::OrderShipped, &order));
     assert_eq!(shipped[0].content.template(), Template::Shipment);
@@ -54,7 +54,14 @@ fn paid_shipped_and_refunded_orders_ask_for_one_mail_each_and_other_events_for_n
         .push(refunded_memo("cm-2", 600, Currency::USD));
     let refunds = mails_for(&event(EventType::OrderChanged, &order));
     assert_eq!(refunds.len(), 2);
-    assert!(refunds[1].id.ends_with("#refund#cm-2"), "{}", refunds[1].id);
+    assert!(refunds[1].id.ends_with(":refund:cm-2"), "{}", refunds[1].id);
+    assert!(Notification::is_id(&refunds[1].id), "{}", refunds[1].id);
+    assert!(Notification::is_id(&paid[0].id));
+    assert!(!Notification::is_id("ord_1:shipment"));
+    assert!(!Notification::is_id(&format!(
+        "{}:refund",
+        order.id.as_str()
+    )));
     assert_eq!(
         refunds[1].content,
         Content::Refund {
