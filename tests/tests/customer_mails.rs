@@ -6,14 +6,19 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::{Method, StatusCode};
+use scheduled_sync::{Job, JobSummary, Scheduler};
 use serde_json::json;
 use storesync_core::after_sales::Refunds;
+use storesync_core::catalog::ProductDetails;
 use storesync_core::fulfilment::NoticeKind;
-use storesync_core::ids::{Email, EventId, OrderId};
-use storesync_core::notifications::notifier::Notifier;
+use storesync_core::ids::{Email, EventId, LocationId, OrderId, Sku};
+use storesync_core::money::Currency;
+use storesync_core::notifications::notifier::{Notifier, RetrySummary};
 use storesync_core::notifications::{
     EmailMessage, Notification, NotificationStatus, Notifications, NotifyError, Template,
 };
@@ -22,11 +27,13 @@ use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::{Clock, Mail, PageRequest, StoreError, SystemClock};
 use storesync_core::sync::status::SyncState;
+use storesync_devstack::DEV_STRIPE_SECRET;
 use storesync_embedded::MailboxNotifications;
 use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
-use storesync_tests::app::Auth;
+use storesync_tests::app::{Auth, shipping_body};
 use storesync_tests::crm::SyncHarness;
 use storesync_tests::fulfilment::{fulfilment, provider, send_notice};
+use storesync_tests::payments::{payment_intent, stripe_event};
 use storesync_tests::{Backend, against_both_stores};
 
 fn always() -> bool {
@@ -298,6 +305,111 @@ async fn confirmation_shipment_and_refund_mails_arrive_once_each_even_when_event
     );
 }
 
+/// A customer's paid order of one unit at `minor` in `currency`; returns the order's id.
+async fn paid_order_in(h: &SyncHarness, customer: &str, currency: Currency, minor: i64) -> String {
+    let sku = Sku::parse("MAIL-CUR").unwrap();
+    h.store
+        .upsert_product(&ProductDetails {
+            sku: sku.clone(),
+            name: "Lamp".into(),
+            category: "home".into(),
+            active: true,
+            prices: BTreeMap::from([(currency, minor)]),
+        })
+        .await
+        .unwrap();
+    h.store
+        .adjust_stock(&sku, &LocationId::default(), 1)
+        .await
+        .unwrap();
+    let auth = Auth::customer(customer);
+    let cart = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/carts",
+            &auth,
+            Some(json!({"currency": currency.code()})),
+        )
+        .await;
+    assert_eq!(cart.status, StatusCode::CREATED, "{:?}", cart.body);
+    let cart = cart.body["id"].as_str().unwrap().to_owned();
+    let line = h
+        .app
+        .call(
+            Method::PUT,
+            &format!("/v1/carts/{cart}/lines/MAIL-CUR"),
+            &auth,
+            Some(json!({"quantity": 1})),
+        )
+        .await;
+    assert_eq!(line.status, StatusCode::OK, "{:?}", line.body);
+    let placed = h
+        .app
+        .checkout(
+            &auth,
+            &format!("/v1/carts/{cart}"),
+            &uuid::Uuid::new_v4().to_string(),
+            &shipping_body(),
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{:?}", placed.body);
+    let order = placed.body["id"].as_str().unwrap().to_owned();
+    let total = placed.body["totals"]["total"]["minor_units"]
+        .as_i64()
+        .unwrap();
+    let event = stripe_event(
+        &format!("evt_{}", uuid::Uuid::new_v4().simple()),
+        "payment_intent.succeeded",
+        payment_intent(
+            &format!("pi_{}", &order[4..16]),
+            &order,
+            total,
+            &currency.code().to_lowercase(),
+        ),
+    );
+    let paid = h
+        .app
+        .stripe_webhook(&event, DEV_STRIPE_SECRET, Utc::now().timestamp())
+        .await;
+    assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
+    order
+}
+
+#[tokio::test]
+async fn confirmations_write_amounts_as_customers_of_each_currency_do() {
+    let h = SyncHarness::start().await;
+    let consumer = h
+        .consumer()
+        .with_notifier(notifier(&h, local_mail(&h), Arc::new(SystemClock)));
+    for (customer, currency, minor, shown) in [
+        ("cur-usd", Currency::USD, 123_450, "USD 1,234.50"),
+        ("cur-eur", Currency::EUR, 123_450, "1.234,50 €"),
+        ("cur-inr", Currency::INR, 12_345_000, "1,23,450.00 ₹"),
+        ("cur-jpy", Currency::JPY, 1_235, "¥1,235"),
+    ] {
+        let email = format!("{customer}@example.com");
+        h.register(customer, &email, None).await;
+        paid_order_in(&h, customer, currency, minor).await;
+        consumer
+            .consume(&as_deliveries(&delivered_bodies(&h).await, 1))
+            .await;
+        let mails = mails_to(&h, &email).await;
+        assert_eq!(mails.len(), 1, "{currency}: {mails:?}");
+        let line = format!("1 x Lamp: {shown}");
+        assert!(
+            mails[0].text.contains(&line),
+            "{currency}: {}",
+            mails[0].text
+        );
+        assert!(
+            mails[0].html.as_deref().unwrap().contains(&line),
+            "{currency}: {:?}",
+            mails[0].html
+        );
+    }
+}
+
 #[tokio::test]
 async fn with_the_mail_service_down_the_order_completes_and_the_retry_run_mails_once() {
     let h = SyncHarness::start().await;
@@ -391,8 +503,21 @@ async fn with_the_mail_service_down_the_order_completes_and_the_retry_run_mails_
 
     mail.down.store(false, Ordering::SeqCst);
     clock.advance(Duration::minutes(2));
-    let run = notifier.retry_pending().await.unwrap();
-    assert_eq!(run.sent, 1, "{run:?}");
+    // The outbox sweep, as scheduled, tries the mail again.
+    let scheduler = Scheduler::new(Arc::new(OutboxRelay::new(h.store.clone(), h.queue.clone())))
+        .with_notifier(notifier.clone());
+    let swept = scheduler.run(&Job::OutboxSweep, &always).await.unwrap();
+    match swept {
+        JobSummary::Sweep(sweep) => assert_eq!(
+            sweep.mails,
+            Some(RetrySummary {
+                sent: 1,
+                ..RetrySummary::default()
+            }),
+            "{sweep:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(notifier.retry_pending().await.unwrap().sent, 0);
     clock.advance(Duration::hours(2));
     assert_eq!(notifier.retry_pending().await.unwrap().sent, 0);

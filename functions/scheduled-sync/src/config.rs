@@ -5,6 +5,7 @@ use storesync_core::ids::Email;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_runtime::config::{from_env, optional, required};
 use storesync_salesforce::SalesforceConfig;
+use storesync_ses::SesSettings;
 
 pub use storesync_runtime::ConfigError;
 
@@ -34,6 +35,9 @@ pub struct Config {
     /// and the secret they are signed with (`FULFILMENT_PROVIDER_SECRET_PARAMETER`, or
     /// `FULFILMENT_PROVIDER_SECRET` locally); without them they wait as allocated.
     pub provider: Option<(String, Secret)>,
+    /// Customers' mails the outbox sweep tries again, through SES (`STORESYNC_MAIL_FROM`;
+    /// without it none).
+    pub mail: Option<SesSettings>,
 }
 
 /// Where a secret comes from: an SSM SecureString parameter in AWS (`..._PARAMETER`), the
@@ -146,6 +150,7 @@ impl Config {
         Ok(Config {
             abandoned_after,
             provider,
+            mail: SesSettings::from_lookup(&lookup),
             managers,
             stripe,
             stripe_api_base: optional(&lookup, "STRIPE_API_BASE"),

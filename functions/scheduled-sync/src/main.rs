@@ -15,7 +15,7 @@ use storesync_core::report::Reporting;
 use storesync_dynamodb::DynamoStore;
 use storesync_provider::HttpProvider;
 use storesync_salesforce::{SalesforceClient, SalesforceCrm};
-use storesync_ses::{SesNotifications, SesSettings};
+use storesync_ses::SesNotifications;
 use storesync_sqs::SqsQueue;
 use storesync_stripe::{StripeConfig, StripePayments};
 
@@ -30,7 +30,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue.clone())))
         .with_log(store.clone())
         .with_reporting(Arc::new(reporting));
-    if let Some(mail) = SesSettings::from_lookup(|name| std::env::var(name).ok()) {
+    if let Some(mail) = config.mail {
         let ses = Arc::new(SesNotifications::from_aws(&aws, mail));
         scheduler =
             scheduler.with_notifier(wiring::notifier(store.clone(), ses, Arc::new(SystemClock)));
