@@ -174,6 +174,24 @@ mod tests {
     }
 
     #[test]
+    fn customer_mail_is_sent_only_with_a_sender() {
+        let base = [("STORESYNC_TABLE", "t"), ("SF_CREDENTIALS_SECRET", "s")];
+        assert_eq!(Config::from_lookup(env(&base)).unwrap().mail, None);
+        let with_sender = [
+            base[0],
+            base[1],
+            ("STORESYNC_MAIL_FROM", "orders@example.com"),
+            ("STORESYNC_MAIL_CONFIGURATION_SET", "storesync"),
+        ];
+        let mail = Config::from_lookup(env(&with_sender))
+            .unwrap()
+            .mail
+            .unwrap();
+        assert_eq!(mail.from, "orders@example.com");
+        assert_eq!(mail.configuration_set.as_deref(), Some("storesync"));
+    }
+
+    #[test]
     fn a_secret_holds_the_sf_names() {
         let values = HashMap::from([
             (
