@@ -54,6 +54,7 @@ fn order_sync(idempotency_key: &str, version: u64) -> OrderSync {
         },
         // Kept by both stores, so an OrderSummary is asked for once.
         order_summary_id: Some(CrmId::parse("1Os000000000001AAA").unwrap()),
+        follow_up_sent: false,
         updated_at: Utc::now(),
         version,
     }

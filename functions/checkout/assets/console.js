@@ -361,6 +361,11 @@
           if (raw === '') continue;
           value = field.value;
           break;
+        case 'amounts':
+          body[name] = body[name] || {};
+          if (raw === '') continue;
+          value = Number(raw);
+          break;
         default:
           value = field.value;
       }

@@ -21,17 +21,19 @@ use storesync_core::after_sales::AfterSales;
 use storesync_core::fulfilment::FulfilmentOrder;
 use storesync_core::ids::{CartId, CrmId, CustomerKey, EventId, InvalidValue, OrderId};
 use storesync_core::jobs::{Job, JobRun};
-use storesync_core::money::Money;
+use storesync_core::money::{Currency, Money};
 use storesync_core::notifications::{Notification, NotificationStatus, Template};
 use storesync_core::order::OrderStatus;
 use storesync_core::ports::FulfilmentStore;
 use storesync_core::ports::Page;
-use storesync_core::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
+use storesync_core::sync::settings::{
+    MAX_FOLLOW_UP_DAYS, OpportunityPolicy, SalesforceOrderPolicy, SyncSettings,
+};
 use storesync_core::sync::status::{
     CartSync, CrmObject, CustomerSync, ObjectSync, OrderSync, SyncState,
 };
 use storesync_web::identity::AdminIdentity;
-use storesync_web::json::whole_number;
+use storesync_web::json::{WholeNumber, whole_number};
 use storesync_web::{ApiError, StrictJson};
 
 use crate::dto::{Errors, text};
@@ -666,6 +668,10 @@ struct SettingsBody {
     order_management: bool,
     #[serde(deserialize_with = "nullable")]
     standard_pricebook_id: Option<String>,
+    /// Minor units by currency code; read as text so that an unknown currency is named.
+    follow_up_over: BTreeMap<String, WholeNumber>,
+    #[serde(deserialize_with = "whole_number")]
+    follow_up_days: i64,
     #[serde(deserialize_with = "whole_number")]
     version: i64,
 }
@@ -709,6 +715,38 @@ impl TryFrom<SettingsBody> for SyncSettings {
                 status.zip(stage)
             })
             .collect();
+        let follow_up_days = e.check(
+            "",
+            u32::try_from(b.follow_up_days)
+                .ok()
+                .filter(|days| *days <= MAX_FOLLOW_UP_DAYS)
+                .ok_or_else(|| {
+                    InvalidValue::new(
+                        "follow_up_days",
+                        format!("must be a whole number of days from 0 to {MAX_FOLLOW_UP_DAYS}"),
+                    )
+                }),
+        );
+        let follow_up_over = b
+            .follow_up_over
+            .iter()
+            .filter_map(|(code, minor)| {
+                let field = format!("follow_up_over.{code}");
+                let currency = e.check(
+                    "",
+                    code.parse::<Currency>().map_err(|_| {
+                        InvalidValue::new(&field, "not a currency the store sells in")
+                    }),
+                );
+                let minor = e.check(
+                    "",
+                    Some(minor.0).filter(|m| *m > 0).ok_or_else(|| {
+                        InvalidValue::new(&field, "must be a positive whole amount in minor units")
+                    }),
+                );
+                currency.zip(minor)
+            })
+            .collect();
         let mut name =
             |field: &str, raw: &str| e.check("", text(field, raw, NAME_MAX)).unwrap_or_default();
         let settings = SyncSettings {
@@ -735,6 +773,8 @@ impl TryFrom<SettingsBody> for SyncSettings {
             multi_currency: b.multi_currency,
             order_management: b.order_management,
             standard_pricebook_id: b.standard_pricebook_id,
+            follow_up_over,
+            follow_up_days: follow_up_days.unwrap_or_default(),
             version: version.unwrap_or_default(),
         };
         e.finish(|| settings)

@@ -634,6 +634,7 @@ mod tests {
             )]),
             products: Default::default(),
             order_summary_id: None,
+            follow_up_sent: false,
             updated_at,
             version: 1,
         }

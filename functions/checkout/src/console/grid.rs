@@ -299,6 +299,7 @@ mod tests {
             objects,
             products: Default::default(),
             order_summary_id: None,
+            follow_up_sent: false,
             updated_at: Utc::now(),
             version: 1,
         }

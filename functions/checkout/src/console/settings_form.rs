@@ -2,6 +2,7 @@
 //! how its value is sent (`data-type`), so the console's script sends the whole settings back
 //! to `PUT /v1/admin/sync/settings` with the version they were read at.
 
+use storesync_core::money::Currency;
 use storesync_core::order::OrderStatus;
 use storesync_core::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
 
@@ -155,6 +156,24 @@ pub fn settings_form(s: &SyncSettings) -> Html {
         s.standard_pricebook_id.as_deref(),
     );
 
+    f.heading("High-value follow-up");
+    for currency in Currency::ALL {
+        let code = currency.code();
+        markup!(
+            f.0,
+            r#"<label>Orders from (in {code} minor units; empty: none) <input type="number" name="follow_up_over.{code}" data-type="amounts" value="{}" min="1" step="1" placeholder="no follow-up"></label>"#,
+            s.follow_up_over
+                .get(&currency)
+                .map(i64::to_string)
+                .unwrap_or_default()
+        );
+    }
+    markup!(
+        f.0,
+        r#"<label>Task due after (days) <input type="number" name="follow_up_days" data-type="number" value="{}" min="0" max="365" step="1" required></label>"#,
+        s.follow_up_days
+    );
+
     f.heading("Stages");
     f.text("draft_stage", "Draft stage", &s.draft_stage);
     f.check(
@@ -270,6 +289,8 @@ mod tests {
             form.contains(r#"name="default_owner_id" data-type="id" value="005000000000001AAA""#)
         );
         assert!(form.contains(r#"name="version" data-type="number" value="7""#));
+        assert!(form.contains(r#"name="follow_up_over.USD" data-type="amounts" value="100000""#));
+        assert!(form.contains(r#"name="follow_up_over.EUR" data-type="amounts" value="""#));
         assert!(form.contains(r#"name="stage_mapping.paid" data-type="stage" value="Closed Won""#));
         assert!(form.contains(r#"name="stage_mapping.returned" data-type="stage" value="""#));
     }

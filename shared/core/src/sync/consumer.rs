@@ -388,6 +388,10 @@ impl CrmSync {
             if let Some(summary) = order_summary {
                 sync.order_summary_id = Some(summary);
             }
+            sync.follow_up_sent |= crm_plan
+                .order
+                .as_ref()
+                .is_some_and(|o| o.follow_up.is_some());
             sync.order_activated |= crm_plan
                 .order
                 .as_ref()
@@ -679,6 +683,7 @@ fn new_order_sync(order: &Order, now: DateTime<Utc>) -> OrderSync {
         order_version: 0,
         order_activated: false,
         order_summary_id: None,
+        follow_up_sent: false,
         objects: Default::default(),
         products: Default::default(),
         updated_at: now,

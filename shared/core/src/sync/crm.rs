@@ -122,6 +122,8 @@ pub struct SalesforceOrderFields {
     pub shipping: Address,
     /// The price book of a new Order (the org's standard one).
     pub pricebook_id: Option<String>,
+    /// The store's order type as the Order's `Type` picklist: `Normal`, `Bulk` or `Return`.
+    pub order_type: &'static str,
 }
 
 /// The key of a product's price in one currency: `SKU:CURRENCY`.
@@ -205,11 +207,29 @@ pub struct FoundOrderItem {
     pub item: OrderItemSync,
 }
 
+/// A high-value order's follow-up: a Task for the Account's owner, upserted by `key` so a
+/// replay never makes a second, and the `Storesync_Order_Event__e` platform event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpPlan {
+    /// The store's key for the Task (the order id).
+    pub key: String,
+    /// `Call <name> about order <number>`.
+    pub subject: String,
+    /// The payment's day plus the follow-up days.
+    pub due: NaiveDate,
+    pub order_id: String,
+    pub order_number: String,
+    pub customer_key: String,
+    pub amount: Money,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderPlan {
     pub opportunity: Option<Record<OpportunityFields>>,
     pub contact_role: Option<ContactRoleFields>,
     pub salesforce_order: Option<SalesforceOrderPlan>,
+    /// Written in the order's graph when the order reaches the follow-up threshold.
+    pub follow_up: Option<FollowUpPlan>,
 }
 
 /// Everything one sync writes, in one go.

@@ -12,13 +12,13 @@ use crate::cart::{Cart, CartOwner};
 use crate::customer::{Address, Customer, Origin};
 use crate::ids::{CrmId, Email, PersonKey, Sku};
 use crate::money::Money;
-use crate::order::Order;
 use crate::order::changes::current_totals;
 use crate::order::lifecycle::{OrderStatus, PaymentStatus};
+use crate::order::{Order, OrderType};
 use crate::sync::crm::{
-    AccountFields, ContactFields, ContactRoleFields, CrmPlan, FoundOrderItem, LeadFields,
-    LineFields, OpportunityFields, OrderPlan, OriginalItem, PersonMatch, PersonPlan, Record,
-    ReductionLine, ReductionPlan, SalesforceOrderFields, SalesforceOrderPlan, price_key,
+    AccountFields, ContactFields, ContactRoleFields, CrmPlan, FollowUpPlan, FoundOrderItem,
+    LeadFields, LineFields, OpportunityFields, OrderPlan, OriginalItem, PersonMatch, PersonPlan,
+    Record, ReductionLine, ReductionPlan, SalesforceOrderFields, SalesforceOrderPlan, price_key,
 };
 use crate::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
 use crate::sync::status::{CartSync, CrmObject, CustomerSync, OrderItemSync, OrderSync};
@@ -345,6 +345,7 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
             store_status: order.status.as_str().to_owned(),
             shipping: order.shipping_address.clone(),
             pricebook_id: None,
+            order_type: order_type(order.order_type),
         };
         let (record, lines) = match known_id(CrmObject::Order) {
             Some(id) => (Record::Known { id, fields }, Vec::new()),
@@ -394,7 +395,43 @@ fn order_plan(input: &PlanInput<'_>, order: &Order) -> OrderPlan {
         opportunity,
         contact_role,
         salesforce_order,
+        follow_up: follow_up(input, order),
     }
+}
+
+/// The Salesforce Order's `Type` for the store's order type.
+fn order_type(kind: OrderType) -> &'static str {
+    match kind {
+        OrderType::Normal => "Normal",
+        OrderType::Bulk => "Bulk",
+        OrderType::Return => "Return",
+    }
+}
+
+/// A paid order whose total reaches its currency's threshold, with no follow-up yet.
+fn follow_up(input: &PlanInput<'_>, order: &Order) -> Option<FollowUpPlan> {
+    let settings = input.settings;
+    let total = current_total(order);
+    let sent = input.order_sync.is_some_and(|k| k.follow_up_sent);
+    if sent || !is_paid(order) || !settings.follow_up_for(total) {
+        return None;
+    }
+    let paid = input.paid_at.unwrap_or(order.created_at).date_naive();
+    Some(FollowUpPlan {
+        key: order.id.to_string(),
+        subject: format!(
+            "Call {} about order {}",
+            input.person.full_name(),
+            order.number
+        ),
+        due: paid
+            .checked_add_days(Days::new(settings.follow_up_days.into()))
+            .unwrap_or(NaiveDate::MAX),
+        order_id: order.id.to_string(),
+        order_number: order.number.clone(),
+        customer_key: order.customer.customer_key.to_string(),
+        amount: total,
+    })
 }
 
 /// What the customer pays now: the order's total less what its changes gave back.
@@ -594,6 +631,7 @@ pub fn cart_plan(input: CartPlanInput<'_>) -> CrmPlan {
                 opportunity: Some(opportunity),
                 contact_role,
                 salesforce_order: None,
+                follow_up: None,
             })
         }
     };

@@ -593,6 +593,7 @@ mod reductions {
             objects: Default::default(),
             products: Default::default(),
             order_summary_id: None,
+            follow_up_sent: false,
             updated_at: Utc::now(),
             version: 1,
         };
@@ -716,6 +717,7 @@ mod order_summaries {
             objects: Default::default(),
             products: Default::default(),
             order_summary_id: summary.map(id),
+            follow_up_sent: false,
             updated_at: Utc::now(),
             version: 1,
         };
@@ -751,5 +753,102 @@ mod order_summaries {
             !sf_order(&case.plan()).summarize,
             "an unpaid order stays Draft"
         );
+    }
+}
+
+mod follow_up {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::*;
+    use crate::sync::crm::FollowUpPlan;
+    use crate::sync::status::OrderSync;
+
+    fn planned(case: &Case, known: Option<&OrderSync>) -> Option<FollowUpPlan> {
+        plan(PlanInput {
+            person: &case.person,
+            order: case.order.as_ref(),
+            paid_at: case.paid_at,
+            customer_sync: &case.known,
+            order_sync: known,
+            found: None,
+            prices: &case.prices,
+            settings: &case.settings,
+        })
+        .order
+        .and_then(|o| o.follow_up)
+    }
+
+    /// A paid sample order, its total exactly the threshold.
+    fn at_threshold() -> Case {
+        let mut case = Case::new();
+        let order = paid(&sample_order());
+        let total = super::super::plan::current_total(&order);
+        case.settings.follow_up_over = [(total.currency(), total.minor_units())].into();
+        case.settings.follow_up_days = 3;
+        case.paid_at = Some(Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap());
+        case.order = Some(order);
+        case
+    }
+
+    #[test]
+    fn a_paid_order_reaching_the_threshold_is_followed_up_by_the_payment_day_plus_the_days() {
+        let case = at_threshold();
+        let order = case.order.clone().unwrap();
+
+        let follow_up = planned(&case, None).expect("a follow-up");
+
+        assert_eq!(
+            follow_up.subject,
+            format!("Call Jane Doe about order {}", order.number)
+        );
+        assert_eq!(follow_up.due, NaiveDate::from_ymd_opt(2026, 12, 3).unwrap());
+        assert_eq!(follow_up.key, order.id.to_string());
+    }
+
+    #[test]
+    fn no_follow_up_below_the_threshold_unpaid_in_another_currency_or_once_sent() {
+        let mut below = at_threshold();
+        below
+            .settings
+            .follow_up_over
+            .values_mut()
+            .for_each(|m| *m += 1);
+        assert_eq!(planned(&below, None), None, "below");
+
+        let mut unpaid = at_threshold();
+        unpaid.order = Some(sample_order());
+        assert_eq!(planned(&unpaid, None), None, "unpaid");
+
+        let mut other = at_threshold();
+        other.settings.follow_up_over = [(Currency::JPY, 1)].into();
+        assert_eq!(planned(&other, None), None, "no threshold for its currency");
+
+        let sent = at_threshold();
+        let order = sent.order.clone().unwrap();
+        let ledger = OrderSync {
+            order_id: order.id.clone(),
+            customer_key: order.customer.customer_key.clone(),
+            number: order.number.clone(),
+            status: order.status,
+            total: order.totals.total,
+            order_version: 1,
+            order_activated: true,
+            objects: Default::default(),
+            products: Default::default(),
+            order_summary_id: None,
+            follow_up_sent: true,
+            updated_at: Utc::now(),
+            version: 1,
+        };
+        assert_eq!(planned(&sent, Some(&ledger)), None, "sent already");
+    }
+
+    #[test]
+    fn the_salesforce_order_carries_the_order_type() {
+        let mut case = Case::new();
+        let mut order = paid(&sample_order());
+        order.order_type = crate::order::OrderType::Bulk;
+        case.order = Some(order);
+        assert_eq!(sf_order(&case.plan()).order.fields().order_type, "Bulk");
     }
 }

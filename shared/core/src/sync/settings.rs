@@ -7,7 +7,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::InvalidValue;
+use crate::money::{Currency, Money};
 use crate::order::lifecycle::OrderStatus;
+
+/// The most days a follow-up Task may be due after the payment.
+pub const MAX_FOLLOW_UP_DAYS: u32 = 365;
 
 /// When a paid (or every) store order becomes a Salesforce Order with its products.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -75,6 +79,12 @@ pub struct SyncSettings {
     pub order_management: bool,
     /// The org's standard price book, once known (found by the first sync that needs it).
     pub standard_pricebook_id: Option<String>,
+    /// A paid order whose total reaches its currency's threshold (in minor units) gets a
+    /// follow-up Task for the Account's owner and a `Storesync_Order_Event__e`; a currency
+    /// not listed (or an empty map) has no follow-ups.
+    pub follow_up_over: BTreeMap<Currency, i64>,
+    /// Days from the payment to the follow-up Task's due date.
+    pub follow_up_days: u32,
     /// Optimistic concurrency of the settings item.
     pub version: u64,
 }
@@ -105,6 +115,8 @@ impl Default for SyncSettings {
             multi_currency: true,
             order_management: false,
             standard_pricebook_id: None,
+            follow_up_over: BTreeMap::from([(Currency::USD, 100_000)]),
+            follow_up_days: 2,
             version: 0,
         }
     }
@@ -129,7 +141,28 @@ fn default_stage_mapping() -> BTreeMap<OrderStatus, String> {
     .collect()
 }
 
+/// `USD:100000,EUR:92000`: thresholds in minor units by currency.
+fn parse_thresholds(raw: &str) -> Option<BTreeMap<Currency, i64>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (currency, minor) = pair.split_once(':')?;
+            let currency = currency.trim().parse().ok()?;
+            let minor = minor.trim().parse().ok().filter(|m: &i64| *m > 0)?;
+            Some((currency, minor))
+        })
+        .collect()
+}
+
 impl SyncSettings {
+    /// The follow-up threshold an order of `total` reaches, if its currency has one.
+    pub fn follow_up_for(&self, total: Money) -> bool {
+        self.follow_up_over
+            .get(&total.currency())
+            .is_some_and(|over| total.minor_units() >= *over)
+    }
+
     /// The defaults, changed by the `STORESYNC_SYNC_*` variables `lookup` finds. A value
     /// that does not parse is named in the error.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InvalidValue> {
@@ -198,6 +231,27 @@ impl SyncSettings {
                         )
                     })?;
         }
+        if let Some(raw) = lookup("STORESYNC_SYNC_FOLLOW_UP_OVER") {
+            s.follow_up_over = parse_thresholds(&raw).ok_or_else(|| {
+                InvalidValue::new(
+                    "STORESYNC_SYNC_FOLLOW_UP_OVER",
+                    "must be CURRENCY:minor units pairs, e.g. USD:100000,EUR:92000 (empty: none)",
+                )
+            })?;
+        }
+        if let Some(raw) = get("STORESYNC_SYNC_FOLLOW_UP_DAYS") {
+            s.follow_up_days = raw
+                .trim()
+                .parse()
+                .ok()
+                .filter(|d| *d <= MAX_FOLLOW_UP_DAYS)
+                .ok_or_else(|| {
+                    InvalidValue::new(
+                        "STORESYNC_SYNC_FOLLOW_UP_DAYS",
+                        "must be a whole number of days from 0 to 365",
+                    )
+                })?;
+        }
         if let Some(raw) = get("STORESYNC_SYNC_SALESFORCE_ORDER") {
             s.salesforce_order = match raw.trim() {
                 "paid_orders" => SalesforceOrderPolicy::PaidOrders,
@@ -242,6 +296,20 @@ impl SyncSettings {
             if value.trim().is_empty() || value.chars().count() > 120 {
                 return Err(InvalidValue::new(field, "must be 1 to 120 characters"));
             }
+        }
+        for (currency, over) in &self.follow_up_over {
+            if *over <= 0 {
+                return Err(InvalidValue::new(
+                    format!("follow_up_over.{currency}"),
+                    "must be a positive amount in minor units",
+                ));
+            }
+        }
+        if self.follow_up_days > MAX_FOLLOW_UP_DAYS {
+            return Err(InvalidValue::new(
+                "follow_up_days",
+                "must be a whole number of days from 0 to 365",
+            ));
         }
         for (status, stage) in &self.stage_mapping {
             if stage.trim().is_empty() || stage.chars().count() > 120 {
@@ -295,6 +363,31 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.field, "STORESYNC_SYNC_AUTO_ORDERS");
+    }
+
+    #[test]
+    fn follow_up_thresholds_come_per_currency_and_an_empty_value_turns_them_off() {
+        let s = SyncSettings::from_lookup(|name| match name {
+            "STORESYNC_SYNC_FOLLOW_UP_OVER" => Some("USD:100000, EUR:92000".into()),
+            "STORESYNC_SYNC_FOLLOW_UP_DAYS" => Some("5".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.follow_up_over.get(&Currency::EUR), Some(&92_000));
+        assert_eq!(s.follow_up_days, 5);
+        assert!(s.follow_up_for(Money::new(100_000, Currency::USD)));
+        assert!(!s.follow_up_for(Money::new(99_999, Currency::USD)));
+        assert!(!s.follow_up_for(Money::new(10_000_000, Currency::JPY)));
+        let off = SyncSettings::from_lookup(|name| {
+            (name == "STORESYNC_SYNC_FOLLOW_UP_OVER").then(String::new)
+        })
+        .unwrap();
+        assert!(off.follow_up_over.is_empty());
+        let err = SyncSettings::from_lookup(|name| {
+            (name == "STORESYNC_SYNC_FOLLOW_UP_OVER").then(|| "USD=100".into())
+        })
+        .unwrap_err();
+        assert_eq!(err.field, "STORESYNC_SYNC_FOLLOW_UP_OVER");
     }
 
     #[test]

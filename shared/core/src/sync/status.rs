@@ -236,6 +236,10 @@ pub struct OrderSync {
     /// asked for again.
     #[serde(default)]
     pub order_summary_id: Option<CrmId>,
+    /// The high-value follow-up (the Account owner's Task and the order event) was
+    /// written: a replay or a later sync never makes it again.
+    #[serde(default)]
+    pub follow_up_sent: bool,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }

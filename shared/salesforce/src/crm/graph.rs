@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 use storesync_core::ids::{CrmId, Sku};
 use storesync_core::sync::crm::{
-    CrmPlan, OrderPlan, OriginalItem, PersonPlan, Record, ReductionPlan,
+    CrmPlan, FollowUpPlan, OrderPlan, OriginalItem, PersonPlan, Record, ReductionPlan,
+    SalesforceOrderPlan,
 };
 use storesync_core::sync::status::CrmObject;
 
@@ -239,9 +240,72 @@ fn order_nodes(
         g.links
             .push((CrmObject::OpportunityContactRole, Link::Node(reference)));
     }
-    let Some(sf_order) = &order.salesforce_order else {
-        return;
-    };
+    let what = opportunity.clone();
+    let sf_order_link = order
+        .salesforce_order
+        .as_ref()
+        .map(|sf_order| sales_order_nodes(g, plan, sf_order, account, contact, &opportunity));
+    if let Some(follow_up) = &order.follow_up {
+        let what = what.or(sf_order_link).unwrap_or_else(|| account.clone());
+        follow_up_nodes(g, follow_up, account, contact, &what);
+    }
+}
+
+/// A high-value order's follow-up, in the order's graph: the Account read for its owner
+/// (whoever owns it now in Salesforce, not who the store last saw), the owner's Task
+/// upserted by the order's key, and the order event published (a platform event is a
+/// create of its `__e` object, which a graph node may be; published after the graph
+/// commits, so a rolled-back graph publishes nothing).
+fn follow_up_nodes(
+    g: &mut PlanGraph,
+    follow_up: &FollowUpPlan,
+    account: &Link,
+    contact: &Link,
+    what: &Link,
+) {
+    let owner = g
+        .graph
+        .nodes
+        .get("accountowner", "Account", &account.value());
+    g.graph.nodes.upsert(
+        "followup",
+        "Task",
+        external_id::TASK,
+        &follow_up.key,
+        body(&so::Task {
+            subject: follow_up.subject.clone(),
+            activity_date: follow_up.due.to_string(),
+            what_id: what.value(),
+            who_id: contact.value(),
+            owner_id: owner.field("OwnerId"),
+            priority: "High",
+        }),
+    );
+    g.graph.nodes.create(
+        "orderevent",
+        so::ORDER_EVENT,
+        body(&so::OrderEvent {
+            order_id: follow_up.order_id.clone(),
+            order_number: follow_up.order_number.clone(),
+            event_type: so::HIGH_VALUE_ORDER,
+            customer_id: follow_up.customer_key.clone(),
+            account_id: account.value(),
+            amount: amount(follow_up.amount),
+            currency: follow_up.amount.currency().code(),
+        }),
+    );
+}
+
+/// The Salesforce Order, its products, its activation and its reduction orders.
+fn sales_order_nodes(
+    g: &mut PlanGraph,
+    plan: &CrmPlan,
+    sf_order: &SalesforceOrderPlan,
+    account: &Link,
+    contact: &Link,
+    opportunity: &Option<Link>,
+) -> Link {
+    let iso = currency(plan.currency);
     let f = sf_order.order.fields();
     let new = sf_order.order.id().is_none();
     let fields = if new {
@@ -253,6 +317,7 @@ fn order_nodes(
             status: Some(so::ORDER_DRAFT),
             pricebook2_id: f.pricebook_id.clone(),
             store_status: Some(f.store_status.clone()),
+            order_type: Some(f.order_type),
             currency_iso_code: iso,
             ..Default::default()
         }
@@ -260,6 +325,7 @@ fn order_nodes(
     } else {
         so::Order {
             store_status: Some(f.store_status.clone()),
+            order_type: Some(f.order_type),
             ..Default::default()
         }
     };
@@ -332,6 +398,7 @@ fn order_nodes(
     for (r, reduction) in sf_order.reductions.iter().enumerate() {
         reduction_nodes(g, r, reduction, account, &order_link, iso);
     }
+    order_link
 }
 
 /// A change as a reduction order of the (activated) Order: the order, a product of negative

@@ -19,7 +19,14 @@ pub mod external_id {
     pub const PRODUCT: &str = "Storesync_Sku__c";
     /// PricebookEntry: sku and currency.
     pub const PRICE: &str = "Storesync_Price_Key__c";
+    /// Task: the store's key for a follow-up (the order id).
+    pub const TASK: &str = "Storesync_Key__c";
 }
+
+/// The platform event storesync publishes (deployed from `salesforce/`).
+pub const ORDER_EVENT: &str = "Storesync_Order_Event__e";
+/// `Event_Type__c` of a high-value order's event.
+pub const HIGH_VALUE_ORDER: &str = "high_value_order";
 
 /// The queries that find a person the store does not know yet, and the standard price book;
 /// every value in them is escaped.
@@ -297,6 +304,9 @@ pub struct Order {
     pub shipping_postal_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_country: Option<String>,
+    /// The store's order type (`Normal`, `Bulk`, `Return`).
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub order_type: Option<&'static str>,
     /// The store's order status.
     #[serde(
         rename = "Storesync_Status__c",
@@ -344,6 +354,37 @@ pub struct PricebookEntry {
     pub is_active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency_iso_code: Option<&'static str>,
+}
+
+/// A follow-up Task, upserted by [`external_id::TASK`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Task {
+    pub subject: String,
+    pub activity_date: String,
+    pub what_id: String,
+    pub who_id: String,
+    pub owner_id: String,
+    pub priority: &'static str,
+}
+
+/// A `Storesync_Order_Event__e` message.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderEvent {
+    #[serde(rename = "Order_Id__c")]
+    pub order_id: String,
+    #[serde(rename = "Order_Number__c")]
+    pub order_number: String,
+    #[serde(rename = "Event_Type__c")]
+    pub event_type: &'static str,
+    #[serde(rename = "Customer_Id__c")]
+    pub customer_id: String,
+    #[serde(rename = "Account_Id__c")]
+    pub account_id: String,
+    #[serde(rename = "Amount__c")]
+    pub amount: f64,
+    #[serde(rename = "Currency__c")]
+    pub currency: &'static str,
 }
 
 /// `CurrencyIsoCode`, for orgs with multi-currency on.

@@ -249,6 +249,8 @@ pub const SKU: &str = "Storesync_Sku__c";
 pub const PRICE_KEY: &str = "Storesync_Price_Key__c";
 /// The external id on OpportunityContactRole: one role per order.
 pub const ROLE_KEY: &str = "Storesync_Role_Key__c";
+/// The external id on Task: the store's key for a follow-up.
+pub const TASK_KEY: &str = "Storesync_Key__c";
 /// The platform event the sales team subscribes to.
 pub const ORDER_EVENT: &str = "Storesync_Order_Event__e";
 

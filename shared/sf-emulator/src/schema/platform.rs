@@ -37,7 +37,9 @@ pub(super) const ORDER_EVENT: ObjectDef = ObjectDef::new(
     "e00",
     &[
         text("Order_Id__c", 64).required(),
+        text("Order_Number__c", 30),
         text("Event_Type__c", 40).required(),
+        text("Account_Id__c", 18),
         text("Customer_Id__c", 64),
         double("Amount__c"),
         text("Currency__c", 3),

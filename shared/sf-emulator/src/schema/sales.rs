@@ -5,7 +5,7 @@ use super::field::{
     FieldDefault, boolean, currency, date, email, external_key, lookup, percent, phone, picklist,
     text, text_area,
 };
-use super::{CUSTOMER_ID, DuplicateRule, EMAIL_KEY, ORDER_ID, ObjectDef, ROLE_KEY};
+use super::{CUSTOMER_ID, DuplicateRule, EMAIL_KEY, ORDER_ID, ObjectDef, ROLE_KEY, TASK_KEY};
 
 /// The standard contact and lead rules as emulated: the same last name and e-mail.
 const fn person_rule(rule: &'static str, match_rule: &'static str) -> DuplicateRule {
@@ -165,6 +165,7 @@ pub(super) const TASK: ObjectDef = ObjectDef::new(
             .required()
             .defaulted(FieldDefault::Text("Normal")),
         text_area("Description", 32000),
+        external_key(TASK_KEY, 64, false),
     ],
 )
 .owned();

@@ -42,7 +42,13 @@ pub fn deployed_fields() -> Vec<DeployedField> {
     let mut out = Vec::new();
     for object in fs::read_dir(sfdx_root().join("objects")).expect("objects folder") {
         let object = object.unwrap().path();
-        let object_name = object.file_name().unwrap().to_string_lossy().to_string();
+        let object_name = match object.file_name().unwrap().to_string_lossy().as_ref() {
+            // Custom activity fields are deployed on Activity and appear on Task (and
+            // Event, which the emulator does not model); permission sets grant them as
+            // Task fields (Salesforce mirrors the grant onto Event).
+            "Activity" => "Task".to_string(),
+            name => name.to_string(),
+        };
         let Ok(fields) = fs::read_dir(object.join("fields")) else {
             continue;
         };
