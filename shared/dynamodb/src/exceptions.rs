@@ -8,7 +8,7 @@ use storesync_core::ports::{ExceptionLog, Page, PageRequest, StoreError};
 
 use crate::DynamoStore;
 use crate::keys::{self, GSI1PK, GSI1SK, Item, s};
-use crate::store::{cancellation_reasons, put, to_item, unavailable, version_is};
+use crate::store::{put, to_item};
 
 /// The item of `exception`, listed under its status.
 pub(crate) fn exception_item(exception: &ProcessException) -> Result<Item, StoreError> {
@@ -37,11 +37,7 @@ pub(crate) fn new_exception(
 #[async_trait]
 impl ExceptionLog for DynamoStore {
     async fn raise(&self, exception: &ProcessException) -> Result<bool, StoreError> {
-        match self.put_new(exception_item(exception)?).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::AlreadyExists) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.put_if_new(exception_item(exception)?).await
     }
 
     async fn exception(&self, id: &str) -> Result<Option<ProcessException>, StoreError> {
@@ -49,23 +45,8 @@ impl ExceptionLog for DynamoStore {
     }
 
     async fn save_exception(&self, exception: &ProcessException) -> Result<(), StoreError> {
-        let previous = exception
-            .version
-            .checked_sub(1)
-            .ok_or(StoreError::Conflict)?;
-        let item = put(
-            self.table(),
-            exception_item(exception)?,
-            "version = :v",
-            version_is(previous),
-        );
-        match self.transact(vec![item]).await {
-            Ok(()) => Ok(()),
-            Err(e) => match cancellation_reasons(&e) {
-                Some(_) => Err(StoreError::Conflict),
-                None => Err(unavailable(e)),
-            },
-        }
+        self.put_at_version(exception_item(exception)?, exception.version)
+            .await
     }
 
     async fn exceptions(

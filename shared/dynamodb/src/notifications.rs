@@ -7,7 +7,7 @@ use storesync_core::ports::{NotificationLog, Page, PageRequest, StoreError};
 
 use crate::DynamoStore;
 use crate::keys::{self, GSI1PK, GSI1SK, Item, s};
-use crate::store::{cancellation_reasons, put, to_item, unavailable, version_is};
+use crate::store::to_item;
 
 fn notification_item(notification: &Notification) -> Result<Item, StoreError> {
     let mut key = keys::notification(&notification.id);
@@ -22,11 +22,7 @@ fn notification_item(notification: &Notification) -> Result<Item, StoreError> {
 #[async_trait]
 impl NotificationLog for DynamoStore {
     async fn record_notification(&self, notification: &Notification) -> Result<bool, StoreError> {
-        match self.put_new(notification_item(notification)?).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::AlreadyExists) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.put_if_new(notification_item(notification)?).await
     }
 
     async fn notification(&self, id: &str) -> Result<Option<Notification>, StoreError> {
@@ -34,23 +30,8 @@ impl NotificationLog for DynamoStore {
     }
 
     async fn save_notification(&self, notification: &Notification) -> Result<(), StoreError> {
-        let previous = notification
-            .version
-            .checked_sub(1)
-            .ok_or(StoreError::Conflict)?;
-        let item = put(
-            self.table(),
-            notification_item(notification)?,
-            "version = :v",
-            version_is(previous),
-        );
-        match self.transact(vec![item]).await {
-            Ok(()) => Ok(()),
-            Err(e) => match cancellation_reasons(&e) {
-                Some(_) => Err(StoreError::Conflict),
-                None => Err(unavailable(e)),
-            },
-        }
+        self.put_at_version(notification_item(notification)?, notification.version)
+            .await
     }
 
     async fn notifications(

@@ -326,6 +326,29 @@ impl DynamoStore {
             .map_err(unavailable)
     }
 
+    /// Writes `item` unless one with its key exists: `false` when it did (a record raised
+    /// again by the same cause).
+    pub(crate) async fn put_if_new(&self, item: Item) -> Result<bool, StoreError> {
+        match self.put_new(item).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::AlreadyExists) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes `item` at `version` over the one before it; `Conflict` if it changed meanwhile.
+    pub(crate) async fn put_at_version(&self, item: Item, version: u64) -> Result<(), StoreError> {
+        let previous = version.checked_sub(1).ok_or(StoreError::Conflict)?;
+        let write = put(&self.table, item, "version = :v", version_is(previous));
+        match self.transact(vec![write]).await {
+            Ok(()) => Ok(()),
+            Err(e) => match cancellation_reasons(&e) {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(unavailable(e)),
+            },
+        }
+    }
+
     pub(crate) async fn put_new(&self, item: Item) -> Result<(), StoreError> {
         let result = self
             .client
