@@ -215,8 +215,8 @@ impl SyncHarness {
         order_of(&placed.body)
     }
 
-    /// A guest's order with `email`; returns its id and total.
-    pub async fn guest_order(&self, email: &str) -> (String, i64) {
+    /// A guest's cart with one mug; returns its id and the guest's token.
+    pub async fn guest_cart(&self) -> (String, Auth) {
         let created = self
             .app
             .call(
@@ -249,6 +249,12 @@ impl SyncHarness {
             )
             .await;
         assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+        (cart, guest)
+    }
+
+    /// A guest's order with `email`; returns its id and total.
+    pub async fn guest_order(&self, email: &str) -> (String, i64) {
+        let (cart, guest) = self.guest_cart().await;
         let mut body = shipping_body();
         body["email"] = json!(email);
         let placed = self

@@ -40,37 +40,6 @@ async fn begin_checkout(h: &SyncHarness, auth: &Auth, cart_path: &str, body: Val
     reply.body
 }
 
-/// A guest's cart with one mug, and the guest's token.
-async fn guest_cart(h: &SyncHarness) -> (String, Auth) {
-    let created = h
-        .app
-        .call(
-            Method::POST,
-            "/v1/guest-carts",
-            &Auth::None,
-            Some(json!({"currency": "USD"})),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
-    let cart = created.body["id"].as_str().expect("cart id").to_owned();
-    let token = created.body["cart_token"]
-        .as_str()
-        .expect("a cart token")
-        .to_owned();
-    let guest = Auth::Guest(token);
-    let set = h
-        .app
-        .call(
-            Method::PUT,
-            &format!("/v1/guest-carts/{cart}/lines/MUG-WHT"),
-            &guest,
-            Some(json!({"quantity": 1})),
-        )
-        .await;
-    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
-    (cart, guest)
-}
-
 fn minor_units(body: &Value) -> i64 {
     body["totals"]["subtotal"]["minor_units"]
         .as_i64()
@@ -185,7 +154,7 @@ async fn a_customers_abandoned_cart_is_one_opportunity_that_the_order_moves_on(b
 
 async fn a_guests_abandoned_cart_is_one_lead_updated_by_edits(b: Backend) {
     let h = SyncHarness::start_on(b).await;
-    let (cart, guest) = guest_cart(&h).await;
+    let (cart, guest) = h.guest_cart().await;
     let path = format!("/v1/guest-carts/{cart}");
     let at_checkout = begin_checkout(&h, &guest, &path, json!({"email": "Ada@Example.com"})).await;
     assert_eq!(at_checkout["contact_email"], "Ada@Example.com");
@@ -312,7 +281,7 @@ async fn with_automatic_sync_off_a_cart_waits_and_an_operators_sync_sends_it() {
 #[tokio::test]
 async fn the_payment_step_refuses_a_guest_without_email_and_an_empty_or_closed_cart() {
     let h = SyncHarness::start().await;
-    let (cart, guest) = guest_cart(&h).await;
+    let (cart, guest) = h.guest_cart().await;
     let path = format!("/v1/guest-carts/{cart}");
     let missing = h
         .app
