@@ -8,9 +8,11 @@
 //! - the store keeps it through [`crate::ports::SyncLedger`];
 //! - [`consumer`]: the use case that applies one event;
 //! - [`resync`]: syncing again, in bulk, what is pending or failed;
-//! - [`abandoned`]: carts left at checkout, as Opportunities and Leads.
+//! - [`abandoned`]: carts left at checkout, as Opportunities and Leads;
+//! - [`approvals`]: the port to Salesforce's approval processes.
 
 pub mod abandoned;
+pub mod approvals;
 pub mod consumer;
 pub mod crm;
 pub mod plan;
