@@ -870,6 +870,7 @@ async fn a_return_is_requested_only_for_a_delivered_order(b: Backend) {
                 expected_version: order.version,
                 restock: vec![],
                 order: next.clone(),
+                approvals: vec![],
             })
             .await
             .unwrap();

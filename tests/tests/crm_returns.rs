@@ -61,6 +61,7 @@ async fn change(h: &SyncHarness, order_id: &str, kind: ChangeKind, units: i64) -
             expected_version: current.version,
             restock: vec![],
             event: event.clone(),
+            approvals: vec![],
         })
         .await
         .expect("the change is written");

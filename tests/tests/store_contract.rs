@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
+use storesync_core::approvals::{ApprovalRequest, ApprovalStatus, Decision, DecisionSource};
 use storesync_core::cart::{Cart, CartOwner, CartStatus};
 use storesync_core::catalog::ProductDetails;
 use storesync_core::customer::{Address, CountryCode, Customer, Origin};
@@ -127,6 +128,7 @@ fn placed_as(cart: &Cart, mut order: Order, allocation: Allocation) -> PlaceOrde
         cart: cart.converted(order.id.clone(), now),
         expected_cart_version: cart.version,
         stock_taken,
+        approvals: ApprovalRequest::for_new_order(&order).into_iter().collect(),
         order,
     }
 }
@@ -588,6 +590,7 @@ async fn an_order_takes_its_units_at_each_location_and_a_cancel_puts_them_back(b
             expected_version: request.order.version,
             restock,
             order: cancelled,
+            approvals: Vec::new(),
         })
         .await
         .unwrap();
@@ -663,6 +666,7 @@ async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
         expected_version: placed.order.version,
         restock,
         order: cancelled.clone(),
+        approvals: Vec::new(),
     };
     store.change_order(&change).await.unwrap();
     assert_eq!(stock(store.as_ref(), "A-1").await, 10);
@@ -680,6 +684,98 @@ async fn an_order_change_needs_the_current_version_and_restocks(b: Backend) {
         before,
         "a refused change restocks nothing"
     );
+}
+
+async fn approval_requests_are_written_with_their_order_at_their_version_and_listed_by_status(
+    b: Backend,
+) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 10).await;
+    let mut cart = open_cart(store.as_ref(), "c1", &[("A-1", 4, 100)]).await;
+    cart.discount = PricingPolicy::default().discount("VIP25", Currency::USD);
+    let placed = place(&cart, "k");
+    assert_eq!(
+        placed.approvals.len(),
+        1,
+        "a 25% discount waits for a manager"
+    );
+    store.place_order(&placed).await.unwrap();
+    let pending = placed.approvals[0].clone();
+    assert_eq!(
+        store.approval(&pending.id).await.unwrap(),
+        Some(pending.clone())
+    );
+    let listed = store
+        .approvals(ApprovalStatus::Pending, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(listed.items, vec![pending.clone()]);
+
+    // Deciding it with an order change that came too late writes neither.
+    let approved = pending
+        .decide(Decision {
+            approved: true,
+            by: "manager-1".into(),
+            via: DecisionSource::Store,
+            at: Utc::now(),
+            comment: Some("fine".into()),
+        })
+        .unwrap()
+        .unwrap();
+    let mut order = placed.order.clone();
+    order.approvals.discount = approved.decision.clone();
+    order.version += 1;
+    let stale = OrderChange {
+        event: OutboxEvent::for_order(EventType::OrderChanged, &order, Utc::now()),
+        expected_version: placed.order.version + 5,
+        restock: Vec::new(),
+        order: order.clone(),
+        approvals: vec![approved.clone()],
+    };
+    assert!(matches!(
+        store.change_order(&stale).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.approval(&pending.id).await.unwrap(),
+        Some(pending.clone())
+    );
+
+    let change = OrderChange {
+        expected_version: placed.order.version,
+        ..stale
+    };
+    store.change_order(&change).await.unwrap();
+    assert_eq!(
+        store.approval(&pending.id).await.unwrap(),
+        Some(approved.clone())
+    );
+    assert!(
+        store
+            .approvals(ApprovalStatus::Pending, &PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .approvals(ApprovalStatus::Approved, &PageRequest::first(10))
+            .await
+            .unwrap()
+            .items,
+        vec![approved.clone()]
+    );
+    // A request saved over an older version than the stored one is refused.
+    assert!(matches!(
+        store.save_approval(&approved).await,
+        Err(StoreError::Conflict)
+    ));
+    let mut noted = approved.clone();
+    noted.managers_notified = true;
+    noted.version += 1;
+    store.save_approval(&noted).await.unwrap();
+    assert_eq!(store.approval(&pending.id).await.unwrap(), Some(noted));
 }
 
 async fn orders_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
@@ -704,6 +800,7 @@ async fn orders_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
             expected_version: placed[3].version,
             restock,
             order: cancelled.clone(),
+            approvals: Vec::new(),
         })
         .await
         .unwrap();
@@ -798,4 +895,5 @@ against_both_stores!(
     an_order_one_location_cannot_ship_is_refused_whole,
     a_customers_orders_come_newest_first,
     an_order_change_needs_the_current_version_and_restocks,
+    approval_requests_are_written_with_their_order_at_their_version_and_listed_by_status,
 );

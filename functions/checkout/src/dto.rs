@@ -624,8 +624,7 @@ impl From<Order> for OrderView {
             returns: o.returns,
             changes: o.changes,
             credit_memos: o.credit_memos,
-            needs_approval: o.approvals.discount_required
-                && o.approvals.discount_approved_by.is_none(),
+            needs_approval: o.approvals.discount_waiting(),
             payments: None,
             needs_review: None,
             created_at: o.created_at,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::app_error::AppError;
+use crate::approvals::ApprovalRequest;
 use crate::error::DomainError;
 use crate::events::{EventType, OutboxEvent};
 use crate::exceptions::{ExceptionCategory, ProcessException};
@@ -69,9 +70,10 @@ impl AfterSales {
     }
 
     /// Reads, changes and writes order `id` until no one else changed it in between.
-    async fn change<F>(&self, id: &OrderId, change: F) -> Result<Order, AppError>
+    pub(crate) async fn change<F, Fut>(&self, id: &OrderId, change: F) -> Result<Order, AppError>
     where
-        F: Fn(&Order, DateTime<Utc>) -> Result<(Order, Vec<LocationUnits>), AppError>,
+        F: Fn(Order, DateTime<Utc>) -> Fut,
+        Fut: Future<Output = Result<Changed, AppError>>,
     {
         let change = &change;
         let request = retry_on_conflict(move || async move {
@@ -80,12 +82,18 @@ impl AfterSales {
                 .order(id)
                 .await?
                 .ok_or(AppError::NotFound { what: "order" })?;
-            let (order, restock) = change(&current, self.clock.now())?;
+            let expected_version = current.version;
+            let Changed {
+                order,
+                restock,
+                approvals,
+            } = change(current, self.clock.now()).await?;
             let request = OrderChange {
                 event: OutboxEvent::for_order(EventType::OrderChanged, &order, order.updated_at),
-                expected_version: current.version,
+                expected_version,
                 restock,
                 order,
+                approvals,
             };
             match self.orders.change_order(&request).await {
                 Ok(()) => Ok(Attempt::Done(request)),
@@ -109,83 +117,119 @@ impl AfterSales {
         lines: Vec<ChangeLine>,
     ) -> Result<Order, AppError> {
         self.change(id, |order, now| {
-            if order.status != OrderStatus::Paid {
-                // Pending orders are cancelled whole; fulfilling ones are with the provider.
-                return Err(DomainError::InvalidTransition {
-                    current: order.status,
-                    event: OrderEvent::Cancel,
-                }
-                .into());
+            let lines = lines.clone();
+            async move {
+                let (order, restock) = self.cancel_lines(&order, lines, now)?;
+                Ok(Changed::new(order, restock))
             }
-            let change = self.plan(order, ChangeKind::Cancel, lines.clone(), now)?;
-            let mut allocation = order.allocation();
-            let mut restock = Vec::new();
-            for line in &change.lines {
-                let (left, back) = allocation.release(&line.sku, line.quantity.get());
-                allocation = left;
-                restock.extend(back);
-            }
-            let mut next = with_change(order, change, now);
-            next.allocation = Some(allocation);
-            if next.allocation().locations().is_empty() {
-                next = next.apply(OrderEvent::Cancel, now)?;
-            }
-            Ok((next, restock))
         })
         .await
+    }
+
+    /// `order` with `lines` cancelled, and the units to put back.
+    pub(crate) fn cancel_lines(
+        &self,
+        order: &Order,
+        lines: Vec<ChangeLine>,
+        now: DateTime<Utc>,
+    ) -> Result<(Order, Vec<LocationUnits>), AppError> {
+        if order.status != OrderStatus::Paid {
+            // Pending orders are cancelled whole; fulfilling ones are with the provider.
+            return Err(DomainError::InvalidTransition {
+                current: order.status,
+                event: OrderEvent::Cancel,
+            }
+            .into());
+        }
+        let change = self.plan(order, ChangeKind::Cancel, lines, now)?;
+        let mut allocation = order.allocation();
+        let mut restock = Vec::new();
+        for line in &change.lines {
+            let (left, back) = allocation.release(&line.sku, line.quantity.get());
+            allocation = left;
+            restock.extend(back);
+        }
+        let mut next = with_change(order, change, now);
+        next.allocation = Some(allocation);
+        if next.allocation().locations().is_empty() {
+            next = next.apply(OrderEvent::Cancel, now)?;
+        }
+        Ok((next, restock))
     }
 
     /// An operator received the parcel of return `return_id`: its units go back on the shelf
     /// that shipped them, and a credit memo owes the money back.
     pub async fn receive_return(&self, id: &OrderId, return_id: &str) -> Result<Order, AppError> {
-        self.change(id, |order, now| {
-            let request = order
-                .returns
-                .iter()
-                .find(|r| r.id == return_id)
-                .ok_or(AppError::NotFound { what: "return" })?;
-            if request.status != ReturnStatus::Requested {
-                return Err(DomainError::InvalidTransition {
-                    current: order.status,
-                    event: OrderEvent::ReceiveReturn,
-                }
-                .into());
-            }
-            let lines: Vec<ChangeLine> = request
-                .lines
-                .iter()
-                .map(|l| ChangeLine {
-                    sku: l.sku.clone(),
-                    quantity: l.quantity,
-                    reason: request.reason.clone(),
-                })
-                .collect();
-            let change = self.plan(order, ChangeKind::Return, lines, now)?;
-            // The goods come back to the location that shipped them (its first, for a line
-            // shipped from several).
-            let allocation = order.allocation();
-            let restock = change
-                .lines
-                .iter()
-                .map(|line| {
-                    let from = allocation
-                        .locations()
-                        .iter()
-                        .find(|l| l.lines.iter().any(|(s, _)| s == &line.sku))
-                        .map_or_else(|| order.location.clone(), |l| l.location.clone());
-                    (from, line.sku.clone(), line.quantity.get())
-                })
-                .collect();
-            let mut next = with_change(order, change, now);
-            for r in next.returns.iter_mut().filter(|r| r.id == return_id) {
-                r.status = ReturnStatus::Received;
-            }
-            if order.status == OrderStatus::ReturnRequested {
-                next = next.apply(OrderEvent::ReceiveReturn, now)?;
-            }
-            Ok((next, restock))
+        self.change(id, |order, now| async move {
+            self.receive(&order, return_id, now)
         })
         .await
+    }
+
+    fn receive(
+        &self,
+        order: &Order,
+        return_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Changed, AppError> {
+        let request = order
+            .returns
+            .iter()
+            .find(|r| r.id == return_id)
+            .ok_or(AppError::NotFound { what: "return" })?;
+        if request.status != ReturnStatus::Requested {
+            return Err(DomainError::InvalidTransition {
+                current: order.status,
+                event: OrderEvent::ReceiveReturn,
+            }
+            .into());
+        }
+        let lines: Vec<ChangeLine> = request
+            .lines
+            .iter()
+            .map(|l| ChangeLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+                reason: request.reason.clone(),
+            })
+            .collect();
+        let change = self.plan(order, ChangeKind::Return, lines, now)?;
+        // The goods come back to the location that shipped them (its first, for a line
+        // shipped from several).
+        let allocation = order.allocation();
+        let restock = change
+            .lines
+            .iter()
+            .map(|line| {
+                let from = allocation
+                    .locations()
+                    .iter()
+                    .find(|l| l.lines.iter().any(|(s, _)| s == &line.sku))
+                    .map_or_else(|| order.location.clone(), |l| l.location.clone());
+                (from, line.sku.clone(), line.quantity.get())
+            })
+            .collect();
+        let reason = request.reason.clone();
+        let mut next = with_change(order, change, now);
+        for r in next.returns.iter_mut().filter(|r| r.id == return_id) {
+            r.status = ReturnStatus::Received;
+        }
+        if order.status == OrderStatus::ReturnRequested {
+            next = next.apply(OrderEvent::ReceiveReturn, now)?;
+        }
+        // The money of a return goes back once a manager approves it.
+        let mut approvals = Vec::new();
+        if let Some(memo) = next.credit_memos.last_mut()
+            && memo.refund == RefundState::Pending
+        {
+            memo.refund = RefundState::AwaitingApproval;
+            approvals.push(ApprovalRequest::for_refund(order, memo, &reason));
+        }
+        Ok(Changed {
+            order: next,
+            restock,
+            approvals,
+        })
     }
 
     fn plan(
@@ -201,6 +245,24 @@ impl AfterSales {
             tax_rate_bps: checkout_tax_rate(&self.policy, order),
         };
         Ok(plan_change(order, &order.changes, request, now)?)
+    }
+}
+
+/// An order change: the order after it, the units to put back, the approval requests it
+/// raised or decided.
+pub(crate) struct Changed {
+    pub order: Order,
+    pub restock: Vec<LocationUnits>,
+    pub approvals: Vec<ApprovalRequest>,
+}
+
+impl Changed {
+    pub fn new(order: Order, restock: Vec<LocationUnits>) -> Self {
+        Changed {
+            order,
+            restock,
+            approvals: Vec::new(),
+        }
     }
 }
 
@@ -362,6 +424,7 @@ impl Refunds {
                 expected_version: current.version,
                 restock: Vec::new(),
                 order: next,
+                approvals: Vec::new(),
             };
             match self.orders.change_order(&request).await {
                 Ok(()) => Ok(Attempt::Done(Some(request.event))),

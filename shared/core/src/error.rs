@@ -33,6 +33,8 @@ pub enum DomainError {
     },
     #[error("the {what} needs a manager's approval first")]
     ApprovalRequired { what: &'static str },
+    #[error("the request was {status} already")]
+    AlreadyDecided { status: &'static str },
     #[error("an order cannot close while its payment is {payment_status:?}")]
     PaymentNotCaptured { payment_status: PaymentStatus },
     #[error("at most {returnable} of {sku} can still be returned")]

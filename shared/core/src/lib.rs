@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod after_sales;
 pub mod app_error;
+pub mod approvals;
 pub mod cart;
 pub mod catalog;
 pub mod customer;

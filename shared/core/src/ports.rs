@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::approvals::{ApprovalRequest, ApprovalStatus};
 use crate::cart::{Cart, CartStatus};
 use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
@@ -72,6 +73,8 @@ pub struct PlaceOrder {
     /// The units taken off each location's shelf, each only while that many are on hand: the
     /// order's allocation ([`crate::fulfilment::Allocation::stock_taken`]).
     pub stock_taken: Vec<LocationUnits>,
+    /// The approvals the new order waits for, each new (version 1).
+    pub approvals: Vec<ApprovalRequest>,
 }
 
 impl PlaceOrder {
@@ -146,6 +149,8 @@ pub struct OrderChange {
     /// Units to put back, each at the location it was taken from.
     pub restock: Vec<LocationUnits>,
     pub event: OutboxEvent,
+    /// Approval requests raised (version 1) or decided (one version on) by the change.
+    pub approvals: Vec<ApprovalRequest>,
 }
 
 #[async_trait]
@@ -328,6 +333,22 @@ pub trait ExceptionLog: Send + Sync {
     ) -> Result<Page<ProcessException>, StoreError>;
 }
 
+/// The approval requests, listed to managers by status.
+#[async_trait]
+pub trait ApprovalLog: Send + Sync {
+    async fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError>;
+    /// Saves a changed request at its `version`, over the one before (`Conflict` if it
+    /// changed meanwhile). New and decided requests are written with their order's change
+    /// ([`PlaceOrder::approvals`], [`OrderChange::approvals`]).
+    async fn save_approval(&self, approval: &ApprovalRequest) -> Result<(), StoreError>;
+    /// Requests in `status`, by last change, under the same paging rules as the sync lists.
+    async fn approvals(
+        &self,
+        status: ApprovalStatus,
+        page: &PageRequest,
+    ) -> Result<Page<ApprovalRequest>, StoreError>;
+}
+
 /// The customer mails kept by the store.
 #[async_trait]
 pub trait NotificationLog: Send + Sync {
@@ -370,6 +391,7 @@ pub trait Store:
     + ExceptionLog
     + FulfilmentStore
     + NotificationLog
+    + ApprovalLog
 {
 }
 
@@ -383,6 +405,7 @@ impl<T> Store for T where
         + ExceptionLog
         + FulfilmentStore
         + NotificationLog
+        + ApprovalLog
 {
 }
 

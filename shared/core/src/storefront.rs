@@ -7,6 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::app_error::AppError;
+use crate::approvals::ApprovalRequest;
 use crate::cart::{Cart, CartOwner, CartStatus};
 use crate::catalog::Product;
 use crate::customer::{Address, Customer, ProfileChange, Registration};
@@ -413,6 +414,7 @@ impl Storefront {
         order.allocation = Some(allocation);
         let request = PlaceOrder {
             event: OutboxEvent::for_order(EventType::OrderPlaced, &order, now),
+            approvals: ApprovalRequest::for_new_order(&order).into_iter().collect(),
             cart: cart.converted(order.id.clone(), now),
             expected_cart_version: cart.version,
             stock_taken,
@@ -555,6 +557,7 @@ impl Storefront {
                 expected_version: current.version,
                 restock,
                 order,
+                approvals: Vec::new(),
             };
             written(self.store.change_order(&request).await, request)
         })

@@ -170,6 +170,15 @@ pub fn exceptions_in_status(status: storesync_core::exceptions::ExceptionStatus)
     format!("EXCEPTIONS#{}", status.as_str())
 }
 
+pub fn approval(id: &str) -> Item {
+    key(format!("APPROVAL#{id}"), "APPROVAL")
+}
+
+/// The `gsi1` partition of the approval requests in `status`, by last change.
+pub fn approvals_in_status(status: storesync_core::approvals::ApprovalStatus) -> String {
+    format!("APPROVALS#{}", status.as_str())
+}
+
 /// The `gsi1` partition of the jobs' runs, by when they started.
 pub const JOB_RUNS: &str = "JOB_RUNS";
 

@@ -1,6 +1,7 @@
 //! The DynamoDB adapter of the storesync store ports: one table, items (de)serialised with
 //! serde, every multi-item change one `TransactWriteItems`.
 
+mod approvals;
 mod counter;
 mod customers;
 mod exceptions;

@@ -617,6 +617,10 @@ impl OrderStore for DynamoStore {
         for take in &takes {
             items.push(self.take_stock(take, order.currency));
         }
+        items.extend(crate::approvals::approval_writes(
+            &self.table,
+            &p.approvals,
+        )?);
         let err = match self.transact(items).await {
             Ok(()) => return Ok(()),
             Err(e) => e,
@@ -686,6 +690,10 @@ impl OrderStore for DynamoStore {
             ),
         ];
         items.extend(self.restock(&c.restock));
+        items.extend(crate::approvals::approval_writes(
+            &self.table,
+            &c.approvals,
+        )?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {

@@ -3,6 +3,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use storesync_core::approvals::{ApprovalRequest, ApprovalStatus};
 use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
@@ -19,9 +20,10 @@ use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::payments::{Payment, PaymentEvent};
 use storesync_core::ports::units_by_product;
 use storesync_core::ports::{
-    CartStore, CatalogStore, CustomerStore, ExceptionLog, FulfilmentStore, JobLog, Mail, Mailbox,
-    OrderChange, OrderStore, OutboxStore, Page, PageRequest, PaymentChange, PaymentRecordError,
-    PaymentStore, Period, PlaceOrder, PlaceOrderError, ShipmentChange, StartFulfilment, StoreError,
+    ApprovalLog, CartStore, CatalogStore, CustomerStore, ExceptionLog, FulfilmentStore, JobLog,
+    Mail, Mailbox, OrderChange, OrderStore, OutboxStore, Page, PageRequest, PaymentChange,
+    PaymentRecordError, PaymentStore, Period, PlaceOrder, PlaceOrderError, ShipmentChange,
+    StartFulfilment, StoreError,
 };
 
 /// Units as a stock count (a count past `i64::MAX` is not held by any shelf).
@@ -68,6 +70,7 @@ pub(crate) struct State {
     mails: BTreeMap<String, Mail>,
     job_runs: Vec<JobRun>,
     exceptions: BTreeMap<String, ProcessException>,
+    approvals: BTreeMap<String, ApprovalRequest>,
     fulfilment: BTreeMap<FulfilmentOrderId, FulfilmentOrder>,
     /// Customers' mails (see `notifications.rs`).
     pub(crate) notifications: BTreeMap<String, storesync_core::notifications::Notification>,
@@ -86,6 +89,24 @@ impl State {
             sent_at: None,
         };
         self.outbox.insert(event.event_id.clone(), entry);
+    }
+
+    /// Whether each request may be written: a new one (version 1) only if none has its id,
+    /// a changed one only over the version before it.
+    fn approvals_fit(&self, approvals: &[ApprovalRequest]) -> bool {
+        approvals.iter().all(|a| {
+            let stored = self.approvals.get(&a.id).map(|s| s.version);
+            match a.version {
+                1 => stored.is_none(),
+                v => stored == Some(v - 1),
+            }
+        })
+    }
+
+    fn write_approvals(&mut self, approvals: &[ApprovalRequest]) {
+        for approval in approvals {
+            self.approvals.insert(approval.id.clone(), approval.clone());
+        }
     }
 
     /// Puts units back, each at its location: one write per product, as in DynamoDB.
@@ -148,6 +169,7 @@ impl EmbeddedStore {
             "mails": s.mails.values().collect::<Vec<_>>(),
             "job_runs": s.job_runs,
             "exceptions": s.exceptions.values().collect::<Vec<_>>(),
+            "approvals": s.approvals.values().collect::<Vec<_>>(),
             "fulfilment": s.fulfilment.values().collect::<Vec<_>>(),
         })
     }
@@ -309,6 +331,9 @@ impl OrderStore for EmbeddedStore {
             Some(stored) if stored.version == p.expected_cart_version => {}
             _ => return Err(PlaceOrderError::CartChanged),
         }
+        if !state.approvals_fit(&p.approvals) {
+            return Err(StoreError::Conflict.into());
+        }
         // One condition per product: active, at the order's prices, and each location
         // holding the units taken there.
         let takes = p.products();
@@ -343,6 +368,7 @@ impl OrderStore for EmbeddedStore {
         }
         state.orders.insert(p.order.id.clone(), p.order.clone());
         state.carts.insert(p.cart.id.clone(), p.cart.clone());
+        state.write_approvals(&p.approvals);
         state.record_event(&p.event);
         Ok(())
     }
@@ -391,8 +417,12 @@ impl OrderStore for EmbeddedStore {
             Some(stored) if stored.version == c.expected_version => {}
             _ => return Err(StoreError::Conflict),
         }
+        if !state.approvals_fit(&c.approvals) {
+            return Err(StoreError::Conflict);
+        }
         state.restock(&c.restock)?;
         state.orders.insert(c.order.id.clone(), c.order.clone());
+        state.write_approvals(&c.approvals);
         state.record_event(&c.event);
         Ok(())
     }
@@ -559,6 +589,36 @@ impl ExceptionLog for EmbeddedStore {
             in_status,
             page,
             ProcessException::position,
+        ))
+    }
+}
+
+#[async_trait]
+impl ApprovalLog for EmbeddedStore {
+    async fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError> {
+        Ok(self.state().approvals.get(id).cloned())
+    }
+
+    async fn save_approval(&self, approval: &ApprovalRequest) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if approval.version < 2 || !state.approvals_fit(std::slice::from_ref(approval)) {
+            return Err(StoreError::Conflict);
+        }
+        state.write_approvals(std::slice::from_ref(approval));
+        Ok(())
+    }
+
+    async fn approvals(
+        &self,
+        status: ApprovalStatus,
+        page: &PageRequest,
+    ) -> Result<Page<ApprovalRequest>, StoreError> {
+        let state = self.state();
+        let in_status = state.approvals.values().filter(|a| a.status == status);
+        Ok(crate::sync::page_of(
+            in_status,
+            page,
+            ApprovalRequest::position,
         ))
     }
 }

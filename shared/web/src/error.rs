@@ -262,6 +262,10 @@ fn domain_problem(e: &DomainError) -> Problem {
             "Approval required",
             detail,
         ),
+        DomainError::AlreadyDecided { status } => {
+            Problem::new(S::CONFLICT, "already-decided", "Already decided", detail)
+                .with("current_state", *status)
+        }
         DomainError::PaymentNotCaptured { .. } => Problem::new(
             S::CONFLICT,
             "payment-not-captured",

@@ -74,6 +74,8 @@ pub struct ReturnRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum RefundState {
+    /// The refund of a return waits for a manager's approval.
+    AwaitingApproval,
     /// To be refunded through the gateway (tried again until it answers).
     Pending,
     Refunded {
@@ -84,6 +86,8 @@ pub enum RefundState {
     Failed { reason: String },
     /// Nothing was paid, so nothing goes back.
     NotPaid,
+    /// A manager did not approve the refund (the approval request says who and why).
+    Declined,
 }
 
 /// What a change owes the customer: one per change, by the change's id, so that a refund is
@@ -109,13 +113,44 @@ pub struct OrderCustomer {
     pub guest_token_hash: Option<String>,
 }
 
-/// Approvals that rules require before the order may move on.
+/// Where a decision was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionSource {
+    /// The store's admin API (or its console).
+    Store,
+    /// A Salesforce approval request, decided by its approver.
+    Salesforce,
+}
+
+/// A manager's decision, with who made it, where and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub approved: bool,
+    /// The manager: the store user's id, or the Salesforce user's name.
+    pub by: String,
+    pub via: DecisionSource,
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Approvals that rules require before the order may move on (the requests themselves, and
+/// the decisions on refunds, are kept as `ApprovalRequest`s).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approvals {
-    /// Set when the discount is over 20%; fulfilment waits for `discount_approved_by`.
+    /// Set when the discount is over 20%; fulfilment waits for an approving `discount`.
     pub discount_required: bool,
-    pub discount_approved_by: Option<String>,
-    pub refund_approved_by: Option<String>,
+    /// The manager's decision on the discount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Decision>,
+}
+
+impl Approvals {
+    /// The discount needs a manager's approval that it does not have (yet).
+    pub fn discount_waiting(&self) -> bool {
+        self.discount_required && !self.discount.as_ref().is_some_and(|d| d.approved)
+    }
 }
 
 /// What makes a repeated checkout request recognisable.
@@ -293,10 +328,7 @@ impl Order {
     pub fn apply(&self, event: OrderEvent, now: DateTime<Utc>) -> Result<Order, DomainError> {
         let to = next_status(self.status, event)?;
         match event {
-            OrderEvent::StartFulfilment
-                if self.approvals.discount_required
-                    && self.approvals.discount_approved_by.is_none() =>
-            {
+            OrderEvent::StartFulfilment if self.approvals.discount_waiting() => {
                 return Err(DomainError::ApprovalRequired { what: "discount" });
             }
             OrderEvent::Close if self.payment_status != PaymentStatus::Captured => {
@@ -304,7 +336,12 @@ impl Order {
                     payment_status: self.payment_status,
                 });
             }
-            OrderEvent::Refund if self.approvals.refund_approved_by.is_none() => {
+            OrderEvent::Refund
+                if self
+                    .credit_memos
+                    .iter()
+                    .any(|m| m.refund == RefundState::AwaitingApproval) =>
+            {
                 return Err(DomainError::ApprovalRequired { what: "refund" });
             }
             _ => {}

@@ -48,7 +48,7 @@ pub(crate) fn sample_order() -> Order {
     order()
 }
 
-fn order() -> Order {
+pub(crate) fn order() -> Order {
     Order::from_cart(
         &sample_cart(2),
         details(),
@@ -232,7 +232,7 @@ fn a_big_discount_holds_fulfilment_until_a_manager_approves() {
         DomainError::ApprovalRequired { what: "discount" }
     );
     let mut approved = paid.clone();
-    approved.approvals.discount_approved_by = Some("manager-1".into());
+    approved.approvals.discount = Some(approved_by_manager());
     assert_eq!(
         approved
             .apply(OrderEvent::StartFulfilment, Utc::now())
@@ -264,15 +264,22 @@ fn partial_returns_are_limited_to_what_was_not_returned_yet() {
         .unwrap();
     assert_eq!(requested.status, OrderStatus::ReturnRequested);
     assert_eq!(requested.returnable(&mug), 1);
-    let received = requested
+    let mut received = requested
         .apply(OrderEvent::ReceiveReturn, Utc::now())
         .unwrap();
+    received.credit_memos.push(CreditMemo {
+        id: "cm_1".into(),
+        change_id: "1".into(),
+        amount: received.totals.subtotal,
+        refund: RefundState::AwaitingApproval,
+        created_at: Utc::now(),
+    });
     assert_eq!(
         received.apply(OrderEvent::Refund, Utc::now()).unwrap_err(),
         DomainError::ApprovalRequired { what: "refund" }
     );
     let mut approved = received.clone();
-    approved.approvals.refund_approved_by = Some("manager-1".into());
+    approved.credit_memos[0].refund = RefundState::Pending;
     let refunded = approved.apply(OrderEvent::Refund, Utc::now()).unwrap();
     assert_eq!(refunded.returns[0].status, ReturnStatus::Refunded);
     let two = vec![ReturnLine {
@@ -310,4 +317,14 @@ fn returns_need_a_delivered_order() {
             event: OrderEvent::RequestReturn
         }
     );
+}
+
+pub(crate) fn approved_by_manager() -> Decision {
+    Decision {
+        approved: true,
+        by: "manager-1".into(),
+        via: DecisionSource::Store,
+        at: Utc::now(),
+        comment: None,
+    }
 }

@@ -82,7 +82,7 @@ fn walk(order: &Order, events: &[OrderEvent]) -> Order {
     events.iter().fold(order.clone(), |o, e| {
         let mut o = o;
         if *e == OrderEvent::StartFulfilment {
-            o.approvals.discount_approved_by = Some("manager-1".into());
+            o.approvals.discount = Some(crate::order::tests::approved_by_manager());
         }
         o.apply(*e, Utc::now()).unwrap()
     })
