@@ -204,8 +204,30 @@ impl SyncHarness {
 
     /// A customer's order of `quantity` mugs; returns its id and total in minor units.
     pub async fn order(&self, customer: &str, quantity: i64) -> (String, i64) {
+        self.order_with_code(customer, quantity, None).await
+    }
+
+    /// As [`Self::order`], with the discount `code` on the cart.
+    pub async fn order_with_code(
+        &self,
+        customer: &str,
+        quantity: i64,
+        code: Option<&str>,
+    ) -> (String, i64) {
         let auth = Auth::customer(customer);
         let cart = self.app.cart_with(&auth, "MUG-WHT", quantity).await;
+        if let Some(code) = code {
+            let applied = self
+                .app
+                .call(
+                    Method::PUT,
+                    &format!("/v1/carts/{cart}/discount"),
+                    &auth,
+                    Some(json!({ "code": code })),
+                )
+                .await;
+            assert_eq!(applied.status, StatusCode::OK, "{:?}", applied.body);
+        }
         let key = uuid::Uuid::new_v4().to_string();
         let placed = self
             .app

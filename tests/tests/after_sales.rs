@@ -29,6 +29,10 @@ fn operator() -> Auth {
     Auth::customer("ops-1:admin")
 }
 
+fn manager() -> Auth {
+    Auth::customer("mgr-1:admin,managers")
+}
+
 fn gateway(stripe: &LocalStripe) -> Arc<StripePayments> {
     let mut config = StripeConfig::new(stripe.secret_key());
     config.api_base = stripe.base_url();
@@ -124,6 +128,30 @@ async fn a_returned_mug_is_refunded_once_even_when_the_refund_is_asked_for_again
     assert_eq!(after.credit_memos.len(), 1);
     let memo = after.credit_memos[0].clone();
     assert_eq!(memo.amount, Money::new(1200, Currency::USD));
+    assert_eq!(memo.refund, RefundState::AwaitingApproval);
+
+    // The refund of a return waits for a manager: the run refunds nothing until one approves.
+    assert_eq!(
+        refunds(&h, &stripe).run(&always).await.unwrap(),
+        RefundRun::default()
+    );
+    assert!(stripe.refunds_of(&intent).is_empty());
+    let decision = format!("/v1/admin/approvals/{order}:refund:{}/decision", memo.id);
+    let approve = json!({"decision": "approve", "comment": "chipped in transit"});
+    let refused = h
+        .app
+        .call(Method::POST, &decision, &operator(), Some(approve.clone()))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    let approved = h
+        .app
+        .call(Method::POST, &decision, &manager(), Some(approve))
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    assert_eq!(approved.body["status"], "approved");
+    assert_eq!(approved.body["decision"]["by"], "mgr-1");
+    assert_eq!(approved.body["decision"]["via"], "store");
+    let memo = stored(&h, &order).await.credit_memos[0].clone();
     assert_eq!(memo.refund, RefundState::Pending);
 
     // A previous run asked Stripe and stopped before it could record the answer.

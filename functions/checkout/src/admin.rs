@@ -14,10 +14,12 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use storesync_core::admin::{
-    ExceptionListing, Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS, NotificationListing,
-    SalesforceInstance, SyncAdmin,
+    ApprovalListing, ExceptionListing, Listing, MAX_JOB_RUNS, MAX_SALES_CYCLE_DAYS,
+    NotificationListing, SalesforceInstance, SyncAdmin,
 };
 use storesync_core::after_sales::AfterSales;
+use storesync_core::approvals::desk::ApprovalDesk;
+use storesync_core::approvals::{ApprovalRequest, Decision, DecisionSource};
 use storesync_core::fulfilment::FulfilmentOrder;
 use storesync_core::ids::{CartId, CrmId, CustomerKey, EventId, InvalidValue, OrderId};
 use storesync_core::jobs::{Job, JobRun};
@@ -32,7 +34,7 @@ use storesync_core::sync::settings::{
 use storesync_core::sync::status::{
     CartSync, CrmObject, CustomerSync, ObjectSync, OrderSync, SyncState,
 };
-use storesync_web::identity::AdminIdentity;
+use storesync_web::identity::{AdminIdentity, ManagerIdentity};
 use storesync_web::json::{WholeNumber, whole_number};
 use storesync_web::{ApiError, StrictJson};
 
@@ -47,6 +49,8 @@ pub struct Admin {
     after_sales: Option<AfterSales>,
     /// An order's fulfilment orders and parcels.
     fulfilment: Option<Arc<dyn FulfilmentStore>>,
+    /// Discounts and refunds waiting for a manager.
+    approvals: Option<ApprovalDesk>,
 }
 
 impl Admin {
@@ -56,7 +60,23 @@ impl Admin {
             salesforce,
             after_sales: None,
             fulfilment: None,
+            approvals: None,
         }
+    }
+
+    /// Lets managers decide approval requests.
+    pub fn with_approvals(mut self, approvals: ApprovalDesk) -> Self {
+        self.approvals = Some(approvals);
+        self
+    }
+
+    fn approval_desk(&self) -> Result<&ApprovalDesk, ApiError> {
+        Ok(self
+            .approvals
+            .as_ref()
+            .ok_or(storesync_core::AppError::NotFound {
+                what: "approval request",
+            })?)
     }
 
     /// Lets operators receive returns.
@@ -99,6 +119,9 @@ pub fn routes(admin: Arc<Admin>) -> Router {
             "/v1/admin/orders/{order_id}/returns/{return_id}/receive",
             post(receive_return),
         )
+        .route("/v1/admin/approvals", get(approvals))
+        .route("/v1/admin/approvals/{id}", get(approval))
+        .route("/v1/admin/approvals/{id}/decision", post(decide_approval))
         .route("/v1/admin/exceptions", get(exceptions))
         .route("/v1/admin/notifications", get(notifications))
         .route("/v1/admin/exceptions/{id}/resolve", post(resolve_exception))
@@ -469,6 +492,93 @@ async fn receive_return(
     let order = after_sales.receive_return(&id, &return_id).await?;
     tracing::info!(operator = %operator.subject, order_id = %id, return_id, "return received");
     Ok(ok(crate::dto::OrderView::from(order)))
+}
+
+// --- approvals ---
+
+/// Approval requests in `status` (`pending` by default, `approved`, `rejected`), by last
+/// change.
+async fn approvals(State(admin): Shared, params: ListParams) -> ApiResult {
+    if params.state.is_some() {
+        return Err(ApiError::InvalidParameter {
+            name: "state".into(),
+            message: "not a parameter of this list; use status".into(),
+        });
+    }
+    let listing = ApprovalListing::parse(
+        params.status.as_deref(),
+        params.limit.as_deref(),
+        params.after.as_deref(),
+    )
+    .map_err(invalid_parameter)?;
+    let page = admin
+        .approval_desk()?
+        .approvals(listing.status, &listing.page)
+        .await?;
+    Ok(ok(page_view(page, |a| a)))
+}
+
+async fn approval(State(admin): Shared, Path(id): Path<String>) -> ApiResult {
+    let desk = admin.approval_desk()?;
+    if !ApprovalRequest::is_id(&id) {
+        return Err(storesync_core::AppError::NotFound {
+            what: "approval request",
+        }
+        .into());
+    }
+    Ok(ok(desk.approval(&id).await?))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DecisionChoice {
+    Approve,
+    Reject,
+}
+
+/// A manager's decision on a request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    decision: DecisionChoice,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// The longest comment on a decision, as Salesforce keeps on an approval step.
+pub(crate) const DECISION_COMMENT_MAX: usize = 500;
+
+/// A manager approves or rejects a request: 403 for an operator who is not a manager; the
+/// same decision again answers the request as it is; the other one is refused (409).
+async fn decide_approval(
+    State(admin): Shared,
+    manager: ManagerIdentity,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<DecisionBody>,
+) -> ApiResult {
+    let desk = admin.approval_desk()?;
+    let mut e = Errors::default();
+    let comment = match &body.comment {
+        Some(raw) => e.check("", text("comment", raw, DECISION_COMMENT_MAX)),
+        None => None,
+    };
+    e.finish(|| ())?;
+    if !ApprovalRequest::is_id(&id) {
+        return Err(storesync_core::AppError::NotFound {
+            what: "approval request",
+        }
+        .into());
+    }
+    let decision = Decision {
+        approved: matches!(body.decision, DecisionChoice::Approve),
+        by: manager.subject.clone(),
+        via: DecisionSource::Store,
+        at: Utc::now(),
+        comment,
+    };
+    let decided = desk.decide(&id, decision).await?;
+    tracing::info!(manager = %manager.subject, approval_id = %decided.id, status = decided.status.as_str(), "approval request decided");
+    Ok(ok(decided))
 }
 
 // --- process exceptions ---

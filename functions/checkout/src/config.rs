@@ -2,10 +2,7 @@
 
 use storesync_core::admin::SalesforceInstance;
 use storesync_core::ids::LocationId;
-use storesync_core::pricing::{
-    DEFAULT_BULK_THRESHOLD, DEFAULT_DISCOUNT_CODES, DEFAULT_SHIPPING, DEFAULT_TAX_RATES,
-    PolicyError, PricingPolicy,
-};
+use storesync_core::pricing::PricingPolicy;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_runtime::config::{from_env, optional, required};
 
@@ -52,30 +49,8 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| optional(&lookup, name);
         let table = required(&lookup, "STORESYNC_TABLE")?;
-        let bulk = match get("STORESYNC_BULK_THRESHOLD") {
-            None => DEFAULT_BULK_THRESHOLD,
-            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
-                name: "STORESYNC_BULK_THRESHOLD",
-                message: format!("{v:?} is not a whole number"),
-            })?,
-        };
-        let policy = PricingPolicy::parse(
-            &get("STORESYNC_TAX_RATES").unwrap_or_else(|| DEFAULT_TAX_RATES.into()),
-            &get("STORESYNC_SHIPPING_RATES").unwrap_or_else(|| DEFAULT_SHIPPING.into()),
-            &get("STORESYNC_DISCOUNT_CODES").unwrap_or_else(|| DEFAULT_DISCOUNT_CODES.into()),
-            bulk,
-        )
-        .map_err(
-            |PolicyError::Invalid { setting, message }| ConfigError::Invalid {
-                name: match setting {
-                    "tax rates" => "STORESYNC_TAX_RATES",
-                    "shipping" => "STORESYNC_SHIPPING_RATES",
-                    "discount codes" => "STORESYNC_DISCOUNT_CODES",
-                    _ => "STORESYNC_BULK_THRESHOLD",
-                },
-                message,
-            },
-        )?;
+        let policy = PricingPolicy::from_lookup(get)
+            .map_err(|(name, message)| ConfigError::Invalid { name, message })?;
         let location = match get("STORESYNC_LOCATION") {
             None => LocationId::default(),
             Some(raw) => LocationId::parse(&raw).map_err(|e| ConfigError::Invalid {

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use axum::Router;
 use storesync_core::admin::SyncAdmin;
 use storesync_core::after_sales::AfterSales;
+use storesync_core::approvals::desk::ApprovalDesk;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::{
-    Clock, ExceptionLog, FulfilmentStore, JobLog, NotificationLog, OrderStore, PaymentStore, Store,
-    StorefrontStore, SyncLedger, SystemClock,
+    ApprovalLog, Clock, ExceptionLog, FulfilmentStore, JobLog, NotificationLog, OrderStore,
+    PaymentStore, Store, StorefrontStore, SyncLedger, SystemClock,
 };
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
@@ -52,6 +53,11 @@ pub fn admin(
 ) -> Admin {
     let store_for_orders = store.clone();
     let store_for_orders_and_fulfilment = store.clone();
+    let approval_log: Arc<dyn ApprovalLog> = store.clone();
+    // Changes to orders go on the queue as soon as they are committed.
+    let relay = queue
+        .clone()
+        .map(|queue| Arc::new(OutboxRelay::new(store.clone(), queue)));
     let ledger: Arc<dyn SyncLedger> = store.clone();
     let log: Arc<dyn JobLog> = store.clone();
     let exceptions: Arc<dyn ExceptionLog> = store.clone();
@@ -67,10 +73,22 @@ pub fn admin(
         sync = sync.with_job_queue(jobs);
     }
     let orders: Arc<dyn OrderStore> = store_for_orders;
-    let after_sales = AfterSales::new(orders, Arc::new(SystemClock), settings.pricing);
+    let after_sales = || {
+        let after_sales = AfterSales::new(
+            orders.clone(),
+            Arc::new(SystemClock),
+            settings.pricing.clone(),
+        );
+        match &relay {
+            Some(relay) => after_sales.with_relay(relay.clone()),
+            None => after_sales,
+        }
+    };
+    let approvals = ApprovalDesk::new(after_sales(), approval_log);
     let fulfilment: Arc<dyn FulfilmentStore> = store_for_orders_and_fulfilment;
     Admin::new(sync, settings.salesforce_instance)
-        .with_after_sales(after_sales)
+        .with_after_sales(after_sales())
+        .with_approvals(approvals)
         .with_fulfilment(fulfilment)
 }
 

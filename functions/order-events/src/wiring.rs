@@ -3,11 +3,17 @@
 
 use std::sync::Arc;
 
+use storesync_core::after_sales::AfterSales;
+use storesync_core::approvals::desk::ApprovalDesk;
+use storesync_core::approvals::salesforce::ApprovalSync;
 use storesync_core::notifications::Notifications;
 use storesync_core::notifications::notifier::Notifier;
+use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::{Clock, CustomerStore, Store, SyncLedger};
+use storesync_core::pricing::PricingPolicy;
 use storesync_core::queue::{EventQueue, QueueError};
 use storesync_core::sync::abandoned::AbandonedCarts;
+use storesync_core::sync::approvals::CrmApprovals;
 use storesync_core::sync::consumer::CrmSync;
 use storesync_core::sync::crm::Crm;
 use storesync_core::sync::resync::Resync;
@@ -49,6 +55,24 @@ pub fn resync(store: Arc<dyn Store>, sync: Arc<CrmSync>) -> (Resync, Arc<Abandon
     let carts = Arc::new(AbandonedCarts::new(sync.clone(), store.clone()));
     let resync = Resync::new(sync, store.clone(), store).with_carts(carts.clone());
     (resync, carts)
+}
+
+/// Approval requests kept in step with Salesforce's approval processes; a decision there is
+/// applied to the order as a manager's in the store would be (`pricing` works out what a
+/// rejected discount gives back).
+pub fn approval_sync(
+    store: Arc<dyn Store>,
+    crm: Arc<dyn CrmApprovals>,
+    relay: Option<Arc<OutboxRelay>>,
+    clock: Arc<dyn Clock>,
+    pricing: PricingPolicy,
+) -> ApprovalSync {
+    let mut after_sales = AfterSales::new(store.clone(), clock.clone(), pricing);
+    if let Some(relay) = relay {
+        after_sales = after_sales.with_relay(relay);
+    }
+    let desk = ApprovalDesk::new(after_sales, store.clone());
+    ApprovalSync::new(store.clone(), store, crm, desk, clock)
 }
 
 /// The sync over `store` and `crm`, for the consumer and the scheduled re-sync.

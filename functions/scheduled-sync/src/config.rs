@@ -2,6 +2,7 @@
 
 use order_events::config::Credentials;
 use storesync_core::ids::Email;
+use storesync_core::pricing::PricingPolicy;
 use storesync_core::sync::settings::SyncSettings;
 use storesync_runtime::config::{from_env, optional, required};
 use storesync_salesforce::SalesforceConfig;
@@ -35,6 +36,9 @@ pub struct Config {
     /// and the secret they are signed with (`FULFILMENT_PROVIDER_SECRET_PARAMETER`, or
     /// `FULFILMENT_PROVIDER_SECRET` locally); without them they wait as allocated.
     pub provider: Option<(String, Secret)>,
+    /// The storefront's pricing (the same `STORESYNC_TAX_RATES`, ... as checkout), for the
+    /// money an order cancelled by a rejected discount gives back.
+    pub pricing: PricingPolicy,
     /// Customers' mails the outbox sweep tries again, through SES (`STORESYNC_MAIL_FROM`;
     /// without it none).
     pub mail: Option<SesSettings>,
@@ -147,7 +151,10 @@ impl Config {
         };
         let reconcile_after = minutes("STORESYNC_RECONCILE_AFTER_MINUTES")?;
         let abandoned_after = minutes("STORESYNC_ABANDONED_AFTER_MINUTES")?;
+        let pricing = PricingPolicy::from_lookup(|name| optional(&lookup, name))
+            .map_err(|(name, message)| ConfigError::Invalid { name, message })?;
         Ok(Config {
+            pricing,
             abandoned_after,
             provider,
             mail: SesSettings::from_lookup(&lookup),

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use storesync_core::after_sales::{RefundRun, Refunds};
+use storesync_core::approvals::salesforce::{ApprovalRun, ApprovalSync};
 use storesync_core::fulfilment::process::{Fulfilment, FulfilmentRun};
 use storesync_core::jobs::{JobRequest, JobRun, Trigger};
 use storesync_core::notifications::notifier::{Notifier, RetrySummary};
@@ -98,6 +99,9 @@ pub enum JobSummary {
 /// What a fulfilment run did, step by step.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FulfilmentSummary {
+    /// Discounts and refunds held for a manager, in step with Salesforce's approval requests
+    /// (none without Salesforce).
+    pub approvals: Option<ApprovalRun>,
     /// Authorised payments captured before anything ships (none without a gateway).
     pub capture: Option<CaptureSummary>,
     /// Paid orders started and fulfilment orders sent to the provider.
@@ -121,6 +125,7 @@ impl JobSummary {
                     && f.refunds
                         .as_ref()
                         .is_none_or(|r| *r == RefundRun::default())
+                    && f.approvals.as_ref().is_none_or(ApprovalRun::is_idle)
             }
             _ => false,
         }
@@ -157,7 +162,7 @@ pub enum JobError {
     NoGateway,
     #[error("the fulfilment job is not configured")]
     NoFulfilment,
-    #[error("the refunds stopped")]
+    #[error("the refunds or approvals stopped")]
     Refunds(#[from] storesync_core::AppError),
     #[error("the reconciliation stopped")]
     Reconcile(#[from] ReconcileError),
@@ -176,6 +181,7 @@ pub struct Scheduler {
     capture: Option<Arc<FundsCapture>>,
     fulfilment: Option<Arc<Fulfilment>>,
     refunds: Option<Arc<Refunds>>,
+    approvals: Option<Arc<ApprovalSync>>,
     notifier: Option<Arc<Notifier>>,
 }
 
@@ -191,6 +197,7 @@ impl Scheduler {
             capture: None,
             fulfilment: None,
             refunds: None,
+            approvals: None,
             notifier: None,
         }
     }
@@ -273,6 +280,13 @@ impl Scheduler {
         self
     }
 
+    /// Enables the fulfilment job's first step: approval requests submitted to Salesforce,
+    /// and the decisions made there applied.
+    pub fn with_approvals(mut self, approvals: Arc<ApprovalSync>) -> Self {
+        self.approvals = Some(approvals);
+        self
+    }
+
     /// Enables the fulfilment job's capture of authorised payments.
     pub fn with_capture(mut self, capture: Arc<FundsCapture>) -> Self {
         self.capture = Some(capture);
@@ -330,6 +344,10 @@ impl Scheduler {
             }
             Job::Fulfilment => {
                 let fulfilment = self.fulfilment.as_ref().ok_or(JobError::NoFulfilment)?;
+                let approvals = match &self.approvals {
+                    Some(approvals) => Some(approvals.run(time_left).await?),
+                    None => None,
+                };
                 let capture = match &self.capture {
                     Some(capture) => Some(capture.run(time_left).await?),
                     None => None,
@@ -340,6 +358,7 @@ impl Scheduler {
                     None => None,
                 };
                 Ok(JobSummary::Fulfilment(FulfilmentSummary {
+                    approvals,
                     capture,
                     orders,
                     refunds,

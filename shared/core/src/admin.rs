@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::app_error::AppError;
+use crate::approvals::{ApprovalRequest, ApprovalStatus};
 use crate::error::DomainError;
 use crate::exceptions::{ExceptionStatus, ProcessException};
 use crate::ids::{CartId, CrmId, CustomerKey, InvalidValue, OrderId};
@@ -106,6 +107,25 @@ impl ExceptionListing {
                 .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         })?;
         Ok(ExceptionListing { status, page })
+    }
+}
+
+/// One page of the approval requests in `status` (`pending` by default), by last change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalListing {
+    pub status: ApprovalStatus,
+    pub page: PageRequest,
+}
+
+impl ApprovalListing {
+    pub fn parse(
+        status: Option<&str>,
+        limit: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<Self, InvalidValue> {
+        let status = ApprovalStatus::parse(status.unwrap_or("pending"))?;
+        let page = page_request(limit, after, ApprovalRequest::is_id)?;
+        Ok(ApprovalListing { status, page })
     }
 }
 

@@ -347,6 +347,11 @@ pub trait ApprovalLog: Send + Sync {
         status: ApprovalStatus,
         page: &PageRequest,
     ) -> Result<Page<ApprovalRequest>, StoreError>;
+    /// Requests [`ApprovalRequest::to_recall`], by last change, as above.
+    async fn approvals_to_recall(
+        &self,
+        page: &PageRequest,
+    ) -> Result<Page<ApprovalRequest>, StoreError>;
 }
 
 /// The customer mails kept by the store.

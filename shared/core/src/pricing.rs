@@ -112,6 +112,38 @@ impl Default for PricingPolicy {
 }
 
 impl PricingPolicy {
+    /// The policy from the environment's `STORESYNC_TAX_RATES`, `STORESYNC_SHIPPING_RATES`,
+    /// `STORESYNC_DISCOUNT_CODES` and `STORESYNC_BULK_THRESHOLD`, each defaulted when absent;
+    /// an invalid one is named with its variable.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, (&'static str, String)> {
+        let bulk = match lookup("STORESYNC_BULK_THRESHOLD") {
+            None => DEFAULT_BULK_THRESHOLD,
+            Some(v) => v.parse().map_err(|_| {
+                (
+                    "STORESYNC_BULK_THRESHOLD",
+                    format!("{v:?} is not a whole number"),
+                )
+            })?,
+        };
+        PricingPolicy::parse(
+            &lookup("STORESYNC_TAX_RATES").unwrap_or_else(|| DEFAULT_TAX_RATES.into()),
+            &lookup("STORESYNC_SHIPPING_RATES").unwrap_or_else(|| DEFAULT_SHIPPING.into()),
+            &lookup("STORESYNC_DISCOUNT_CODES").unwrap_or_else(|| DEFAULT_DISCOUNT_CODES.into()),
+            bulk,
+        )
+        .map_err(|PolicyError::Invalid { setting, message }| {
+            let name = match setting {
+                "tax rates" => "STORESYNC_TAX_RATES",
+                "shipping" => "STORESYNC_SHIPPING_RATES",
+                "discount codes" => "STORESYNC_DISCOUNT_CODES",
+                _ => "STORESYNC_BULK_THRESHOLD",
+            };
+            (name, message)
+        })
+    }
+
     /// Parses the policy from its configuration strings:
     /// tax `CC:bps,...`, shipping `CUR:flat_minor:free_from_minor,...`,
     /// discounts `CODE:percent:N` or `CODE:amount:CUR:minor`, comma separated.

@@ -7,13 +7,18 @@ use storesync_core::approvals::{ApprovalRequest, ApprovalStatus};
 use storesync_core::ports::{ApprovalLog, Page, PageRequest, StoreError};
 
 use crate::DynamoStore;
-use crate::keys::{self, GSI1PK, GSI1SK, Item, s};
-use crate::store::{put, to_item, version_is};
+use crate::keys::{self, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Item, s};
+use crate::store::{Index, put, to_item, version_is};
 
 fn approval_item(approval: &ApprovalRequest) -> Result<Item, StoreError> {
     let mut key = keys::approval(&approval.id);
     key.insert(GSI1PK.into(), s(keys::approvals_in_status(approval.status)));
     key.insert(GSI1SK.into(), s(approval.position()));
+    // Sparse: only requests the store still has to recall in Salesforce are on `gsi2`.
+    if approval.to_recall() {
+        key.insert(GSI2PK.into(), s(keys::APPROVALS_TO_RECALL));
+        key.insert(GSI2SK.into(), s(approval.position()));
+    }
     to_item(approval, key)
 }
 
@@ -52,6 +57,19 @@ impl ApprovalLog for DynamoStore {
     ) -> Result<Page<ApprovalRequest>, StoreError> {
         self.sync_state_page(
             keys::approvals_in_status(status),
+            page,
+            ApprovalRequest::position,
+        )
+        .await
+    }
+
+    async fn approvals_to_recall(
+        &self,
+        page: &PageRequest,
+    ) -> Result<Page<ApprovalRequest>, StoreError> {
+        self.index_page(
+            Index::Gsi2,
+            keys::APPROVALS_TO_RECALL.to_owned(),
             page,
             ApprovalRequest::position,
         )

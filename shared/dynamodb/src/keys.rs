@@ -174,6 +174,10 @@ pub fn approval(id: &str) -> Item {
     key(format!("APPROVAL#{id}"), "APPROVAL")
 }
 
+/// The `gsi2` partition of the approval requests decided in the store whose Salesforce
+/// request is still open.
+pub const APPROVALS_TO_RECALL: &str = "APPROVALS#to_recall";
+
 /// The `gsi1` partition of the approval requests in `status`, by last change.
 pub fn approvals_in_status(status: storesync_core::approvals::ApprovalStatus) -> String {
     format!("APPROVALS#{}", status.as_str())

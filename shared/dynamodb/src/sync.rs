@@ -20,7 +20,8 @@ use storesync_core::sync::status::{CartSync, CustomerSync, OrderSync, PriceSync,
 use crate::DynamoStore;
 use crate::keys::{self, EXPIRES_AT, GSI1PK, GSI1SK, Item, n, s};
 use crate::store::{
-    cancellation_reasons, failed_condition, from_item, put, to_item, unavailable, version_is,
+    Index, SortRange, cancellation_reasons, failed_condition, from_item, put, to_item, unavailable,
+    version_is,
 };
 
 /// Writes `item` at `version`: new at 1, else over `version - 1`.
@@ -55,6 +56,17 @@ impl DynamoStore {
         page: &PageRequest,
         position: fn(&T) -> String,
     ) -> Result<Page<T>, StoreError> {
+        self.index_page(Index::Gsi1, by_state, page, position).await
+    }
+
+    /// One page of the items under `pk` on `index`, oldest position first.
+    pub(crate) async fn index_page<T: DeserializeOwned>(
+        &self,
+        index: Index,
+        pk: String,
+        page: &PageRequest,
+        position: fn(&T) -> String,
+    ) -> Result<Page<T>, StoreError> {
         // DynamoDB refuses a query limit of 0.
         if page.limit == 0 {
             return Ok(Page {
@@ -62,8 +74,12 @@ impl DynamoStore {
                 next: None,
             });
         }
+        let range = match &page.after {
+            Some(after) => SortRange::After(after.clone()),
+            None => SortRange::All,
+        };
         let items: Vec<T> = self
-            .query_gsi1(by_state, page.after.as_deref(), false, Some(page.limit))
+            .query_index(index, pk, range, false, Some(page.limit))
             .await?;
         let next = match items.last() {
             Some(last) if items.len() == page.limit => Some(position(last)),

@@ -621,6 +621,19 @@ impl ApprovalLog for EmbeddedStore {
             ApprovalRequest::position,
         ))
     }
+
+    async fn approvals_to_recall(
+        &self,
+        page: &PageRequest,
+    ) -> Result<Page<ApprovalRequest>, StoreError> {
+        let state = self.state();
+        let to_recall = state.approvals.values().filter(|a| a.to_recall());
+        Ok(crate::sync::page_of(
+            to_recall,
+            page,
+            ApprovalRequest::position,
+        ))
+    }
 }
 
 #[async_trait]

@@ -125,6 +125,37 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminIdentity {
     }
 }
 
+/// The group whose members decide approval requests (discounts over the limit, refunds of
+/// returns): managers, within the admin group.
+pub const MANAGER_GROUP: &str = "managers";
+
+/// A manager: an operator (see [`AdminIdentity`]) who is also in the [`MANAGER_GROUP`]. 401
+/// without a verified identity, 403 for anyone else.
+#[derive(Debug, Clone)]
+pub struct ManagerIdentity {
+    /// The manager's subject, recorded on the decisions they make.
+    pub subject: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ManagerIdentity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let operator = AdminIdentity::from_request_parts(parts, state).await?;
+        let identity = parts
+            .extensions
+            .get::<Identity>()
+            .ok_or(ApiError::Unauthorized)?;
+        if identity.groups.iter().any(|g| g == MANAGER_GROUP) {
+            Ok(ManagerIdentity {
+                subject: operator.subject,
+            })
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
 /// The header that carries a guest's cart token.
 pub const CART_TOKEN_HEADER: &str = "x-cart-token";
 

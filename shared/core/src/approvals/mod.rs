@@ -17,6 +17,7 @@ pub use crate::order::{Decision, DecisionSource};
 use crate::sync::approvals::{ApprovalProcess, ApprovalTicket};
 
 pub mod desk;
+pub mod salesforce;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,6 +116,10 @@ pub struct ApprovalRequest {
     /// The Salesforce approval request, once submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crm: Option<CrmRequest>,
+    /// Why Salesforce refused the submission; it is not submitted again, and a manager
+    /// decides it in the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm_error: Option<String>,
     /// The store's approvers were mailed about it.
     #[serde(default)]
     pub managers_notified: bool,
@@ -180,6 +185,7 @@ impl ApprovalRequest {
             status: ApprovalStatus::Pending,
             decision: None,
             crm: None,
+            crm_error: None,
             managers_notified: false,
             requested_at: now,
             updated_at: now,
@@ -206,9 +212,20 @@ impl ApprovalRequest {
             ApprovalStatus::Rejected
         };
         next.updated_at = decision.at;
+        if decision.via == DecisionSource::Salesforce
+            && let Some(crm) = next.crm.as_mut()
+        {
+            crm.closed = true;
+        }
         next.decision = Some(decision);
         next.version += 1;
         Ok(Some(next))
+    }
+
+    /// Decided in the store while its Salesforce request is still open: the store recalls
+    /// that request.
+    pub fn to_recall(&self) -> bool {
+        self.status != ApprovalStatus::Pending && self.crm.as_ref().is_some_and(|c| !c.closed)
     }
 
     /// Its place in the lists by status: by its last change.

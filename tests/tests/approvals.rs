@@ -1,0 +1,169 @@
+//! Approvals end to end: an order with a 25% discount is paid but not fulfilled until a
+//! manager approves it, from the store's admin API or from Salesforce (its approval request,
+//! decided by the approver in the emulator); a rejection cancels the order and puts its units
+//! back; an operator who is not a manager cannot decide (403).
+
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use storesync_core::approvals::{ApprovalStatus, DecisionSource, discount_id};
+use storesync_core::fulfilment::process::Fulfilment;
+use storesync_core::ids::{LocationId, OrderId, Sku};
+use storesync_core::order::lifecycle::OrderStatus;
+use storesync_core::order::{Order, RefundState};
+use storesync_core::ports::SystemClock;
+use storesync_tests::app::Auth;
+use storesync_tests::crm::SyncHarness;
+use storesync_tests::{Backend, against_both_stores};
+
+fn always() -> bool {
+    true
+}
+
+fn operator() -> Auth {
+    Auth::customer("ops-1:admin")
+}
+
+fn manager() -> Auth {
+    Auth::customer("mgr-1:admin,managers")
+}
+
+fn fulfilment(h: &SyncHarness) -> Fulfilment {
+    Fulfilment::new(
+        h.store.clone(),
+        h.store.clone(),
+        h.store.clone(),
+        Arc::new(SystemClock),
+    )
+}
+
+async fn stored(h: &SyncHarness, order: &str) -> Order {
+    h.store
+        .order(&OrderId::parse(order).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn on_shelf(h: &SyncHarness) -> i64 {
+    h.store
+        .product(&Sku::parse("MUG-WHT").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .available(&LocationId::default())
+}
+
+/// A paid order of 4 mugs with the 25% code; returns its id.
+async fn discounted_order(h: &SyncHarness, customer: &str) -> String {
+    h.register(customer, &format!("{customer}@example.com"), None)
+        .await;
+    let (order, total) = h.order_with_code(customer, 4, Some("VIP25")).await;
+    h.pay(&order, total).await;
+    order
+}
+
+async fn decide(h: &SyncHarness, who: &Auth, order: &str, decision: &str) -> reqwest::StatusCode {
+    let path = format!("/v1/admin/approvals/{order}:discount/decision");
+    let reply = h
+        .app
+        .call(
+            Method::POST,
+            &path,
+            who,
+            Some(json!({ "decision": decision })),
+        )
+        .await;
+    reply.status
+}
+
+async fn a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let order = discounted_order(&h, "vip-1").await;
+
+    let run = fulfilment(&h).run(&always).await.unwrap();
+    assert_eq!(run.awaiting_approval, 1, "{run:?}");
+    assert_eq!(stored(&h, &order).await.status, OrderStatus::Paid);
+    let listed = h
+        .app
+        .call(Method::GET, "/v1/admin/approvals", &operator(), None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    assert_eq!(listed.body["items"][0]["id"], format!("{order}:discount"));
+    assert_eq!(listed.body["items"][0]["kind"], "discount");
+    assert_eq!(listed.body["items"][0]["amount"]["minor_units"], 1200);
+
+    // An operator outside the managers cannot decide; nothing changes.
+    assert_eq!(
+        decide(&h, &operator(), &order, "approve").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(fulfilment(&h).run(&always).await.unwrap().started, 0);
+
+    assert_eq!(
+        decide(&h, &manager(), &order, "approve").await,
+        StatusCode::OK
+    );
+    // The same decision again is answered as it stands; the other one is refused.
+    assert_eq!(
+        decide(&h, &manager(), &order, "approve").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        decide(&h, &manager(), &order, "reject").await,
+        StatusCode::CONFLICT
+    );
+    let decided = stored(&h, &order).await.approvals.discount.unwrap();
+    assert_eq!(
+        (decided.approved, decided.by.as_str(), decided.via),
+        (true, "mgr-1", DecisionSource::Store)
+    );
+    assert_eq!(fulfilment(&h).run(&always).await.unwrap().started, 1);
+    assert_eq!(stored(&h, &order).await.status, OrderStatus::Fulfilling);
+    let approved = h
+        .store
+        .approvals(
+            ApprovalStatus::Approved,
+            &storesync_core::ports::PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        approved
+            .items
+            .iter()
+            .map(|a| a.id.clone())
+            .collect::<Vec<_>>(),
+        vec![discount_id(&OrderId::parse(&order).unwrap())]
+    );
+}
+
+async fn a_rejected_discount_cancels_the_order_and_puts_its_units_back(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let before = on_shelf(&h).await;
+    let order = discounted_order(&h, "vip-2").await;
+    assert_eq!(on_shelf(&h).await, before - 4);
+
+    assert_eq!(
+        decide(&h, &manager(), &order, "reject").await,
+        StatusCode::OK
+    );
+    let cancelled = stored(&h, &order).await;
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(
+        cancelled.cancel_reason.as_deref(),
+        Some("the discount was not approved")
+    );
+    assert_eq!(on_shelf(&h).await, before, "the four mugs are back");
+    // The money paid is owed back in full.
+    assert_eq!(cancelled.credit_memos.len(), 1);
+    assert_eq!(cancelled.credit_memos[0].amount, cancelled.totals.total);
+    assert_eq!(cancelled.credit_memos[0].refund, RefundState::Pending);
+    assert_eq!(fulfilment(&h).run(&always).await.unwrap().started, 0);
+}
+
+against_both_stores!(
+    a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it,
+    a_rejected_discount_cancels_the_order_and_puts_its_units_back,
+);
