@@ -9,6 +9,21 @@ pub const DEMO_CLIENT_SECRET: &str = "storesync-emulator-demo-secret";
 /// The integration user's username (`sub` of JWT bearer assertions).
 pub const INTEGRATION_USERNAME: &str = "storesync.integration@example.com";
 
+/// The sales manager's username: the approver of both storesync approval processes (a member
+/// of their queue), who holds the "Discount Approval" and "Refund Access" permission sets.
+pub const MANAGER_USERNAME: &str = "sales.manager@example.com";
+/// The sales manager's password (with security token) for the username-password flow.
+pub const MANAGER_PASSWORD: &str = "storesync-manager-demo-password";
+
+/// A user who may log in with the OAuth username-password flow through the connected app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordLogin {
+    /// The user's username; the org must have a user of that name.
+    pub username: String,
+    /// The password, with the security token appended as Salesforce expects.
+    pub password: String,
+}
+
 /// Emulator settings. `Default` binds a free loopback port with the demo credentials.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -24,6 +39,8 @@ pub struct EmulatorConfig {
     /// When set, JWT bearer assertions must carry a valid RS256 signature by this key;
     /// otherwise only their structure, `alg`, `iss`, `aud`, `sub` and `exp` are checked.
     pub jwt_public_key: Option<rsa::RsaPublicKey>,
+    /// Users who may log in with `grant_type=password` (by default the sales manager).
+    pub password_logins: Vec<PasswordLogin>,
     /// The org's 24-hour API request limit (`DailyApiRequests.Max`).
     pub daily_api_limit: u64,
     /// Records per query batch.
@@ -45,6 +62,10 @@ impl Default for EmulatorConfig {
             client_secret: DEMO_CLIENT_SECRET.to_string(),
             jwt_usernames: vec![INTEGRATION_USERNAME.to_string()],
             jwt_public_key: None,
+            password_logins: vec![PasswordLogin {
+                username: MANAGER_USERNAME.to_string(),
+                password: MANAGER_PASSWORD.to_string(),
+            }],
             daily_api_limit: 100_000,
             query_batch_size: 2000,
             multi_currency: true,

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod actions;
+pub mod approvals;
 mod config;
 mod error;
 pub mod ids;
@@ -32,7 +33,10 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-pub use config::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, INTEGRATION_USERNAME};
+pub use config::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, INTEGRATION_USERNAME, MANAGER_PASSWORD,
+    MANAGER_USERNAME, PasswordLogin,
+};
 pub use error::SfError;
 pub use org::{LeadConversion, LeadConverted, Record, WriteOptions};
 pub use server::Fault;
@@ -130,6 +134,11 @@ impl Emulator {
     /// The integration user's id (default `OwnerId`).
     pub fn integration_user_id(&self) -> String {
         self.shared.org().integration_user_id.clone()
+    }
+
+    /// The id of the user with this username, if the org has one (e.g. [`MANAGER_USERNAME`]).
+    pub fn user_id(&self, username: &str) -> Option<String> {
+        self.shared.org().user_id(username)
     }
 
     /// The standard price book's id.

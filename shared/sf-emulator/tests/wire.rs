@@ -79,7 +79,7 @@ async fn token_errors_use_the_oauth_error_codes() {
         ("client_secret", "nope".into()),
     ])
     .await;
-    let (_, bad_grant) = post(vec![("grant_type", "password".into())]).await;
+    let (_, bad_grant) = post(vec![("grant_type", "urn:example:unknown-grant".into())]).await;
     let (_, bad_jwt) = post(vec![
         (
             "grant_type",

@@ -7,6 +7,7 @@
 //! (`body`, `references`), defaults and required fields (`fields`), the object's own rules
 //! (`rules`), then unique external ids and duplicate rules (`duplicates`).
 
+mod approvals;
 mod body;
 mod convert;
 mod crud;
@@ -29,6 +30,7 @@ use serde_json::{Map, Value, json};
 use crate::ids;
 use crate::schema::{self, FieldDef, ObjectDef};
 
+pub use approvals::{ApprovalAction, ProcessRequest};
 pub use convert::{LeadConversion, LeadConverted};
 pub use order_summary::OrderSummaryInput;
 pub use storage::OrgData;
@@ -72,7 +74,8 @@ pub struct Org {
 }
 
 impl Org {
-    /// A fresh org with an integration user and the standard price book.
+    /// A fresh org with an integration user, a sales manager who approves the storesync
+    /// approval processes, and the standard price book.
     pub fn new(currencies: Currencies) -> Self {
         let mut org = Self {
             data: OrgData::default(),
@@ -95,6 +98,20 @@ impl Org {
                 "Alias": "ssync",
             }),
         );
+        let manager_id = org.seed(
+            "User",
+            json!({
+                "FirstName": "Dana",
+                "LastName": "Whitfield",
+                "Name": "Dana Whitfield",
+                "Username": crate::config::MANAGER_USERNAME,
+                "Email": crate::config::MANAGER_USERNAME,
+                "Alias": "dwhit",
+            }),
+        );
+        // The integration user submits approval requests: its manager approves them.
+        org.set_manager(&org.integration_user_id.clone(), &manager_id);
+        org.seed_approvals();
         org.standard_pricebook_id = org.seed(
             "Pricebook2",
             json!({ "Name": "Standard Price Book", "IsStandard": true, "IsActive": true }),

@@ -3,9 +3,11 @@
 //! `tests/sfdx_schema.rs`), key prefixes and duplicate rules.
 //!
 //! Objects are grouped by area: `sales` (accounts, people, opportunities, tasks),
-//! `commerce` (orders, order summaries, products, price books) and `platform` (users, record types, the
-//! platform event). `field` describes one field.
+//! `commerce` (orders, order summaries, products, price books), `platform` (users, record
+//! types, the platform event) and `approvals` (approval processes and their requests).
+//! `field` describes one field.
 
+mod approvals;
 mod commerce;
 pub mod field;
 mod platform;
@@ -271,6 +273,10 @@ pub static OBJECTS: &[ObjectDef] = &[
     platform::USER,
     platform::RECORD_TYPE,
     platform::ORDER_EVENT,
+    approvals::PROCESS_DEFINITION,
+    approvals::PROCESS_INSTANCE,
+    approvals::PROCESS_INSTANCE_STEP,
+    approvals::PROCESS_INSTANCE_WORKITEM,
 ];
 
 /// Looks an object up by API name, case-insensitively.

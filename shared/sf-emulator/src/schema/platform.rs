@@ -1,6 +1,6 @@
 //! Users, record types and the platform event storesync publishes.
 
-use super::field::{FieldDefault, boolean, double, email, picklist, text};
+use super::field::{FieldDefault, boolean, double, email, lookup, picklist, text};
 use super::{CurrencyField, ORDER_EVENT as ORDER_EVENT_NAME, ObjectDef};
 
 pub(super) const USER: ObjectDef = ObjectDef::new(
@@ -14,6 +14,7 @@ pub(super) const USER: ObjectDef = ObjectDef::new(
         text("LastName", 80).required(),
         text("Name", 121).read_only().required(),
         text("Alias", 8).required(),
+        lookup("ManagerId", &["User"]),
         boolean("IsActive").defaulted(FieldDefault::Bool(true)),
     ],
 );

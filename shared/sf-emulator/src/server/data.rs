@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::gate::{Gate, gate};
+use super::approvals::{self, APPROVALS, APPROVALS_ALLOWED};
+use super::gate::{Gate, Proceed, gate};
 use super::order_management::{self, ORDER_SUMMARIES, ORDER_SUMMARIES_ALLOWED};
 use super::routes::{LIMITS_ALLOWED, Reply, SubRequest, dispatch, method_allowed};
 use super::{Shared, json_response, with_limit_info};
@@ -30,8 +31,12 @@ pub(super) async fn data_api(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (limit_info, reset) = match gate(shared, headers) {
-        Gate::Proceed(info, reset) => (info, reset),
+    let Proceed {
+        limit_info,
+        reset,
+        user_id,
+    } = match gate(shared, headers) {
+        Gate::Proceed(proceed) => proceed,
         Gate::Reject(status, body, info) => return json_response(status, &body, Some(&info)),
     };
     let rest = rest.trim_start_matches('/');
@@ -87,12 +92,20 @@ pub(super) async fn data_api(
             .and_then(|h| h.trim().strip_prefix("batchSize="))
             .and_then(|n| n.parse().ok()),
     };
-    let reply = if path.trim_end_matches('/') == ORDER_SUMMARIES {
+    let resource = path.trim_end_matches('/');
+    let reply = if resource == ORDER_SUMMARIES {
         // A Connect resource: answered for a call of its own, never as a subrequest.
         if method_allowed(&request.method, ORDER_SUMMARIES_ALLOWED) {
             order_management::create(&mut shared.org(), request.body.as_ref())
         } else {
             Reply::method_not_allowed(method.as_str(), ORDER_SUMMARIES_ALLOWED)
+        }
+    } else if resource == APPROVALS {
+        // Acts as the session's user: approvers and submitters are checked against it.
+        if method_allowed(&request.method, APPROVALS_ALLOWED) {
+            approvals::answer(&mut shared.org(), &request, &user_id)
+        } else {
+            Reply::method_not_allowed(method.as_str(), APPROVALS_ALLOWED)
         }
     } else {
         let mut org = shared.org();

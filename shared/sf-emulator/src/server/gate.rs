@@ -28,11 +28,20 @@ pub enum Fault {
     ExpiredSession,
 }
 
+/// A call let through.
+pub(super) struct Proceed {
+    /// The `Sforce-Limit-Info` value.
+    pub limit_info: String,
+    /// The response must be cut off (`Fault::ConnectionReset`).
+    pub reset: bool,
+    /// The user whose session the call carries.
+    pub user_id: String,
+}
+
 /// Whether a call may do its work.
 pub(super) enum Gate {
-    /// Go ahead with this `Sforce-Limit-Info`; `true` when the response must be cut off
-    /// (`Fault::ConnectionReset`).
-    Proceed(String, bool),
+    /// Go ahead.
+    Proceed(Proceed),
     /// Answer with this status, body and `Sforce-Limit-Info` instead.
     Reject(u16, Value, String),
 }
@@ -82,9 +91,9 @@ pub(super) fn gate(shared: &Shared, headers: &HeaderMap) -> Gate {
             h.strip_prefix("Bearer ")
                 .or_else(|| h.strip_prefix("OAuth "))
         });
-    if !bearer.is_some_and(|t| control.tokens.contains(t)) {
+    let Some(user_id) = bearer.and_then(|t| control.tokens.get(t)).cloned() else {
         return Gate::Reject(401, invalid_session(), info(&control));
-    }
+    };
     if control.usage >= control.daily_limit {
         return Gate::Reject(
             403,
@@ -99,5 +108,9 @@ pub(super) fn gate(shared: &Shared, headers: &HeaderMap) -> Gate {
         );
     }
     control.usage += 1;
-    Gate::Proceed(info(&control), reset)
+    Gate::Proceed(Proceed {
+        limit_info: info(&control),
+        reset,
+        user_id,
+    })
 }

@@ -2,9 +2,10 @@
 //! (`data`), which passes every call through `gate` (faults, session, daily limit) and then
 //! routes it (`routes`) to the handlers of its API family: `describe`, `sobjects`,
 //! `query`, `collections`, `composite` and `actions`; the Connect API's Order Management
-//! resource is `order_management`.
+//! resource is `order_management`, the Process Approvals resource `approvals`.
 
 mod actions;
+mod approvals;
 mod collections;
 mod composite;
 mod data;
@@ -17,7 +18,7 @@ mod record_page;
 mod routes;
 mod sobjects;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ use crate::org::{Currencies, Org};
 pub use gate::Fault;
 
 /// What the test handle steers and reads: counters, the daily limit, latency, queued faults
-/// and the issued access tokens.
+/// and the issued access tokens with the user each is a session of.
 #[derive(Debug)]
 pub(crate) struct Control {
     pub api_calls: u64,
@@ -44,7 +45,7 @@ pub(crate) struct Control {
     pub daily_limit: u64,
     pub latency: Duration,
     pub faults: VecDeque<Fault>,
-    pub tokens: HashSet<String>,
+    pub tokens: HashMap<String, String>,
 }
 
 /// State shared by the server and the test handle.
@@ -72,7 +73,7 @@ impl Shared {
                 daily_limit: config.daily_api_limit,
                 latency: Duration::ZERO,
                 faults: VecDeque::new(),
-                tokens: HashSet::new(),
+                tokens: HashMap::new(),
             }),
             config,
         }

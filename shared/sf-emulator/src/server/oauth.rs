@@ -1,5 +1,7 @@
-//! `/services/oauth2/token`: the client credentials and JWT bearer flows, with OAuth error
-//! codes as Salesforce sends them.
+//! `/services/oauth2/token`: the client credentials, JWT bearer and username-password
+//! flows, with OAuth error codes as Salesforce sends them. A token is a session of one user:
+//! the connected app's run-as user (the integration user) for client credentials, the
+//! assertion's `sub` for JWT bearer, the named user for username-password.
 
 use std::collections::HashMap;
 
@@ -47,7 +49,7 @@ pub(super) fn token(
     let config = &shared.config;
     let base = base_url(headers);
     let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
-    let (signature_secret, scope) = match grant {
+    let (signature_secret, scope, username) = match grant {
         "client_credentials" => {
             let (id, secret) = basic_credentials(headers).unwrap_or_else(|| {
                 (
@@ -61,20 +63,45 @@ pub(super) fn token(
             if secret != config.client_secret {
                 return oauth_error("invalid_client", "invalid client credentials");
             }
-            (Some(secret), None)
+            (Some(secret), None, None)
         }
         "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
             let assertion = form.get("assertion").map(String::as_str).unwrap_or("");
-            if let Err((error, description)) = check_assertion(config, assertion, &base) {
-                return oauth_error(error, description);
+            match check_assertion(config, assertion, &base) {
+                Ok(sub) => (None, Some("api"), Some(sub)),
+                Err((error, description)) => return oauth_error(error, description),
             }
-            (None, Some("api"))
+        }
+        "password" => {
+            let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+            if field("client_id") != config.client_id {
+                return oauth_error("invalid_client_id", "client identifier invalid");
+            }
+            if field("client_secret") != config.client_secret {
+                return oauth_error("invalid_client", "invalid client credentials");
+            }
+            let (username, password) = (field("username"), field("password"));
+            let known = config.password_logins.iter().any(|login| {
+                login.username.eq_ignore_ascii_case(&username) && login.password == password
+            });
+            if !known {
+                return oauth_error("invalid_grant", "authentication failure");
+            }
+            let secret = field("client_secret");
+            (Some(secret), None, Some(username))
         }
         _ => return oauth_error("unsupported_grant_type", "grant type not supported"),
     };
     let (org_id, user_id) = {
         let org = shared.org();
-        (org.org_id.clone(), org.integration_user_id.clone())
+        let user = match username {
+            Some(name) => match org.user_id(&name) {
+                Some(id) => id,
+                None => return oauth_error("invalid_grant", "authentication failure"),
+            },
+            None => org.integration_user_id.clone(),
+        };
+        (org.org_id.clone(), user)
     };
     let session: String = rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
@@ -82,7 +109,10 @@ pub(super) fn token(
         .map(char::from)
         .collect();
     let access_token = format!("{}!AR{session}", &org_id[..15]);
-    shared.control().tokens.insert(access_token.clone());
+    shared
+        .control()
+        .tokens
+        .insert(access_token.clone(), user_id.clone());
     let issued_at = chrono::Utc::now().timestamp_millis().to_string();
     let id = format!("{base}/id/{org_id}/{user_id}");
     let mut out = json!({
@@ -117,11 +147,12 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 /// Checks a JWT bearer assertion: RS256 header, `iss` = the connected app's client id, `sub`
 /// = a known user, `aud` = a login host (or the emulator itself), `exp` in the future and at
 /// most 3 minutes ahead (plus skew), and, when a public key is configured, the signature.
+/// Answers the user the assertion names.
 fn check_assertion(
     config: &EmulatorConfig,
     assertion: &str,
     base: &str,
-) -> Result<(), (&'static str, &'static str)> {
+) -> Result<String, (&'static str, &'static str)> {
     let invalid = |d: &'static str| ("invalid_grant", d);
     let parts: Vec<&str> = assertion.split('.').collect();
     let [header_b64, claims_b64, signature_b64] = parts.as_slice() else {
@@ -164,7 +195,7 @@ fn check_assertion(
     {
         return Err(invalid("invalid assertion"));
     }
-    Ok(())
+    Ok(sub.to_string())
 }
 
 fn verify_rs256(key: &rsa::RsaPublicKey, signed: &str, signature_b64: &str) -> bool {
