@@ -21,7 +21,8 @@ pub mod soql;
 
 pub use budget::{ApiUsage, Priority};
 pub use client::{
-    ActionResult, OrderLifeCycle, OrderSummaryCreated, QueryPage, SalesforceClient, UpsertResult,
+    ActionResult, OrderLifeCycle, OrderSummaryCreated, ProcessResult, QueryPage, SalesforceClient,
+    UpsertResult,
 };
 pub use collections::{CollectionOptions, RecordResult, sobject};
 pub use composite::{CompositeRequest, CompositeResponse, Graph, GraphResponse, Reference};

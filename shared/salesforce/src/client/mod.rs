@@ -1,9 +1,10 @@
 //! The REST client. Every operation goes through one request core (`call`), which owns the
 //! session, the retry rule and the accounting; `retry` is the one loop that resends, for data
 //! calls and token requests alike. The API families are in their own files: `sobjects`,
-//! `query`, `collections`, `composite`, `actions` and `order_management`.
+//! `query`, `collections`, `composite`, `actions`, `order_management` and `approvals`.
 
 mod actions;
+mod approvals;
 mod call;
 mod collections;
 mod composite;
@@ -26,6 +27,7 @@ use crate::error::SalesforceError;
 use call::Call;
 
 pub use actions::ActionResult;
+pub use approvals::ProcessResult;
 pub use order_management::{OrderLifeCycle, OrderSummaryCreated};
 pub use query::QueryPage;
 pub use sobjects::UpsertResult;

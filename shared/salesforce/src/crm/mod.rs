@@ -1,7 +1,9 @@
 //! The CRM port over Salesforce: a lookup is one Composite call of queries, a plan is one
 //! Composite Graph (plus one invocable action when a Lead is converted, and one Connect API
-//! action when an activated Order gets its OrderSummary).
+//! action when an activated Order gets its OrderSummary). The approval port is in
+//! `approvals`.
 
+mod approvals;
 mod graph;
 mod sobjects;
 
