@@ -7,8 +7,10 @@ use std::time::Duration;
 use order_events::Consumer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use storesync_core::approvals::salesforce::ApprovalSync;
 use storesync_core::ids::{CustomerKey, OrderId};
 use storesync_core::ports::{Store, SystemClock};
+use storesync_core::pricing::PricingPolicy;
 use storesync_core::queue::QueueMessage;
 use storesync_core::sync::abandoned::AbandonedCarts;
 use storesync_core::sync::resync::Resync;
@@ -103,6 +105,54 @@ impl SyncHarness {
         );
         let (resync, carts) = order_events::wiring::resync(self.store.clone(), Arc::new(sync));
         (resync, carts, client)
+    }
+
+    /// The fulfilment job's approvals step as the Lambda runs it, with Salesforce.
+    pub fn approval_sync(&self) -> ApprovalSync {
+        order_events::wiring::approval_sync(
+            self.store.clone(),
+            None,
+            Arc::new(SystemClock),
+            PricingPolicy::default(),
+        )
+        .with_crm(Arc::new(SalesforceCrm::new(self.salesforce())))
+    }
+
+    /// The org's sales manager acts on an approval work item as herself, in Salesforce:
+    /// signed in with the username-password flow, then the Process Approvals resource.
+    pub async fn manager_decides(&self, action: &str, workitem_id: &str, comment: &str) {
+        let http = reqwest::Client::new();
+        let token: Value = http
+            .post(format!(
+                "{}/services/oauth2/token",
+                self.emulator.base_url()
+            ))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", self.emulator.client_id()),
+                ("client_secret", self.emulator.client_secret()),
+                ("username", storesync_sf_emulator::MANAGER_USERNAME),
+                ("password", storesync_sf_emulator::MANAGER_PASSWORD),
+            ])
+            .send()
+            .await
+            .expect("the emulator answers")
+            .json()
+            .await
+            .expect("a token");
+        let instance = token["instance_url"].as_str().expect("an instance url");
+        let reply = http
+            .post(format!("{instance}/services/data/v62.0/process/approvals/"))
+            .bearer_auth(token["access_token"].as_str().expect("an access token"))
+            .json(&json!({ "requests": [{
+                "actionType": action,
+                "contextId": workitem_id,
+                "comments": comment,
+            }]}))
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(reply.status(), StatusCode::OK, "{:?}", reply.text().await);
     }
 
     /// A Salesforce client for the emulator that retries without waiting long.

@@ -115,6 +115,7 @@ async fn a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it(b: Ba
         StatusCode::CONFLICT
     );
     let decided = stored(&h, &order).await.approvals.discount.unwrap();
+    assert_managers_were_told_once(&h, &order).await;
     assert_eq!(
         (decided.approved, decided.by.as_str(), decided.via),
         (true, "mgr-1", DecisionSource::Store)
@@ -163,7 +164,140 @@ async fn a_rejected_discount_cancels_the_order_and_puts_its_units_back(b: Backen
     assert_eq!(fulfilment(&h).run(&always).await.unwrap().started, 0);
 }
 
+/// The managers hear of a request once, however often the job runs (here after it was
+/// decided: a request is mailed about while pending only, so a fresh one is made first).
+async fn assert_managers_were_told_once(h: &SyncHarness, decided_order: &str) {
+    let order = discounted_order(h, "vip-mail").await;
+    let mailer = order_events::wiring::approval_sync(
+        h.store.clone(),
+        None,
+        Arc::new(SystemClock),
+        storesync_core::pricing::PricingPolicy::default(),
+    )
+    .with_managers(
+        Arc::new(storesync_embedded::MailboxNotifications::new(
+            h.store.clone(),
+            Arc::new(SystemClock),
+        )),
+        vec![storesync_core::ids::Email::parse("boss@example.com").unwrap()],
+    );
+    for _ in 0..2 {
+        mailer.run(&always).await.unwrap();
+    }
+    let mails = h.store.mails(10).await.unwrap();
+    let told: Vec<_> = mails
+        .iter()
+        .filter(|m| m.subject.contains("needs your approval"))
+        .collect();
+    assert_eq!(told.len(), 1, "{mails:?}");
+    assert_eq!(told[0].to[0].as_str(), "boss@example.com");
+    assert!(told[0].subject.contains("USD 12.00"), "{}", told[0].subject);
+    assert!(told[0].text.contains(&format!("{order}:discount")));
+    assert!(!told[0].text.contains(decided_order));
+    assert!(request(h, &order).await.managers_notified);
+}
+
+/// The approval request as the store keeps it.
+async fn request(h: &SyncHarness, order: &str) -> storesync_core::approvals::ApprovalRequest {
+    h.store
+        .approval(&format!("{order}:discount"))
+        .await
+        .unwrap()
+        .expect("a discount request")
+}
+
+async fn a_discount_approved_in_salesforce_releases_the_order(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let order = discounted_order(&h, "vip-3").await;
+    let approvals = h.approval_sync();
+
+    // The order's Opportunity is not in Salesforce yet: nothing to submit.
+    let waiting = approvals.run(&always).await.unwrap();
+    assert_eq!(waiting.waiting_for_sync, 1, "{waiting:?}");
+    h.sync().await;
+    let submitted = approvals.run(&always).await.unwrap();
+    assert_eq!(submitted.submitted, 1, "{submitted:?}");
+    let crm = request(&h, &order).await.crm.expect("submitted");
+    let opportunity = h.order_sync(&order).await;
+    let instance = h.one("ProcessInstance", "Id", crm.instance_id.as_str());
+    assert_eq!(
+        instance["TargetObjectId"],
+        opportunity
+            .id(storesync_core::sync::status::CrmObject::Opportunity)
+            .unwrap()
+            .as_str()
+    );
+    assert_eq!(instance["Status"], "Pending");
+    // Run again: nothing is submitted twice.
+    assert_eq!(approvals.run(&always).await.unwrap().submitted, 0);
+    assert_eq!(h.records("ProcessInstance").len(), 1);
+
+    h.manager_decides("Approve", crm.workitem_id.as_str(), "Loyal customer")
+        .await;
+    let read = approvals.run(&always).await.unwrap();
+    assert_eq!(read.decided_in_salesforce, 1, "{read:?}");
+    let decided = request(&h, &order).await;
+    assert_eq!(decided.status, ApprovalStatus::Approved);
+    let decision = decided.decision.unwrap();
+    assert_eq!(decision.via, DecisionSource::Salesforce);
+    assert_eq!(decision.comment.as_deref(), Some("Loyal customer"));
+    assert!(!decision.by.is_empty());
+    assert!(decided.crm.unwrap().closed, "nothing left to recall");
+    assert_eq!(fulfilment(&h).run(&always).await.unwrap().started, 1);
+    assert_eq!(stored(&h, &order).await.status, OrderStatus::Fulfilling);
+    // Nothing more to do in Salesforce.
+    let calls = h.emulator.api_calls();
+    let idle = approvals.run(&always).await.unwrap();
+    assert!(idle.is_idle(), "{idle:?}");
+    assert_eq!(h.emulator.api_calls(), calls);
+}
+
+async fn a_discount_rejected_in_salesforce_cancels_and_one_decided_in_the_store_is_recalled_there(
+    b: Backend,
+) {
+    let h = SyncHarness::start_on(b).await;
+    let before = on_shelf(&h).await;
+    let rejected = discounted_order(&h, "vip-4").await;
+    let approved = discounted_order(&h, "vip-5").await;
+    h.sync().await;
+    let approvals = h.approval_sync();
+    assert_eq!(approvals.run(&always).await.unwrap().submitted, 2);
+
+    let crm = request(&h, &rejected).await.crm.unwrap();
+    h.manager_decides("Reject", crm.workitem_id.as_str(), "Too generous")
+        .await;
+    assert_eq!(
+        decide(&h, &manager(), &approved, "approve").await,
+        StatusCode::OK
+    );
+    let run = approvals.run(&always).await.unwrap();
+    assert_eq!((run.decided_in_salesforce, run.recalled), (1, 1), "{run:?}");
+
+    let cancelled = stored(&h, &rejected).await;
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(
+        on_shelf(&h).await,
+        before - 4,
+        "the rejected order's mugs are back"
+    );
+    let recalled = request(&h, &approved).await.crm.unwrap();
+    assert!(recalled.closed);
+    let instance = h.one("ProcessInstance", "Id", recalled.instance_id.as_str());
+    assert_eq!(instance["Status"], "Removed");
+    // The store's decision stands when Salesforce reads back as recalled.
+    assert_eq!(
+        approvals.run(&always).await.unwrap().decided_in_salesforce,
+        0
+    );
+    assert_eq!(
+        request(&h, &approved).await.status,
+        ApprovalStatus::Approved
+    );
+}
+
 against_both_stores!(
+    a_discount_approved_in_salesforce_releases_the_order,
+    a_discount_rejected_in_salesforce_cancels_and_one_decided_in_the_store_is_recalled_there,
     a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it,
     a_rejected_discount_cancels_the_order_and_puts_its_units_back,
 );

@@ -13,7 +13,6 @@ use storesync_core::ports::{Clock, CustomerStore, Store, SyncLedger};
 use storesync_core::pricing::PricingPolicy;
 use storesync_core::queue::{EventQueue, QueueError};
 use storesync_core::sync::abandoned::AbandonedCarts;
-use storesync_core::sync::approvals::CrmApprovals;
 use storesync_core::sync::consumer::CrmSync;
 use storesync_core::sync::crm::Crm;
 use storesync_core::sync::resync::Resync;
@@ -57,12 +56,11 @@ pub fn resync(store: Arc<dyn Store>, sync: Arc<CrmSync>) -> (Resync, Arc<Abandon
     (resync, carts)
 }
 
-/// Approval requests kept in step with Salesforce's approval processes; a decision there is
-/// applied to the order as a manager's in the store would be (`pricing` works out what a
-/// rejected discount gives back).
+/// The approval requests' upkeep (managers told; with [`ApprovalSync::with_crm`], Salesforce's
+/// approval requests kept in step); a decision there is applied to the order as a manager's
+/// in the store would be (`pricing` works out what a rejected discount gives back).
 pub fn approval_sync(
     store: Arc<dyn Store>,
-    crm: Arc<dyn CrmApprovals>,
     relay: Option<Arc<OutboxRelay>>,
     clock: Arc<dyn Clock>,
     pricing: PricingPolicy,
@@ -72,7 +70,7 @@ pub fn approval_sync(
         after_sales = after_sales.with_relay(relay);
     }
     let desk = ApprovalDesk::new(after_sales, store.clone());
-    ApprovalSync::new(store.clone(), store, crm, desk, clock)
+    ApprovalSync::new(store.clone(), store, desk, clock)
 }
 
 /// The sync over `store` and `crm`, for the consumer and the scheduled re-sync.

@@ -26,12 +26,24 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = storesync_runtime::aws::config().await;
     let store = Arc::new(DynamoStore::from_aws(&aws, config.table));
     let queue = Arc::new(SqsQueue::from_aws(&aws, config.queue_url));
-    let reporting = Reporting::new(store.clone(), store.clone(), store.clone(), config.managers);
+    let reporting = Reporting::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        config.managers.clone(),
+    );
     let mut scheduler = Scheduler::new(Arc::new(OutboxRelay::new(store.clone(), queue.clone())))
         .with_log(store.clone())
         .with_reporting(Arc::new(reporting));
+    let mut approvals = wiring::approval_sync(
+        store.clone(),
+        Some(Arc::new(OutboxRelay::new(store.clone(), queue.clone()))),
+        Arc::new(SystemClock),
+        config.pricing.clone(),
+    );
     if let Some(mail) = config.mail {
         let ses = Arc::new(SesNotifications::from_aws(&aws, mail));
+        approvals = approvals.with_managers(ses.clone(), config.managers.clone());
         scheduler =
             scheduler.with_notifier(wiring::notifier(store.clone(), ses, Arc::new(SystemClock)));
     }
@@ -76,6 +88,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     if let Some(credentials) = config.credentials {
         let salesforce = SalesforceClient::new(credentials.load(&aws).await?)?;
         let crm = Arc::new(SalesforceCrm::new(salesforce.clone()));
+        approvals = approvals.with_crm(crm.clone());
         let sync = wiring::crm_sync(
             store.clone(),
             crm,
@@ -98,7 +111,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let secret = secret.load(&aws).await?;
         fulfilment = fulfilment.with_provider(Arc::new(HttpProvider::new(url, secret)?));
     }
-    scheduler = scheduler.with_fulfilment(Arc::new(fulfilment));
+    scheduler = scheduler
+        .with_fulfilment(Arc::new(fulfilment))
+        .with_approvals(Arc::new(approvals));
     let scheduler = &scheduler;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

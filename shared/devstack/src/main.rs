@@ -8,6 +8,7 @@ use scheduled_sync::{Job, Scheduler};
 use storesync_core::admin::SalesforceInstance;
 use storesync_core::after_sales::Refunds;
 use storesync_core::fulfilment::process::Fulfilment;
+use storesync_core::ids::Email;
 use storesync_core::payments::capture::FundsCapture;
 use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
@@ -38,6 +39,8 @@ const CONSUMER_IDLE: Duration = Duration::from_millis(200);
 /// Deliveries of an event before it is parked in the dead-letter list, as the SAM template's
 /// default `OrderEventsMaxReceiveCount`.
 const MAX_RECEIVES: u32 = 5;
+/// Where the dev stack mails managers (approval requests), shown in the mailbox.
+const DEV_MANAGER: &str = "manager@storesync.local";
 
 fn env_port(name: &str, default: u16) -> Result<u16, String> {
     match std::env::var(name) {
@@ -102,6 +105,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The same defaults as the Lambda's: `STORESYNC_SYNC_*` from the environment.
     let defaults = SyncSettings::from_lookup(|name| std::env::var(name).ok())?;
     // The admin API shows the same defaults, and links records to the emulator.
+    // The storefront finds big carts by the same thresholds.
+    stack.storefront.sync_defaults = defaults.clone();
     stack.admin = AdminSettings {
         sync_defaults: defaults.clone(),
         salesforce_instance: Some(SalesforceInstance::parse(&salesforce.base_url())?),
@@ -125,6 +130,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         MAX_RECEIVES,
     )
     .with_notifier(notifier.clone());
+    // Managers hear of approval requests in the same mailbox.
+    let approvals = order_events::wiring::approval_sync(
+        stack.store.clone(),
+        Some(stack.relay()),
+        stack.clock.clone(),
+        stack.storefront.policy.clone(),
+    )
+    .with_crm(crm.clone())
+    .with_managers(
+        Arc::new(MailboxNotifications::new(
+            stack.store.clone(),
+            stack.clock.clone(),
+        )),
+        vec![Email::parse(DEV_MANAGER)?],
+    );
     let sync =
         order_events::wiring::crm_sync(stack.store.clone(), crm, stack.clock.clone(), defaults);
     let (resync, carts) = order_events::wiring::resync(stack.store.clone(), Arc::new(sync));
@@ -203,6 +223,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .with_reconciliation(Arc::new(reconciliation), chrono::Duration::minutes(2))
             .with_capture(Arc::new(capture))
             .with_refunds(Arc::new(refunds))
+            .with_approvals(Arc::new(approvals))
             .with_resync(Arc::new(resync), Arc::new(move || client.api_calls()))
             .with_abandoned_carts(carts, ABANDONED_AFTER)
             .with_reporting(Arc::new(Reporting::new(

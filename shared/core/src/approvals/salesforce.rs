@@ -13,7 +13,9 @@ use crate::approvals::desk::ApprovalDesk;
 use crate::approvals::{
     ApprovalKind, ApprovalRequest, ApprovalStatus, CrmRequest, Decision, DecisionSource,
 };
-use crate::ids::CrmId;
+use crate::ids::{CrmId, Email};
+use crate::notifications::templates::escape_html;
+use crate::notifications::{EmailMessage, Notifications, format_money};
 use crate::ports::{ApprovalLog, Clock, PageRequest, StoreError, SyncLedger};
 use crate::sync::approvals::{ApprovalSubmission, CrmApprovalState, CrmApprovals};
 use crate::sync::crm::CrmError;
@@ -25,6 +27,8 @@ const PAGE: usize = 100;
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ApprovalRun {
+    /// New requests the managers were mailed about.
+    pub managers_told: usize,
     pub submitted: usize,
     /// Pending requests whose record is not in Salesforce yet (the order's sync comes first).
     pub waiting_for_sync: usize,
@@ -51,8 +55,10 @@ impl ApprovalRun {
 pub struct ApprovalSync {
     log: Arc<dyn ApprovalLog>,
     ledger: Arc<dyn SyncLedger>,
-    crm: Arc<dyn CrmApprovals>,
+    crm: Option<Arc<dyn CrmApprovals>>,
     desk: ApprovalDesk,
+    /// Who hears of each new request, and how.
+    managers: Option<(Arc<dyn Notifications>, Vec<Email>)>,
     clock: Arc<dyn Clock>,
 }
 
@@ -60,20 +66,35 @@ impl ApprovalSync {
     pub fn new(
         log: Arc<dyn ApprovalLog>,
         ledger: Arc<dyn SyncLedger>,
-        crm: Arc<dyn CrmApprovals>,
         desk: ApprovalDesk,
         clock: Arc<dyn Clock>,
     ) -> Self {
         ApprovalSync {
             log,
             ledger,
-            crm,
+            crm: None,
             desk,
+            managers: None,
             clock,
         }
     }
 
-    /// Submits, reads back and recalls, while `time_left` says so.
+    /// Submits requests to Salesforce and reads the decisions made there.
+    pub fn with_crm(mut self, crm: Arc<dyn CrmApprovals>) -> Self {
+        self.crm = Some(crm);
+        self
+    }
+
+    /// Mails `managers` about each new request.
+    pub fn with_managers(mut self, mail: Arc<dyn Notifications>, managers: Vec<Email>) -> Self {
+        if !managers.is_empty() {
+            self.managers = Some((mail, managers));
+        }
+        self
+    }
+
+    /// Tells the managers of new requests and, with Salesforce, submits them, reads the
+    /// decisions made there and recalls those made in the store, while `time_left` says so.
     pub async fn run(
         &self,
         time_left: &(dyn Fn() -> bool + Sync),
@@ -83,16 +104,28 @@ impl ApprovalSync {
         let mut page = PageRequest::first(PAGE);
         loop {
             let found = self.log.approvals(ApprovalStatus::Pending, &page).await?;
-            for request in found.items {
+            for mut request in found.items {
                 if !time_left() {
                     return Ok(run);
                 }
+                if !request.managers_notified && self.managers.is_some() {
+                    match self.tell(&request).await? {
+                        Some(told) => {
+                            run.managers_told += 1;
+                            request = told;
+                        }
+                        None => run.failed += 1,
+                    }
+                }
+                let Some(crm) = &self.crm else {
+                    continue;
+                };
                 match &request.crm {
-                    Some(crm) => {
-                        open.insert(crm.instance_id.clone(), request);
+                    Some(ticket) => {
+                        open.insert(ticket.instance_id.clone(), request);
                     }
                     None if request.crm_error.is_none() => {
-                        self.submit(request, &mut run).await?;
+                        self.submit(crm.as_ref(), request, &mut run).await?;
                     }
                     None => {}
                 }
@@ -102,13 +135,42 @@ impl ApprovalSync {
                 None => break,
             }
         }
-        self.read_decisions(open, &mut run).await?;
-        self.recall_decided(&mut run, time_left).await?;
+        if let Some(crm) = &self.crm {
+            self.read_decisions(crm.as_ref(), open, &mut run).await?;
+            self.recall_decided(crm.as_ref(), &mut run, time_left)
+                .await?;
+        }
         Ok(run)
+    }
+
+    /// Mails each manager about `request` and records that they were told; `None` when the
+    /// mail service did not take it (tried again by the next run) or the request changed
+    /// meanwhile.
+    async fn tell(&self, request: &ApprovalRequest) -> Result<Option<ApprovalRequest>, AppError> {
+        let Some((mail, managers)) = &self.managers else {
+            return Ok(None);
+        };
+        for to in managers {
+            let message = approval_mail(request, to.clone());
+            if let Err(error) = mail.send(&message).await {
+                tracing::warn!(approval_id = %request.id, %error, "managers not told of an approval request");
+                return Ok(None);
+            }
+        }
+        let mut told = request.clone();
+        told.managers_notified = true;
+        told.updated_at = self.clock.now();
+        told.version += 1;
+        match self.log.save_approval(&told).await {
+            Ok(()) => Ok(Some(told)),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn submit(
         &self,
+        crm: &dyn CrmApprovals,
         request: ApprovalRequest,
         run: &mut ApprovalRun,
     ) -> Result<(), AppError> {
@@ -121,7 +183,7 @@ impl ApprovalSync {
             record_id,
             comment: request.reason.clone(),
         };
-        let (crm, crm_error) = match self.crm.submit(&submission).await {
+        let (ticket, crm_error) = match crm.submit(&submission).await {
             Ok(ticket) => {
                 run.submitted += 1;
                 let crm = CrmRequest {
@@ -147,7 +209,7 @@ impl ApprovalSync {
         let mut current = request;
         for _ in 0..3 {
             let mut next = current.clone();
-            next.crm = crm.clone();
+            next.crm = ticket.clone();
             next.crm_error = crm_error.clone();
             next.updated_at = self.clock.now();
             next.version += 1;
@@ -180,6 +242,7 @@ impl ApprovalSync {
     /// Applies the decisions approvers made in Salesforce on the open requests.
     async fn read_decisions(
         &self,
+        crm: &dyn CrmApprovals,
         open: BTreeMap<CrmId, ApprovalRequest>,
         run: &mut ApprovalRun,
     ) -> Result<(), AppError> {
@@ -187,7 +250,7 @@ impl ApprovalSync {
             return Ok(());
         }
         let instances: Vec<CrmId> = open.keys().cloned().collect();
-        let statuses = match self.crm.statuses(&instances).await {
+        let statuses = match crm.statuses(&instances).await {
             Ok(statuses) => statuses,
             Err(error) => {
                 tracing::warn!(%error, "approval decisions not read");
@@ -239,6 +302,7 @@ impl ApprovalSync {
     /// Recalls in Salesforce the requests decided in the store.
     async fn recall_decided(
         &self,
+        crm_approvals: &dyn CrmApprovals,
         run: &mut ApprovalRun,
         time_left: &(dyn Fn() -> bool + Sync),
     ) -> Result<(), AppError> {
@@ -267,7 +331,7 @@ impl ApprovalSync {
                     .map(|c| format!(": {c}"))
                     .unwrap_or_default()
             );
-            match self.crm.recall(&crm.ticket(), &comment).await {
+            match crm_approvals.recall(&crm.ticket(), &comment).await {
                 // Decided in Salesforce too (an approver acted before the recall): the work
                 // item is gone, so there is nothing left to recall.
                 Ok(()) | Err(CrmError::Permanent(_)) => {
@@ -296,5 +360,36 @@ impl ApprovalSync {
             Ok(()) | Err(StoreError::Conflict) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// The mail that tells a manager of a new request: what, for which order, and where to decide.
+fn approval_mail(request: &ApprovalRequest, to: Email) -> EmailMessage {
+    let what = match request.kind {
+        ApprovalKind::Discount => "A discount",
+        ApprovalKind::Refund => "A refund",
+    };
+    let subject = format!(
+        "{what} of {} on order {} needs your approval",
+        format_money(request.amount),
+        request.order_number
+    );
+    let text = format!(
+        "{}.\n\nApprove or reject it in Salesforce (Items to Approve) or with the store's admin \
+         API: POST /v1/admin/approvals/{}/decision\n",
+        request.reason, request.id
+    );
+    let html = format!(
+        "<p>{}.</p><p>Approve or reject it in Salesforce (Items to Approve) or with the store's \
+         admin API: <code>POST /v1/admin/approvals/{}/decision</code></p>",
+        escape_html(&request.reason),
+        escape_html(&request.id)
+    );
+    EmailMessage {
+        id: format!("{}:requested:{}", request.id, to.normalized()),
+        to,
+        subject,
+        text,
+        html,
     }
 }
