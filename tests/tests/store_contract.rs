@@ -53,6 +53,8 @@ fn customer(id: &str, email: &str) -> Customer {
         company: None,
         origin: Origin::Web,
         addresses: vec![],
+        account_id: None,
+        invitation: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
         version: 1,
@@ -808,6 +810,139 @@ async fn orders_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
     let the_day = Period {
         from: day,
         until: day + Duration::days(1),
+async fn a_change_from_salesforce_is_written_whole_once_and_an_invited_profile_is_claimed(
+    b: Backend,
+) {
+    use storesync_core::accounts::StoreAccount;
+    use storesync_core::customer::Invitation;
+    use storesync_core::from_crm::{
+        ChangeSide, ContactLink, CrmInboundWrite, CustomerChange, CustomerWrite,
+    };
+    use storesync_core::ids::CrmId;
+    use storesync_core::ports::SyncRecordError;
+
+    let store = b.store();
+    let contact = CrmId::parse("003000000000001AAA").unwrap();
+    let account_id = CrmId::parse("001000000000001AAA").unwrap();
+    let now = Utc::now();
+    let mut invited = customer(Customer::invited_id(&contact).as_str(), "Nita@Example.com");
+    invited.account_id = Some(account_id.clone());
+    invited.invitation = Some(Invitation {
+        contact_id: contact.clone(),
+        token_hash: "h".into(),
+        invited_at: now,
+    });
+    let link = ContactLink {
+        contact_id: contact.clone(),
+        customer_id: invited.id.clone(),
+        field_times: BTreeMap::new(),
+        deleted: false,
+        seen_version: 1,
+        updated_at: now,
+        version: 1,
+    };
+    let mut account = StoreAccount::new(account_id.clone(), now);
+    account.name = "Sefton Services".into();
+    account.version = 1;
+    let history = |at: chrono::DateTime<Utc>, field: &str| CustomerChange {
+        customer_id: invited.id.clone(),
+        field: field.into(),
+        side: ChangeSide::Salesforce,
+        by: "005000000000002AAA".into(),
+        at,
+        old: None,
+        new: Some("x".into()),
+    };
+    let write = CrmInboundWrite {
+        event_id: "evt-1".into(),
+        at: now,
+        customer: Some(CustomerWrite::New(invited.clone())),
+        link: Some(link.clone()),
+        account: Some(account.clone()),
+        history: vec![
+            history(now, "profile"),
+            history(now + Duration::seconds(1), "phone"),
+        ],
+        event: None,
+    };
+    store.apply_crm_change(&write).await.unwrap();
+    assert!(store.crm_change_applied("evt-1").await.unwrap());
+    assert!(!store.crm_change_applied("evt-2").await.unwrap());
+    assert_eq!(
+        store.contact_link(&contact).await.unwrap(),
+        Some(link.clone())
+    );
+    assert_eq!(
+        store.store_account(&account_id).await.unwrap(),
+        Some(account)
+    );
+    let found = store
+        .customer_by_email(&Email::parse("nita@EXAMPLE.com").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found, Some(invited.clone()), "found whatever the case");
+    let before = b.snapshot().await;
+    assert!(matches!(
+        store.apply_crm_change(&write).await,
+        Err(SyncRecordError::AlreadyApplied)
+    ));
+    // Another change over a link version that moved on writes nothing at all.
+    let stale = CrmInboundWrite {
+        event_id: "evt-2".into(),
+        customer: None,
+        account: None,
+        ..write.clone()
+    };
+    assert!(matches!(
+        store.apply_crm_change(&stale).await,
+        Err(SyncRecordError::Conflict)
+    ));
+    assert_eq!(b.snapshot().await, before);
+    let newest: Vec<String> = store
+        .customer_history(&invited.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.field)
+        .collect();
+    assert_eq!(newest, vec!["phone", "profile"]);
+
+    // Claimed: the profile, its e-mail and its Contact's link move to the person's id.
+    let mut claimed = invited.clone();
+    claimed.id = CustomerId::parse("sub-nita").unwrap();
+    claimed.invitation = None;
+    claimed.version = 2;
+    let moved = ContactLink {
+        customer_id: claimed.id.clone(),
+        version: 2,
+        ..link
+    };
+    let event = OutboxEvent::for_customer(EventType::CustomerRegistered, &claimed, now);
+    store
+        .claim_customer(&invited, &claimed, &moved, &event)
+        .await
+        .unwrap();
+    assert_eq!(store.customer(&invited.id).await.unwrap(), None);
+    assert_eq!(
+        store.customer(&claimed.id).await.unwrap(),
+        Some(claimed.clone())
+    );
+    assert_eq!(
+        store.customer_by_email(&invited.email).await.unwrap(),
+        Some(claimed.clone())
+    );
+    assert_eq!(
+        store.contact_link(&contact).await.unwrap(),
+        Some(moved.clone())
+    );
+    assert!(matches!(
+        store
+            .claim_customer(&invited, &claimed, &moved, &event)
+            .await,
+        Err(StoreError::Conflict | StoreError::AlreadyExists)
+    ));
+}
+
     };
     let mut expected: Vec<&Order> = [0, 1, 2, 4].iter().map(|i| &placed[*i]).collect();
     expected.sort_by_key(|o| o.created_at);
@@ -897,3 +1032,4 @@ against_both_stores!(
     an_order_change_needs_the_current_version_and_restocks,
     approval_requests_are_written_with_their_order_at_their_version_and_listed_by_status,
 );
+    a_change_from_salesforce_is_written_whole_once_and_an_invited_profile_is_claimed,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CustomerId, Email, InvalidValue};
+use crate::ids::{CrmId, CustomerId, Email, InvalidValue};
 
 /// An assigned ISO 3166-1 alpha-2 country code, upper case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -77,9 +77,39 @@ pub struct Customer {
     pub company: Option<String>,
     pub origin: Origin,
     pub addresses: Vec<Address>,
+    /// The Salesforce Account the customer belongs to, whose terms apply at checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<CrmId>,
+    /// Set while the profile was made from a Salesforce Contact and no one has claimed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<Invitation>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+/// A profile sales made in Salesforce (a Contact on an Account the store knows), waiting for
+/// its person to claim it: by the one-time token mailed to them, or by registering with the
+/// same e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub contact_id: CrmId,
+    /// The hash of the [`crate::ids::ClaimToken`] mailed to the person.
+    pub token_hash: String,
+    pub invited_at: DateTime<Utc>,
+}
+
+impl Customer {
+    /// The id of the profile invited from Contact `contact`: one per Contact, so an invitation
+    /// made twice is one profile.
+    pub fn invited_id(contact: &CrmId) -> CustomerId {
+        CustomerId::parse(&format!("invited-{contact}"))
+            .expect("a Salesforce id makes a valid customer id")
+    }
+
+    pub fn is_invited(&self) -> bool {
+        self.invitation.is_some()
+    }
 }
 
 /// A validated registration.
@@ -116,6 +146,8 @@ impl Customer {
             company: r.company,
             origin: r.origin,
             addresses: r.addresses,
+            account_id: None,
+            invitation: None,
             created_at: now,
             updated_at: now,
             version: 1,

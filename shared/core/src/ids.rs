@@ -405,6 +405,57 @@ impl GuestToken {
     }
 }
 
+/// The one-time token that lets a person invited from Salesforce claim their store profile:
+/// the Contact's id and 256 random bits (`<contact id>.<64 hex>`), mailed to them; the store
+/// keeps only the hash of the random part.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClaimToken {
+    contact: CrmId,
+    secret: String,
+}
+
+impl ClaimToken {
+    pub fn random(contact: CrmId) -> Self {
+        ClaimToken {
+            contact,
+            secret: random_hex(32),
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let invalid = || InvalidValue::new("token", "not a valid invitation token");
+        let (contact, secret) = raw.split_once('.').ok_or_else(invalid)?;
+        let contact = CrmId::parse(contact).map_err(|_| invalid())?;
+        if secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(ClaimToken {
+                contact,
+                secret: secret.to_ascii_lowercase(),
+            })
+        } else {
+            Err(invalid())
+        }
+    }
+
+    /// The Contact whose invitation it claims.
+    pub fn contact(&self) -> &CrmId {
+        &self.contact
+    }
+
+    pub fn expose(&self) -> String {
+        format!("{}.{}", self.contact, self.secret)
+    }
+
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.secret.as_bytes()))
+    }
+}
+
+impl fmt::Debug for ClaimToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClaimToken(..)")
+    }
+}
+
 impl fmt::Debug for GuestToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("GuestToken(..)")

@@ -1,6 +1,7 @@
 //! The storesync domain: money, catalog, customers, carts, orders and their rules, the ports
 //! to the outside world and the use cases over them. No I/O here.
 
+pub mod accounts;
 pub mod admin;
 pub mod after_sales;
 pub mod app_error;
@@ -11,6 +12,7 @@ pub mod customer;
 pub mod error;
 pub mod events;
 pub mod exceptions;
+pub mod from_crm;
 pub mod fulfilment;
 pub mod ids;
 pub mod jobs;

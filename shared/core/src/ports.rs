@@ -5,16 +5,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::accounts::StoreAccount;
 use crate::approvals::{ApprovalRequest, ApprovalStatus};
 use crate::cart::{Cart, CartStatus};
 use crate::catalog::{Product, ProductDetails};
 use crate::customer::Customer;
 use crate::events::OutboxEvent;
 use crate::exceptions::{ExceptionStatus, ProcessException};
+use crate::from_crm::{ContactLink, CrmInboundWrite, CustomerChange};
 use crate::fulfilment::allocation::LocationUnits;
 use crate::fulfilment::{FulfilmentOrder, FulfilmentOrderId, FulfilmentStatus};
 use crate::ids::{
-    CartId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
+    CartId, CrmId, CustomerId, CustomerKey, Email, EventId, LocationId, OrderId, PaymentRef, Sku,
 };
 use crate::jobs::JobRun;
 use crate::notifications::{Notification, NotificationStatus};
@@ -339,6 +341,37 @@ pub trait ApprovalLog: Send + Sync {
     async fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError>;
     /// Saves a changed request at its `version`, over the one before (`Conflict` if it
     /// changed meanwhile). New and decided requests are written with their order's change
+/// What the store keeps of Salesforce's changes: the Contacts linked to customers, the
+/// Accounts and their terms, the customers' change history, and which changes were applied.
+#[async_trait]
+pub trait CrmInboundStore: CustomerStore {
+    async fn crm_change_applied(&self, event_id: &str) -> Result<bool, StoreError>;
+    async fn contact_link(&self, contact: &CrmId) -> Result<Option<ContactLink>, StoreError>;
+    async fn store_account(&self, id: &CrmId) -> Result<Option<StoreAccount>, StoreError>;
+    /// The customer holding `email`, whatever its case.
+    async fn customer_by_email(&self, email: &Email) -> Result<Option<Customer>, StoreError>;
+    /// Writes a change all or nothing: `AlreadyApplied` for an event id written before,
+    /// `Conflict` when a record is not at the version it was read at, `Store(EmailTaken)`
+    /// when a customer's new e-mail belongs to another.
+    async fn apply_crm_change(&self, write: &CrmInboundWrite) -> Result<(), SyncRecordError>;
+    /// The customer's changes, newest first.
+    async fn customer_history(
+        &self,
+        customer: &CustomerId,
+        limit: usize,
+    ) -> Result<Vec<CustomerChange>, StoreError>;
+    /// An invited profile is claimed: `claimed` (its new id, the same e-mail) replaces
+    /// `invited` (matched by version), the Contact's `link` follows it, and `event` is
+    /// recorded. `AlreadyExists` when the new id has a profile.
+    async fn claim_customer(
+        &self,
+        invited: &Customer,
+        claimed: &Customer,
+        link: &ContactLink,
+        event: &OutboxEvent,
+    ) -> Result<(), StoreError>;
+}
+
     /// ([`PlaceOrder::approvals`], [`OrderChange::approvals`]).
     async fn save_approval(&self, approval: &ApprovalRequest) -> Result<(), StoreError>;
     /// Requests in `status`, by last change, under the same paging rules as the sync lists.
@@ -403,6 +436,7 @@ pub trait Store:
 impl<T> Store for T where
     T: StorefrontStore
         + PaymentStore
+    + CrmInboundStore
         + OutboxStore
         + SyncLedger
         + Mailbox
@@ -417,6 +451,7 @@ impl<T> Store for T where
 /// Everything one payment report writes, all or nothing, and only once per report.
 #[derive(Debug, Clone)]
 pub struct PaymentChange {
+        + CrmInboundStore
     /// Recorded (with an expiry) so that the same report is never applied twice.
     pub webhook_event_id: String,
     /// The order is checked at this version even when unchanged: reports for one order are

@@ -59,16 +59,11 @@ impl CustomerStore for DynamoStore {
         next: &Customer,
         event: &OutboxEvent,
     ) -> Result<(), StoreError> {
-        let (old, new) = (previous.email.normalized(), next.email.normalized());
         // The customer first and the new e-mail claim last (fourth): the refusals below read
         // them there.
+        let (customer, email_moves) = customer_change(self.table(), previous, next)?;
         let mut items = vec![
-            put(
-                self.table(),
-                to_item(next, keys::customer(next.id.as_str()))?,
-                "version = :v",
-                version_is(previous.version),
-            ),
+            customer,
             put(
                 self.table(),
                 outbox_item(event)?,
@@ -76,24 +71,7 @@ impl CustomerStore for DynamoStore {
                 None,
             ),
         ];
-        if old != new {
-            let delete = Delete::builder()
-                .table_name(self.table())
-                .set_key(Some(keys::email(&old)))
-                .condition_expression("customer_id = :id")
-                .expression_attribute_values(":id", s(previous.id.as_str()))
-                .build()
-                .expect("delete is complete");
-            items.push(TransactWriteItem::builder().delete(delete).build());
-            let mut email_item = keys::email(&new);
-            email_item.insert("customer_id".into(), s(next.id.as_str()));
-            items.push(put(
-                self.table(),
-                email_item,
-                "attribute_not_exists(pk)",
-                None,
-            ));
-        }
+        items.extend(email_moves);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {
@@ -104,4 +82,49 @@ impl CustomerStore for DynamoStore {
             },
         }
     }
+}
+
+/// The writes of a changed customer: the profile over `previous`'s version, and when the
+/// e-mail changed, the old claim's delete (still this customer's) and the new claim (free).
+pub(crate) fn customer_change(
+    table: &str,
+    previous: &Customer,
+    next: &Customer,
+) -> Result<(TransactWriteItem, Vec<TransactWriteItem>), StoreError> {
+    let customer = put(
+        table,
+        to_item(next, keys::customer(next.id.as_str()))?,
+        "version = :v",
+        version_is(previous.version),
+    );
+    let (old, new) = (previous.email.normalized(), next.email.normalized());
+    let mut moves = Vec::new();
+    if old != new {
+        moves.push(release_email(table, &old, &previous.id));
+        moves.push(claim_email(table, &new, &next.id));
+    }
+    Ok((customer, moves))
+}
+
+/// Deletes the claim of e-mail `normalized`, if it is still `owner`'s.
+pub(crate) fn release_email(
+    table: &str,
+    normalized: &str,
+    owner: &CustomerId,
+) -> TransactWriteItem {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(keys::email(normalized)))
+        .condition_expression("customer_id = :id")
+        .expression_attribute_values(":id", s(owner.as_str()))
+        .build()
+        .expect("delete is complete");
+    TransactWriteItem::builder().delete(delete).build()
+}
+
+/// Claims e-mail `normalized` for `owner`, if no one holds it.
+pub(crate) fn claim_email(table: &str, normalized: &str, owner: &CustomerId) -> TransactWriteItem {
+    let mut email_item = keys::email(normalized);
+    email_item.insert("customer_id".into(), s(owner.as_str()));
+    put(table, email_item, "attribute_not_exists(pk)", None)
 }

@@ -197,6 +197,31 @@ pub fn mail(id: &str) -> Item {
 }
 
 /// An event the sync applied, remembered for a while.
+/// A change from Salesforce applied, kept a week (Salesforce keeps change events three days).
+pub fn crm_change(event_id: &str) -> Item {
+    key(format!("CRM_CHANGE#{event_id}"), "CRM_CHANGE")
+}
+
+/// A Salesforce Contact's link to its customer.
+pub fn contact_link(contact: &str) -> Item {
+    key(format!("CONTACT_LINK#{contact}"), "CONTACT_LINK")
+}
+
+/// A Salesforce Account and its terms.
+pub fn store_account(id: &str) -> Item {
+    key(format!("ACCOUNT#{id}"), "ACCOUNT")
+}
+
+/// One change in a customer's history, listed on `gsi1` under [`customer_history`].
+pub fn history_entry(customer: &str, position: &str) -> Item {
+    key(format!("HISTORY#{customer}#{position}"), "HISTORY")
+}
+
+/// The `gsi1` partition of a customer's history, by time.
+pub fn customer_history(customer: &str) -> String {
+    format!("HISTORY#{customer}")
+}
+
 pub fn applied_event(event_id: &str) -> Item {
     key(format!("SYNC_EVENT#{event_id}"), "SYNC_EVENT")
 }

@@ -5,6 +5,7 @@ mod approvals;
 mod counter;
 mod customers;
 mod exceptions;
+mod from_crm;
 mod fulfilment;
 mod keys;
 mod mail;

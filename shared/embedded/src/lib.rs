@@ -2,6 +2,7 @@
 //! behaves like the DynamoDB store (conditional writes, all-or-nothing transactions), which the
 //! shared contract suite checks.
 
+mod from_crm;
 mod notifications;
 mod store;
 mod sync;

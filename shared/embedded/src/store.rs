@@ -55,9 +55,9 @@ fn by_last_change<'a, T: Clone + 'a>(
 #[derive(Debug, Default, Clone)]
 pub(crate) struct State {
     products: BTreeMap<Sku, Product>,
-    customers: BTreeMap<CustomerId, Customer>,
+    pub(crate) customers: BTreeMap<CustomerId, Customer>,
     /// Lowercased e-mail -> the customer holding it.
-    emails: BTreeMap<String, CustomerId>,
+    pub(crate) emails: BTreeMap<String, CustomerId>,
     carts: BTreeMap<CartId, Cart>,
     orders: BTreeMap<OrderId, Order>,
     outbox: BTreeMap<EventId, OutboxEntry>,
@@ -71,6 +71,8 @@ pub(crate) struct State {
     job_runs: Vec<JobRun>,
     exceptions: BTreeMap<String, ProcessException>,
     approvals: BTreeMap<String, ApprovalRequest>,
+    /// Salesforce's changes (see `from_crm.rs`).
+    pub(crate) from_crm: crate::from_crm::FromCrmState,
     fulfilment: BTreeMap<FulfilmentOrderId, FulfilmentOrder>,
     /// Customers' mails (see `notifications.rs`).
     pub(crate) notifications: BTreeMap<String, storesync_core::notifications::Notification>,
@@ -83,7 +85,7 @@ struct OutboxEntry {
 }
 
 impl State {
-    fn record_event(&mut self, event: &OutboxEvent) {
+    pub(crate) fn record_event(&mut self, event: &OutboxEvent) {
         let entry = OutboxEntry {
             event: event.clone(),
             sent_at: None,
@@ -170,6 +172,7 @@ impl EmbeddedStore {
             "job_runs": s.job_runs,
             "exceptions": s.exceptions.values().collect::<Vec<_>>(),
             "approvals": s.approvals.values().collect::<Vec<_>>(),
+            "from_crm": s.from_crm,
             "fulfilment": s.fulfilment.values().collect::<Vec<_>>(),
         })
     }
