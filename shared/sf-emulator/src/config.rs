@@ -2,6 +2,9 @@
 
 use std::net::SocketAddr;
 
+use crate::outbound::OutboundMessage;
+use crate::relay::EventRelay;
+
 /// The demo connected app's client id (printed by the binary, used by tests).
 pub const DEMO_CLIENT_ID: &str = "3MVG9storesyncEmulatorDemoClientId";
 /// The demo connected app's client secret.
@@ -52,6 +55,11 @@ pub struct EmulatorConfig {
     pub corporate_currency: String,
     /// The ISO codes a record may carry; any other is refused.
     pub active_currencies: Vec<String>,
+    /// Relays the Account and Contact change events to this target, as Event Relay does
+    /// to an EventBridge bus.
+    pub event_relay: Option<EventRelay>,
+    /// Outbound message actions, fired when a record of their object is created or edited.
+    pub outbound_messages: Vec<OutboundMessage>,
 }
 
 impl Default for EmulatorConfig {
@@ -73,6 +81,8 @@ impl Default for EmulatorConfig {
             active_currencies: ["USD", "EUR", "GBP", "INR", "JPY"]
                 .map(String::from)
                 .to_vec(),
+            event_relay: None,
+            outbound_messages: Vec::new(),
         }
     }
 }

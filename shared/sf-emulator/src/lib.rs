@@ -19,10 +19,15 @@
 
 pub mod actions;
 pub mod approvals;
+mod bus;
+pub mod change_events;
 mod config;
+mod delivery;
 mod error;
 pub mod ids;
 mod org;
+mod outbound;
+mod relay;
 pub mod schema;
 mod server;
 pub mod soql;
@@ -32,13 +37,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 pub use config::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, INTEGRATION_USERNAME, MANAGER_PASSWORD,
     MANAGER_USERNAME, PasswordLogin,
 };
+pub use delivery::DeliveryAttempt;
 pub use error::SfError;
 pub use org::{LeadConversion, LeadConverted, Record, WriteOptions};
+pub use outbound::OutboundMessage;
+pub use relay::EventRelay;
 pub use server::Fault;
 
 use server::Shared;
@@ -49,6 +58,8 @@ pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
+    /// The background senders of relayed events and outbound messages.
+    senders: Vec<JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -61,7 +72,17 @@ impl Emulator {
     pub async fn start_with(config: EmulatorConfig) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(config));
+        let shared = Shared::new(config, format!("http://{addr}")).map_err(|e| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, e.body.to_string())
+        })?;
+        let shared = Arc::new(shared);
+        let senders = {
+            let bus = shared.bus();
+            vec![
+                bus.relay_outbox.spawn_sender(),
+                bus.outbound_outbox.spawn_sender(),
+            ]
+        };
         let app = server::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -78,6 +99,7 @@ impl Emulator {
             shared,
             addr,
             shutdown: Some(tx),
+            senders,
         })
     }
 
@@ -85,6 +107,9 @@ impl Emulator {
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        for sender in self.senders.drain(..) {
+            sender.abort();
         }
     }
 
@@ -123,12 +148,71 @@ impl Emulator {
         self.shared.org().data.published_events.clone()
     }
 
-    /// Creates a record directly (no API call counted), with the same validation as the API.
+    /// Creates a record directly (no API call counted), with the same validation as the API,
+    /// as the integration user in a transaction of its own that no API made (its change
+    /// event's `changeOrigin` is empty).
     pub fn insert(&self, type_name: &str, fields: serde_json::Value) -> Result<String, SfError> {
         let fields = fields.as_object().cloned().unwrap_or_default();
-        self.shared
-            .org()
-            .create(type_name, fields, WriteOptions::default())
+        let user = self.integration_user_id();
+        self.shared.in_session(&user, "", |org| {
+            org.create(type_name, fields, WriteOptions::default())
+        })
+    }
+
+    /// Every Account and Contact change event so far, oldest first, each as the EventBridge
+    /// event Event Relay puts on the bus (`detail.payload` is the change event).
+    pub fn change_events(&self) -> Vec<serde_json::Value> {
+        self.shared.bus().events()
+    }
+
+    /// Relays change events committed from now on to `relay` (replacing any earlier relay),
+    /// as a started event relay does; `None` stops relaying.
+    pub fn relay_to(&self, relay: Option<EventRelay>) {
+        self.shared.bus().relay = relay;
+    }
+
+    /// Adds an outbound message action; an unknown object or field is refused.
+    pub fn outbound_message(&self, message: OutboundMessage) -> Result<(), SfError> {
+        self.shared.bus().add_outbound_message(&message)
+    }
+
+    /// Every outbound message the org produced (the SOAP envelope), oldest first, each once
+    /// however often it was resent.
+    pub fn outbound_messages(&self) -> Vec<String> {
+        self.shared.bus().messages()
+    }
+
+    /// Every try at relaying a change event, oldest first.
+    pub fn relay_attempts(&self) -> Vec<DeliveryAttempt> {
+        self.shared.bus().relay_outbox.attempts()
+    }
+
+    /// Every try at sending an outbound message, oldest first.
+    pub fn outbound_attempts(&self) -> Vec<DeliveryAttempt> {
+        self.shared.bus().outbound_outbox.attempts()
+    }
+
+    /// Sends every relayed event and outbound message not yet delivered now, in order,
+    /// without waiting for the retry back-off; returns how many are still undelivered.
+    pub async fn flush_deliveries(&self) -> usize {
+        let (relay, outbound) = {
+            let bus = self.shared.bus();
+            (bus.relay_outbox.clone(), bus.outbound_outbox.clone())
+        };
+        relay.send_pending().await + outbound.send_pending().await
+    }
+
+    /// The org cannot produce the next `count` change events: gap events
+    /// (`GAP_CREATE`, `GAP_UPDATE`, ...) with the record ids and no fields come instead.
+    pub fn fail_change_events(&self, count: usize) {
+        self.shared.bus().switches.gaps += count;
+    }
+
+    /// Lowers Salesforce's overflow threshold (100,000 changes a transaction, an update
+    /// counting once per changed field): the changes of a transaction beyond it come as one
+    /// `GAP_OVERFLOW` event per object, with no record ids.
+    pub fn set_change_event_overflow_threshold(&self, changes: usize) {
+        self.shared.bus().switches.overflow_threshold = changes;
     }
 
     /// The integration user's id (default `OwnerId`).

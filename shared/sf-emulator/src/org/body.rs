@@ -108,6 +108,17 @@ impl Org {
                 &[f.name],
             ));
         }
+        if f.is_restricted_picklist() && !f.picklist_values.contains(&s.as_str()) {
+            return Err(SfError::new(
+                400,
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                format!(
+                    "{}: bad value for restricted picklist field: {s}",
+                    f.label()
+                ),
+                &[f.name],
+            ));
+        }
         if f.name == CURRENCY_ISO_CODE && !self.currencies.active.contains(&s) {
             return Err(self.bad_currency(&s));
         }

@@ -92,7 +92,7 @@ impl Org {
         let now = now_datetime();
         after.insert("LastModifiedDate".into(), json!(now));
         after.insert("SystemModstamp".into(), json!(now));
-        after.insert("LastModifiedById".into(), json!(self.integration_user_id));
+        after.insert("LastModifiedById".into(), json!(self.acting_user()));
         self.data.put(def, id, after.clone());
         self.after_save(def, &after);
     }

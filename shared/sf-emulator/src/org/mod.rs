@@ -9,6 +9,7 @@
 
 mod approvals;
 mod body;
+mod changes;
 mod convert;
 mod crud;
 mod dates;
@@ -31,6 +32,7 @@ use crate::ids;
 use crate::schema::{self, FieldDef, ObjectDef};
 
 pub use approvals::{ApprovalAction, ProcessRequest};
+pub use changes::{Change, Transaction};
 pub use convert::{LeadConversion, LeadConverted};
 pub use order_summary::OrderSummaryInput;
 pub use storage::OrgData;
@@ -71,6 +73,12 @@ pub struct Org {
     /// Query results not yet fetched, by query locator.
     cursors: HashMap<String, Vec<Value>>,
     cursor_sequence: u64,
+    /// Who makes the current transaction's changes, and through which API.
+    session: changes::Session,
+    /// The last `commitNumber` handed out.
+    commit_number: u64,
+    /// Transactions committed and not yet taken by [`Org::end`].
+    committed: Vec<Transaction>,
 }
 
 impl Org {
@@ -86,6 +94,9 @@ impl Org {
             currencies,
             cursors: HashMap::new(),
             cursor_sequence: 0,
+            session: changes::Session::default(),
+            commit_number: 1_100_670_838_000,
+            committed: Vec::new(),
         };
         org.integration_user_id = org.seed(
             "User",
@@ -116,6 +127,8 @@ impl Org {
             "Pricebook2",
             json!({ "Name": "Standard Price Book", "IsStandard": true, "IsActive": true }),
         );
+        // The org as it comes is no transaction anyone hears of.
+        org.data.changes.clear();
         org
     }
 

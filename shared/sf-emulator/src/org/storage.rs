@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
+use super::changes::Change;
 use super::dates::now_datetime;
 use super::fields::{field, text};
 use super::{Org, Record};
@@ -23,6 +24,8 @@ pub struct OrgData {
     auto_number: u64,
     /// Platform events published, oldest first.
     pub published_events: Vec<Record>,
+    /// The writes of the transaction not yet committed.
+    pub(super) changes: Vec<Change>,
 }
 
 impl OrgData {
@@ -51,20 +54,45 @@ impl OrgData {
         self.records.get(def.name)?.get(id18)
     }
 
-    /// Stores a record under its 18-character id, replacing any earlier version.
+    /// Stores a record under its 18-character id, replacing any earlier version; the
+    /// write is a change of the current transaction.
     pub(super) fn put(&mut self, def: &'static ObjectDef, id18: String, record: Record) {
+        let before = self.put_untracked(def, id18.clone(), record.clone());
+        self.changes.push(Change {
+            object: def.name,
+            id: id18,
+            before,
+            after: Some(record),
+        });
+    }
+
+    /// Stores a record that no transaction reports (the org's own setup, history rows);
+    /// returns the version it replaced.
+    pub(super) fn put_untracked(
+        &mut self,
+        def: &'static ObjectDef,
+        id18: String,
+        record: Record,
+    ) -> Option<Record> {
         self.records
             .entry(def.name)
             .or_default()
-            .insert(id18, record);
+            .insert(id18, record)
     }
 
     /// Removes a record and remembers that it was deleted.
-    pub(super) fn remove(&mut self, def: &ObjectDef, id18: String) {
-        if let Some(records) = self.records.get_mut(def.name) {
-            records.remove(&id18);
-        }
-        self.deleted.insert(id18);
+    pub(super) fn remove(&mut self, def: &'static ObjectDef, id18: String) {
+        let before = self
+            .records
+            .get_mut(def.name)
+            .and_then(|records| records.remove(&id18));
+        self.deleted.insert(id18.clone());
+        self.changes.push(Change {
+            object: def.name,
+            id: id18,
+            before,
+            after: None,
+        });
     }
 }
 
@@ -82,8 +110,9 @@ impl Org {
         record.insert("IsDeleted".into(), json!(false));
         // The org's own integration user is created before there is anyone to credit.
         if !self.integration_user_id.is_empty() {
-            record.insert("CreatedById".into(), json!(self.integration_user_id));
-            record.insert("LastModifiedById".into(), json!(self.integration_user_id));
+            let user = self.acting_user().to_string();
+            record.insert("CreatedById".into(), json!(user));
+            record.insert("LastModifiedById".into(), json!(user));
         }
         self.data.put(def, id.clone(), record);
         id

@@ -17,7 +17,7 @@ pub enum FieldType {
     Email,
     /// A phone number.
     Phone,
-    /// A picklist (a restricted one only for `CurrencyIsoCode`).
+    /// A picklist: restricted when it lists its values (and `CurrencyIsoCode`).
     Picklist,
     /// `true` or `false`, never null.
     Boolean,
@@ -31,6 +31,8 @@ pub enum FieldType {
     Double,
     /// A percentage.
     Percent,
+    /// A value of any type (a history row's old and new values).
+    AnyType,
 }
 
 impl FieldType {
@@ -50,6 +52,7 @@ impl FieldType {
             Self::Currency => "currency",
             Self::Double => "double",
             Self::Percent => "percent",
+            Self::AnyType => "anyType",
         }
     }
 
@@ -116,6 +119,10 @@ pub struct FieldDef {
     pub case_sensitive: bool,
     /// The label when it is not the API name in words (see [`FieldDef::label`]).
     pub explicit_label: Option<&'static str>,
+    /// A restricted picklist's values; empty for an unrestricted one and other types.
+    pub picklist_values: &'static [&'static str],
+    /// Field history tracking is on: updates write a row of the object's history.
+    pub track_history: bool,
 }
 
 const fn base(name: &'static str, kind: FieldType, length: u32) -> FieldDef {
@@ -130,6 +137,8 @@ const fn base(name: &'static str, kind: FieldType, length: u32) -> FieldDef {
         unique: false,
         case_sensitive: false,
         explicit_label: None,
+        picklist_values: &[],
+        track_history: false,
     }
 }
 
@@ -160,6 +169,12 @@ pub const fn phone(name: &'static str) -> FieldDef {
 pub const fn picklist(name: &'static str) -> FieldDef {
     base(name, FieldType::Picklist, 255)
 }
+/// A restricted picklist: any value but `values` is refused.
+pub const fn restricted_picklist(name: &'static str, values: &'static [&'static str]) -> FieldDef {
+    let mut f = base(name, FieldType::Picklist, 255);
+    f.picklist_values = values;
+    f
+}
 /// A checkbox: never null, false unless the create sets it.
 pub const fn boolean(name: &'static str) -> FieldDef {
     base(name, FieldType::Boolean, 0)
@@ -186,6 +201,10 @@ pub const fn double(name: &'static str) -> FieldDef {
 pub const fn percent(name: &'static str) -> FieldDef {
     base(name, FieldType::Percent, 0)
 }
+/// A value of any type.
+pub const fn any_type(name: &'static str) -> FieldDef {
+    base(name, FieldType::AnyType, 0)
+}
 /// A lookup to a record of one of `targets`.
 pub const fn lookup(name: &'static str, targets: &'static [&'static str]) -> FieldDef {
     base(name, FieldType::Reference(targets), 18)
@@ -209,6 +228,12 @@ impl FieldDef {
     /// Labelled `label` rather than with the API name in words.
     pub const fn labelled(mut self, label: &'static str) -> Self {
         self.explicit_label = Some(label);
+        self
+    }
+
+    /// Its changes are kept in the object's field history.
+    pub const fn tracked(mut self) -> Self {
+        self.track_history = true;
         self
     }
 
@@ -248,6 +273,11 @@ impl FieldDef {
     /// A create must give it a value (`REQUIRED_FIELD_MISSING`).
     pub fn is_required(&self) -> bool {
         !self.nillable && self.createable() && !self.defaulted_on_create()
+    }
+
+    /// A restricted picklist with its own values.
+    pub fn is_restricted_picklist(&self) -> bool {
+        !self.picklist_values.is_empty()
     }
 
     /// Deployed from `salesforce/` rather than built into every org.

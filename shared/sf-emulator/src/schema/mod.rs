@@ -10,6 +10,7 @@
 mod approvals;
 mod commerce;
 pub mod field;
+mod history;
 mod platform;
 mod sales;
 
@@ -239,6 +240,18 @@ pub const CUSTOMER_ID: &str = "Storesync_Customer_Id__c";
 /// The external id on Account, Contact and Lead: a hash of the lowercased e-mail, so a
 /// guest and a registered customer with one e-mail upsert the same records.
 pub const EMAIL_KEY: &str = "Storesync_Email_Key__c";
+/// On Account: the discount the account gets, in percent (0 to 100).
+pub const DISCOUNT_PERCENT: &str = "Storesync_Discount_Percent__c";
+/// On Account: how the account pays, one of [`PAYMENT_TERMS_VALUES`].
+pub const PAYMENT_TERMS: &str = "Storesync_Payment_Terms__c";
+/// The values of [`PAYMENT_TERMS`].
+pub const PAYMENT_TERMS_VALUES: &[&str] = &["Card", "Purchase Order"];
+/// On Account: orders ship on the account's own carrier account.
+pub const SHIP_ON_ACCOUNT: &str = "Storesync_Ship_On_Account__c";
+/// On Account: the carrier account number orders ship on.
+pub const SHIPPING_ACCOUNT: &str = "Storesync_Shipping_Account__c";
+/// On Account: the account pays no sales tax.
+pub const TAX_EXEMPT: &str = "Storesync_Tax_Exempt__c";
 /// The external id on Opportunity and Order: the store's order id.
 pub const ORDER_ID: &str = "Storesync_Order_Id__c";
 /// On Order: the order's status in the store.
@@ -277,6 +290,8 @@ pub static OBJECTS: &[ObjectDef] = &[
     approvals::PROCESS_INSTANCE,
     approvals::PROCESS_INSTANCE_STEP,
     approvals::PROCESS_INSTANCE_WORKITEM,
+    history::ACCOUNT_HISTORY,
+    history::CONTACT_HISTORY,
 ];
 
 /// Looks an object up by API name, case-insensitively.

@@ -1,11 +1,16 @@
 //! Accounts, the people on them (contacts and leads), opportunities with their contact
 //! roles, and tasks.
 
+use super::field::restricted_picklist;
 use super::field::{
     FieldDefault, boolean, currency, date, email, external_key, lookup, percent, phone, picklist,
     text, text_area,
 };
 use super::{CUSTOMER_ID, DuplicateRule, EMAIL_KEY, ORDER_ID, ObjectDef, ROLE_KEY, TASK_KEY};
+use super::{
+    DISCOUNT_PERCENT, PAYMENT_TERMS, PAYMENT_TERMS_VALUES, SHIP_ON_ACCOUNT, SHIPPING_ACCOUNT,
+    TAX_EXEMPT,
+};
 
 /// The standard contact and lead rules as emulated: the same last name and e-mail.
 const fn person_rule(rule: &'static str, match_rule: &'static str) -> DuplicateRule {
@@ -34,6 +39,11 @@ pub(super) const ACCOUNT: ObjectDef = ObjectDef::new(
         text("BillingCountry", 80),
         external_key(CUSTOMER_ID, 64, false),
         external_key(EMAIL_KEY, 64, true),
+        percent(DISCOUNT_PERCENT).tracked(),
+        restricted_picklist(PAYMENT_TERMS, PAYMENT_TERMS_VALUES).tracked(),
+        boolean(SHIP_ON_ACCOUNT).tracked(),
+        text(SHIPPING_ACCOUNT, 40).tracked(),
+        boolean(TAX_EXEMPT).tracked(),
     ],
 )
 .owned()

@@ -135,7 +135,14 @@ fn run_subrequests(
     for (index, sub) in subrequests.iter().enumerate() {
         let reference_id = sub.get("referenceId").cloned().unwrap_or(Value::Null);
         let reply = match build_subrequest(parent, sub, &results) {
-            Ok(request) => dispatch(org, &request),
+            Ok(request) => {
+                let reply = dispatch(org, &request);
+                // Without allOrNone each subrequest is a transaction of its own.
+                if !all_or_none {
+                    org.commit();
+                }
+                reply
+            }
             Err(message) => Reply::json(
                 400,
                 json!([{ "errorCode": "PROCESSING_HALTED", "message": message }]),
@@ -302,6 +309,8 @@ pub(super) fn graph(org: &mut Org, req: &SubRequest) -> Result<Reply, SfError> {
             format!("A graph holds at most {GRAPH_NODE_LIMIT} nodes"),
         )?;
         let (responses, ok) = run_subrequests(org, req, &nodes, true);
+        // Each graph is a transaction of its own.
+        org.commit();
         out.push(json!({
             "graphId": graph.get("graphId").cloned().unwrap_or(Value::Null),
             "graphResponse": { "compositeResponse": responses },

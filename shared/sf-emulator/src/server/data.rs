@@ -93,24 +93,26 @@ pub(super) async fn data_api(
             .and_then(|n| n.parse().ok()),
     };
     let resource = path.trim_end_matches('/');
-    let reply = if resource == ORDER_SUMMARIES {
-        // A Connect resource: answered for a call of its own, never as a subrequest.
-        if method_allowed(&request.method, ORDER_SUMMARIES_ALLOWED) {
-            order_management::create(&mut shared.org(), request.body.as_ref())
+    let origin = change_origin(version, headers);
+    let reply = shared.in_session(&user_id, &origin, |org| {
+        if resource == ORDER_SUMMARIES {
+            // A Connect resource: answered for a call of its own, never as a subrequest.
+            if method_allowed(&request.method, ORDER_SUMMARIES_ALLOWED) {
+                order_management::create(org, request.body.as_ref())
+            } else {
+                Reply::method_not_allowed(method.as_str(), ORDER_SUMMARIES_ALLOWED)
+            }
+        } else if resource == APPROVALS {
+            // Acts as the session's user: approvers and submitters are checked against it.
+            if method_allowed(&request.method, APPROVALS_ALLOWED) {
+                approvals::answer(org, &request, &user_id)
+            } else {
+                Reply::method_not_allowed(method.as_str(), APPROVALS_ALLOWED)
+            }
         } else {
-            Reply::method_not_allowed(method.as_str(), ORDER_SUMMARIES_ALLOWED)
+            dispatch(org, &request)
         }
-    } else if resource == APPROVALS {
-        // Acts as the session's user: approvers and submitters are checked against it.
-        if method_allowed(&request.method, APPROVALS_ALLOWED) {
-            approvals::answer(&mut shared.org(), &request, &user_id)
-        } else {
-            Reply::method_not_allowed(method.as_str(), APPROVALS_ALLOWED)
-        }
-    } else {
-        let mut org = shared.org();
-        dispatch(&mut org, &request)
-    };
+    });
     let mut response = to_response(reply, &limit_info);
     if reset {
         // The work is done; the body fails, so the server aborts the connection mid-response.
@@ -124,6 +126,27 @@ pub(super) async fn data_api(
         *response.body_mut() = Body::from_stream(failing);
     }
     response
+}
+
+/// `changeOrigin` of what the call changes: `com/salesforce/api/rest/62.0`, with
+/// `;client=NAME` when the caller names itself in `Sforce-Call-Options: client=NAME`.
+fn change_origin(version: &str, headers: &HeaderMap) -> String {
+    let api = format!(
+        "com/salesforce/api/rest/{}",
+        version.trim_start_matches('v')
+    );
+    let client = headers
+        .get("Sforce-Call-Options")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| {
+            h.split(',')
+                .find_map(|option| option.trim().strip_prefix("client="))
+        })
+        .filter(|client| !client.is_empty());
+    match client {
+        Some(client) => format!("{api};client={client}"),
+        None => api,
+    }
 }
 
 /// `Sforce-Duplicate-Rule-Header: allowSave=true` lets a write past duplicate rules.

@@ -72,7 +72,10 @@ fn field(org: &Org, f: &FieldDef) -> Value {
             })
             .collect()
     } else {
-        Vec::new()
+        f.picklist_values
+            .iter()
+            .map(|v| json!({ "active": true, "defaultValue": false, "label": v, "value": v }))
+            .collect()
     };
     json!({
         "name": f.name,
@@ -90,7 +93,7 @@ fn field(org: &Org, f: &FieldDef) -> Value {
         "idLookup": f.name == "Id" || f.external_id,
         "referenceTo": f.reference_to(),
         "relationshipName": f.relationship_name(),
-        "restrictedPicklist": f.name == CURRENCY_ISO_CODE,
+        "restrictedPicklist": f.name == CURRENCY_ISO_CODE || f.is_restricted_picklist(),
         "picklistValues": picklist_values,
     })
 }

@@ -29,6 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::bus::Bus;
 use crate::config::EmulatorConfig;
 use crate::error::SfError;
 use crate::org::{Currencies, Org};
@@ -53,19 +54,28 @@ pub(crate) struct Control {
 pub(crate) struct Shared {
     org: Mutex<Org>,
     control: Mutex<Control>,
+    bus: Mutex<Bus>,
     pub(crate) config: EmulatorConfig,
+    /// `http://127.0.0.1:PORT`, for the URLs outbound messages name.
+    pub(crate) base_url: String,
 }
 
 impl Shared {
-    pub(crate) fn new(config: EmulatorConfig) -> Self {
+    pub(crate) fn new(config: EmulatorConfig, base_url: String) -> Result<Self, SfError> {
+        let mut bus = Bus::new(config.event_relay.clone());
+        for message in &config.outbound_messages {
+            bus.add_outbound_message(message)?;
+        }
         let mut org = Org::new(Currencies {
             enabled: config.multi_currency,
             corporate: config.corporate_currency.clone(),
             active: config.active_currencies.clone(),
         });
         org.query_batch_size = config.query_batch_size;
-        Self {
+        Ok(Self {
             org: Mutex::new(org),
+            bus: Mutex::new(bus),
+            base_url,
             control: Mutex::new(Control {
                 api_calls: 0,
                 token_requests: 0,
@@ -76,7 +86,7 @@ impl Shared {
                 tokens: HashMap::new(),
             }),
             config,
-        }
+        })
     }
 
     // A test that panicked while holding a lock must not take every later test down with it.
@@ -86,6 +96,30 @@ impl Shared {
 
     pub(crate) fn control(&self) -> MutexGuard<'_, Control> {
         self.control.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn bus(&self) -> MutexGuard<'_, Bus> {
+        self.bus.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `work` as one session of `user` through `origin`: what it commits is published
+    /// (change events, outbound messages) before the org is unlocked, so events follow the
+    /// order of commits.
+    pub(crate) fn in_session<T>(
+        &self,
+        user: &str,
+        origin: &str,
+        work: impl FnOnce(&mut Org) -> T,
+    ) -> T {
+        let mut org = self.org();
+        org.begin(user, origin);
+        let out = work(&mut org);
+        let transactions = org.end();
+        if !transactions.is_empty() {
+            self.bus()
+                .publish(transactions, &org.org_id, &self.base_url);
+        }
+        out
     }
 }
 

@@ -2,6 +2,8 @@
 //! plain HTTP client that speaks to it as any Salesforce client would.
 #![allow(dead_code)]
 
+pub mod target;
+
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 use storesync_sf_emulator::{Emulator, EmulatorConfig};
@@ -87,10 +89,18 @@ impl Org {
 
     /// One call with the session's token.
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(&self.token);
+        self.send_as(&self.token, method, path, body).await
+    }
+
+    /// One call with another session's token.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -113,6 +123,30 @@ impl Org {
             .iter()
             .find(|f| f["name"] == name)
             .cloned()
+    }
+
+    /// The access token of another user's session, by the username-password flow.
+    pub async fn token_of(&self, username: &str, password: &str) -> String {
+        let answer: Value = self
+            .http
+            .post(format!(
+                "{}/services/oauth2/token",
+                self.emulator.base_url()
+            ))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", self.emulator.client_id()),
+                ("client_secret", self.emulator.client_secret()),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["access_token"].as_str().unwrap().to_string()
     }
 
     /// The first error code of an error body.

@@ -3,6 +3,7 @@
 //! object's rule lives in its own file; [`RULES`] and [`AFTER_SAVE`] say which object runs
 //! which.
 
+mod account;
 mod opportunity;
 mod order;
 mod person;
@@ -29,6 +30,7 @@ type Rule = fn(&mut Org, &mut Record, before: Option<&Record>) -> Result<(), SfE
 
 /// The rule each object's writes run; objects not listed have none.
 const RULES: &[(&str, Rule)] = &[
+    ("Account", account::account),
     ("Contact", person::contact),
     ("Lead", person::lead),
     ("User", person::user),
