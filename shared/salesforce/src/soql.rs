@@ -46,6 +46,8 @@ pub enum SoqlValue {
     Bool(bool),
     /// A date literal, `YYYY-MM-DD`.
     Date(chrono::NaiveDate),
+    /// A dateTime literal in UTC, `YYYY-MM-DDThh:mm:ssZ`.
+    DateTime(chrono::DateTime<chrono::Utc>),
     /// `null`.
     Null,
 }
@@ -63,6 +65,9 @@ impl SoqlValue {
             Self::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Self::Date(d) => {
                 let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+            }
+            Self::DateTime(t) => {
+                let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%SZ"));
             }
             Self::Null => out.push_str("null"),
         }
@@ -99,6 +104,11 @@ impl From<bool> for SoqlValue {
         Self::Bool(v)
     }
 }
+impl From<chrono::DateTime<chrono::Utc>> for SoqlValue {
+    fn from(v: chrono::DateTime<chrono::Utc>) -> Self {
+        Self::DateTime(v)
+    }
+}
 impl From<chrono::NaiveDate> for SoqlValue {
     fn from(v: chrono::NaiveDate) -> Self {
         Self::Date(v)
@@ -114,6 +124,8 @@ pub enum Condition {
     Ne(&'static str, SoqlValue),
     /// `field IN (values)`.
     In(&'static str, Vec<SoqlValue>),
+    /// `field >= value`.
+    AtLeast(&'static str, SoqlValue),
     /// `field LIKE 'prefix%'` with the prefix escaped (wildcards in it match literally).
     StartsWith(&'static str, String),
     /// Every part holds; nested groups are parenthesised.
@@ -126,6 +138,11 @@ impl Condition {
     /// `field = value`.
     pub fn eq(field: &'static str, value: impl Into<SoqlValue>) -> Self {
         Self::Eq(field, value.into())
+    }
+
+    /// `field >= value`.
+    pub fn at_least(field: &'static str, value: impl Into<SoqlValue>) -> Self {
+        Self::AtLeast(field, value.into())
     }
 
     /// `field != value`.
@@ -176,6 +193,10 @@ impl Condition {
             }
             Self::Ne(f, v) => {
                 let _ = write!(out, "{f} != ");
+                v.render(out);
+            }
+            Self::AtLeast(f, v) => {
+                let _ = write!(out, "{f} >= ");
                 v.render(out);
             }
             Self::In(f, values) => {

@@ -5,6 +5,7 @@
 
 mod approvals;
 mod graph;
+mod records;
 mod sobjects;
 
 use async_trait::async_trait;
