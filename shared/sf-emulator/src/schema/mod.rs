@@ -266,6 +266,8 @@ pub const PRICE_KEY: &str = "Storesync_Price_Key__c";
 pub const ROLE_KEY: &str = "Storesync_Role_Key__c";
 /// The external id on Task: the store's key for a follow-up.
 pub const TASK_KEY: &str = "Storesync_Key__c";
+/// On Lead: what the person's cart is worth.
+pub const CART_VALUE: &str = "Storesync_Cart_Value__c";
 /// The platform event the sales team subscribes to.
 pub const ORDER_EVENT: &str = "Storesync_Order_Event__e";
 

@@ -6,7 +6,9 @@ use super::field::{
     FieldDefault, boolean, currency, date, email, external_key, lookup, percent, phone, picklist,
     text, text_area,
 };
-use super::{CUSTOMER_ID, DuplicateRule, EMAIL_KEY, ORDER_ID, ObjectDef, ROLE_KEY, TASK_KEY};
+use super::{
+    CART_VALUE, CUSTOMER_ID, DuplicateRule, EMAIL_KEY, ORDER_ID, ObjectDef, ROLE_KEY, TASK_KEY,
+};
 use super::{
     DISCOUNT_PERCENT, PAYMENT_TERMS, PAYMENT_TERMS_VALUES, SHIP_ON_ACCOUNT, SHIPPING_ACCOUNT,
     TAX_EXEMPT,
@@ -113,6 +115,7 @@ pub(super) const LEAD: ObjectDef = ObjectDef::new(
         date("ConvertedDate").read_only(),
         external_key(CUSTOMER_ID, 64, false),
         external_key(EMAIL_KEY, 64, true),
+        currency(CART_VALUE),
     ],
 )
 .owned()
