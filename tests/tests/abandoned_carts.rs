@@ -262,7 +262,7 @@ async fn with_automatic_sync_off_a_cart_waits_and_an_operators_sync_sends_it() {
     );
     assert_eq!(requested.body["carts"], 1);
     h.sync().await;
-    let opportunity = h.one("Opportunity", "StageName", "Prospecting");
+    let opportunity = h.one("Opportunity", "StageName", "Qualification");
     assert!(
         text(&opportunity, "Name").starts_with("Cart "),
         "{opportunity:?}"

@@ -391,14 +391,17 @@ async fn carts_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
         let mut touched = cart.clone();
         touched.updated_at = day + Duration::hours(hours);
         touched.version += 1;
-        store.save_cart(&touched, cart.version).await.unwrap();
+        store.save_cart(&touched, cart.version, None).await.unwrap();
         cart = touched;
         open.push(cart);
     }
     // One of the day's carts was converted: it is listed under converted only.
     let order_id = OrderId::for_checkout("c3", "k");
     let converted = open[3].converted(order_id, day + Duration::hours(16));
-    store.save_cart(&converted, open[3].version).await.unwrap();
+    store
+        .save_cart(&converted, open[3].version, None)
+        .await
+        .unwrap();
 
     let the_day = Period {
         from: day,
@@ -440,12 +443,39 @@ async fn a_cart_save_needs_the_version_it_was_read_at(b: Backend) {
     let mut next = cart.clone();
     next.version += 1;
     next.discount = PricingPolicy::default().discount("WELCOME10", Currency::USD);
-    store.save_cart(&next, cart.version).await.unwrap();
+    store.save_cart(&next, cart.version, None).await.unwrap();
     assert!(matches!(
-        store.save_cart(&next, cart.version).await,
+        store.save_cart(&next, cart.version, None).await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(store.cart(&cart.id).await.unwrap().unwrap(), next);
+}
+
+async fn a_big_carts_change_is_saved_with_its_event_or_not_at_all(b: Backend) {
+    let store = b.store();
+    let cart = open_cart(store.as_ref(), "c1", &[("A-1", 5, 10_000)]).await;
+    let customer = CustomerId::parse("c1").unwrap();
+    let mut big = cart.clone();
+    big.version += 1;
+    big.big = true;
+    let event = OutboxEvent::for_cart(EventType::CartUpdated, &big, &customer, Utc::now());
+    store
+        .save_cart(&big, cart.version, Some(&event))
+        .await
+        .unwrap();
+    assert_eq!(store.cart(&cart.id).await.unwrap().unwrap(), big);
+    assert_eq!(store.unsent_events(10).await.unwrap(), vec![event]);
+
+    let late = OutboxEvent::for_cart(EventType::CartUpdated, &big, &customer, Utc::now());
+    assert!(matches!(
+        store.save_cart(&big, cart.version, Some(&late)).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.unsent_events(10).await.unwrap().len(),
+        1,
+        "a refused change records no event"
+    );
 }
 
 // --- orders ---
@@ -1024,6 +1054,7 @@ against_both_stores!(
     an_email_belongs_to_one_customer_whatever_its_case,
     a_customer_update_needs_the_current_version_and_moves_the_email,
     a_cart_save_needs_the_version_it_was_read_at,
+    a_big_carts_change_is_saved_with_its_event_or_not_at_all,
     placing_an_order_takes_stock_converts_the_cart_and_records_the_event,
     an_order_is_refused_whole_when_any_condition_fails,
     an_order_takes_its_units_at_each_location_and_a_cancel_puts_them_back,

@@ -782,6 +782,9 @@ struct SettingsBody {
     follow_up_over: BTreeMap<String, WholeNumber>,
     #[serde(deserialize_with = "whole_number")]
     follow_up_days: i64,
+    /// Minor units by currency code, as `follow_up_over`.
+    big_cart_over: BTreeMap<String, WholeNumber>,
+    big_cart_stage: String,
     #[serde(deserialize_with = "whole_number")]
     version: i64,
 }
@@ -837,26 +840,8 @@ impl TryFrom<SettingsBody> for SyncSettings {
                     )
                 }),
         );
-        let follow_up_over = b
-            .follow_up_over
-            .iter()
-            .filter_map(|(code, minor)| {
-                let field = format!("follow_up_over.{code}");
-                let currency = e.check(
-                    "",
-                    code.parse::<Currency>().map_err(|_| {
-                        InvalidValue::new(&field, "not a currency the store sells in")
-                    }),
-                );
-                let minor = e.check(
-                    "",
-                    Some(minor.0).filter(|m| *m > 0).ok_or_else(|| {
-                        InvalidValue::new(&field, "must be a positive whole amount in minor units")
-                    }),
-                );
-                currency.zip(minor)
-            })
-            .collect();
+        let follow_up_over = thresholds(&mut e, "follow_up_over", &b.follow_up_over);
+        let big_cart_over = thresholds(&mut e, "big_cart_over", &b.big_cart_over);
         let mut name =
             |field: &str, raw: &str| e.check("", text(field, raw, NAME_MAX)).unwrap_or_default();
         let settings = SyncSettings {
@@ -885,10 +870,37 @@ impl TryFrom<SettingsBody> for SyncSettings {
             standard_pricebook_id: b.standard_pricebook_id,
             follow_up_over,
             follow_up_days: follow_up_days.unwrap_or_default(),
+            big_cart_over,
+            big_cart_stage: name("big_cart_stage", &b.big_cart_stage),
             version: version.unwrap_or_default(),
         };
         e.finish(|| settings)
     }
+}
+
+/// Amounts in minor units by currency code, each named by `field` and its code when wrong.
+fn thresholds(
+    e: &mut Errors,
+    field: &str,
+    raw: &BTreeMap<String, WholeNumber>,
+) -> BTreeMap<Currency, i64> {
+    raw.iter()
+        .filter_map(|(code, minor)| {
+            let field = format!("{field}.{code}");
+            let currency = e.check(
+                "",
+                code.parse::<Currency>()
+                    .map_err(|_| InvalidValue::new(&field, "not a currency the store sells in")),
+            );
+            let minor = e.check(
+                "",
+                Some(minor.0).filter(|m| *m > 0).ok_or_else(|| {
+                    InvalidValue::new(&field, "must be a positive whole amount in minor units")
+                }),
+            );
+            currency.zip(minor)
+        })
+        .collect()
 }
 
 fn order_status(field: &str, raw: &str) -> Result<OrderStatus, InvalidValue> {

@@ -13,6 +13,8 @@ pub use storesync_runtime::ConfigError;
 pub struct StorefrontSettings {
     pub policy: PricingPolicy,
     pub location: LocationId,
+    /// The sync settings until an operator saves their own: the big-cart thresholds.
+    pub sync_defaults: SyncSettings,
 }
 
 /// What the operators' admin API starts from.
@@ -78,6 +80,7 @@ impl Config {
             storefront: StorefrontSettings {
                 policy: policy.clone(),
                 location,
+                sync_defaults: sync_defaults.clone(),
             },
             admin: AdminSettings {
                 pricing: policy,

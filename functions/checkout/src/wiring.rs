@@ -14,6 +14,7 @@ use storesync_core::ports::{
 };
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
+use storesync_core::sync::in_force::SettingsInForce;
 
 use crate::admin::Admin;
 use crate::config::{AdminSettings, StorefrontSettings};
@@ -29,6 +30,8 @@ pub fn storefront(
     let storefront_store: Arc<dyn StorefrontStore> = store.clone();
     let payments: Arc<dyn PaymentStore> = store.clone();
     let fulfilment: Arc<dyn FulfilmentStore> = store.clone();
+    let ledger: Arc<dyn SyncLedger> = store.clone();
+    let sync_settings = SettingsInForce::new(ledger, settings.sync_defaults, clock.clone());
     let storefront = Storefront::new(
         storefront_store,
         payments,
@@ -36,7 +39,8 @@ pub fn storefront(
         settings.policy,
         settings.location,
     )
-    .with_fulfilment(fulfilment);
+    .with_fulfilment(fulfilment)
+    .with_big_carts(Arc::new(sync_settings));
     match queue {
         Some(queue) => storefront.with_relay(Arc::new(OutboxRelay::new(store, queue))),
         None => storefront,

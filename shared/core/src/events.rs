@@ -1,9 +1,10 @@
 //! Events that leave the store through the outbox: every change of a customer or an order,
-//! with the record as it is after the change.
+//! and of a big cart, with the record as it is after the change.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::cart::Cart;
 use crate::customer::Customer;
 use crate::ids::{CustomerKey, EventId};
 use crate::order::Order;
@@ -45,6 +46,9 @@ pub enum EventType {
     /// for a cancelled order.
     #[serde(rename = "payment.needs_review")]
     PaymentNeedsReview,
+    /// A big cart changed (see [`crate::cart::big`]): its Opportunity follows it.
+    #[serde(rename = "cart.updated")]
+    CartUpdated,
 }
 
 /// What an event is about, as it is after the change.
@@ -61,6 +65,9 @@ pub enum Subject {
     },
     Customer {
         customer: Customer,
+    },
+    Cart {
+        cart: Cart,
     },
 }
 
@@ -121,11 +128,28 @@ impl OutboxEvent {
         }
     }
 
+    /// A registered customer's cart changed; its messages keep their place among the
+    /// customer's (a guest's cart has no customer to send for).
+    pub fn for_cart(
+        event_type: EventType,
+        cart: &Cart,
+        customer: &crate::ids::CustomerId,
+        now: DateTime<Utc>,
+    ) -> OutboxEvent {
+        OutboxEvent {
+            event_id: EventId::random(),
+            event_type,
+            customer_key: CustomerKey::customer(customer),
+            occurred_at: now,
+            subject: Subject::Cart { cart: cart.clone() },
+        }
+    }
+
     /// The order the event is about, if it is about one.
     pub fn order(&self) -> Option<&Order> {
         match &self.subject {
             Subject::Order { order, .. } => Some(order),
-            Subject::Customer { .. } => None,
+            Subject::Customer { .. } | Subject::Cart { .. } => None,
         }
     }
 
@@ -134,6 +158,7 @@ impl OutboxEvent {
         match &self.subject {
             Subject::Order { order, .. } => order.id.as_str(),
             Subject::Customer { customer } => customer.id.as_str(),
+            Subject::Cart { cart } => cart.id.as_str(),
         }
     }
 }

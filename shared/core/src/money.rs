@@ -216,6 +216,13 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// Whether `amount` reaches the threshold of its currency among `over` (minor units by
+/// currency); a currency without one reaches none.
+pub fn reaches(over: &std::collections::BTreeMap<Currency, i64>, amount: Money) -> bool {
+    over.get(&amount.currency())
+        .is_some_and(|minimum| amount.minor_units() >= *minimum)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

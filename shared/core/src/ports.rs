@@ -195,8 +195,14 @@ pub trait CustomerStore: Send + Sync {
 pub trait CartStore: Send + Sync {
     async fn create_cart(&self, cart: &Cart) -> Result<(), StoreError>;
     async fn cart(&self, id: &CartId) -> Result<Option<Cart>, StoreError>;
-    /// Replaces the cart if the stored one is still at `expected_version`.
-    async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError>;
+    /// Replaces the cart if the stored one is still at `expected_version`, and records
+    /// `event` (a big cart's change) in the same transaction.
+    async fn save_cart(
+        &self,
+        cart: &Cart,
+        expected_version: u64,
+        event: Option<&OutboxEvent>,
+    ) -> Result<(), StoreError>;
     /// Carts now in `status` whose last change falls in `changed`, in the order of
     /// [`Cart::position`], under the same paging rules as [`OrderStore::orders_in_status`].
     async fn carts_in_status(

@@ -1,5 +1,6 @@
 //! The storefront's use cases: what a shopper can do, over the store port.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -8,17 +9,18 @@ use sha2::{Digest, Sha256};
 
 use crate::app_error::AppError;
 use crate::approvals::ApprovalRequest;
-use crate::cart::{Cart, CartOwner, CartStatus};
+use crate::cart::{Cart, CartOwner, CartStatus, big};
 use crate::catalog::Product;
 use crate::customer::{Address, Customer, ProfileChange, Registration};
 use crate::error::DomainError;
 use crate::events::{EventType, OutboxEvent};
+use crate::from_crm::ContactLink;
 use crate::fulfilment::{
     Allocation, AllocationError, LocationUnits, StockByLocation, allocate, order_units,
 };
 use crate::ids::{
-    CartId, CustomerId, CustomerKey, Email, GuestToken, InvalidValue, LocationId, OrderId,
-    Quantity, Sku,
+    CartId, ClaimToken, CustomerId, CustomerKey, Email, GuestToken, InvalidValue, LocationId,
+    OrderId, Quantity, Sku,
 };
 use crate::money::Currency;
 use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, ReturnLine};
@@ -29,6 +31,7 @@ use crate::ports::{
 };
 use crate::pricing::PricingPolicy;
 use crate::retry::{Attempt, retry_on_conflict};
+use crate::sync::in_force::SettingsInForce;
 
 /// Who is asking.
 #[derive(Debug, Clone)]
@@ -88,6 +91,8 @@ pub struct Storefront {
     relay: Option<Arc<OutboxRelay>>,
     /// Read only, to show an order's parcels.
     fulfilment: Option<Arc<dyn crate::ports::FulfilmentStore>>,
+    /// The big-cart thresholds; without them no cart is big.
+    sync_settings: Option<Arc<SettingsInForce>>,
 }
 
 impl Storefront {
@@ -106,7 +111,14 @@ impl Storefront {
             location,
             relay: None,
             fulfilment: None,
+            sync_settings: None,
         }
+    }
+
+    /// Sends big carts' changes to Salesforce, by the thresholds of `settings`.
+    pub fn with_big_carts(mut self, settings: Arc<SettingsInForce>) -> Self {
+        self.sync_settings = Some(settings);
+        self
     }
 
     /// Shows orders' parcels from `fulfilment`.
@@ -137,17 +149,115 @@ impl Storefront {
 
     // --- customers ---
 
+    /// Registers the caller. An e-mail that belongs to a profile sales set up in Salesforce
+    /// (an invitation) claims that profile when the identity provider verified the caller
+    /// holds the address (`verified_email`); otherwise it is taken.
     pub async fn register(
         &self,
         id: CustomerId,
         registration: Registration,
+        verified_email: Option<&str>,
     ) -> Result<Customer, AppError> {
         let now = self.clock.now();
-        let customer = Customer::register(id, registration, now);
+        let customer = Customer::register(id.clone(), registration.clone(), now);
         let event = OutboxEvent::for_customer(EventType::CustomerRegistered, &customer, now);
-        self.store.create_customer(&customer, &event).await?;
+        match self.store.create_customer(&customer, &event).await {
+            Ok(()) => {}
+            Err(StoreError::EmailTaken) => {
+                let holds_it = verified_email
+                    .and_then(|e| Email::parse(e).ok())
+                    .is_some_and(|e| e.normalized() == registration.email.normalized());
+                let invited = self
+                    .store
+                    .customer_by_email(&registration.email)
+                    .await?
+                    .filter(Customer::is_invited);
+                return match invited {
+                    Some(invited) if holds_it => self.claim(invited, id, Some(registration)).await,
+                    _ => Err(AppError::EmailTaken),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.publish(&event).await;
         Ok(customer)
+    }
+
+    /// The caller claims the profile sales set up for them, with the invitation's token.
+    pub async fn claim_invitation(
+        &self,
+        id: CustomerId,
+        token: &ClaimToken,
+    ) -> Result<Customer, AppError> {
+        let not_found = || AppError::NotFound { what: "invitation" };
+        let invited = self
+            .store
+            .customer(&Customer::invited_id(token.contact()))
+            .await?
+            .ok_or_else(not_found)?;
+        // Hashes are compared: timing tells nothing of the token itself.
+        let matches = invited
+            .invitation
+            .as_ref()
+            .is_some_and(|i| i.token_hash == token.hash());
+        if !matches {
+            return Err(not_found());
+        }
+        self.claim(invited, id, None).await
+    }
+
+    /// `invited` becomes the caller's profile (their registration's details over the ones
+    /// sales entered), with its Contact's link: the account and its terms come with it.
+    async fn claim(
+        &self,
+        invited: Customer,
+        id: CustomerId,
+        registration: Option<Registration>,
+    ) -> Result<Customer, AppError> {
+        let now = self.clock.now();
+        let contact = invited
+            .invitation
+            .as_ref()
+            .map(|i| i.contact_id.clone())
+            .ok_or(AppError::NotFound { what: "invitation" })?;
+        let mut claimed = Customer {
+            id: id.clone(),
+            invitation: None,
+            updated_at: now,
+            version: invited.version + 1,
+            ..invited.clone()
+        };
+        if let Some(r) = registration {
+            claimed.first_name = r.first_name;
+            claimed.last_name = r.last_name;
+            claimed.phone = r.phone.or(claimed.phone);
+            claimed.company = r.company.or(claimed.company);
+            claimed.origin = r.origin;
+            claimed.addresses = r.addresses;
+        }
+        let link = match self.store.contact_link(&contact).await? {
+            Some(link) => ContactLink {
+                customer_id: id,
+                seen_version: claimed.version,
+                updated_at: now,
+                version: link.version + 1,
+                ..link
+            },
+            None => return Err(AppError::NotFound { what: "invitation" }),
+        };
+        let event = OutboxEvent::for_customer(EventType::CustomerRegistered, &claimed, now);
+        match self
+            .store
+            .claim_customer(&invited, &claimed, &link, &event)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::AlreadyExists) => return Err(AppError::AlreadyRegistered),
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(customer_id = %claimed.id, contact_id = %contact, "invitation claimed");
+        self.publish(&event).await;
+        Ok(claimed)
     }
 
     pub async fn profile(&self, id: &CustomerId) -> Result<Customer, AppError> {
@@ -230,6 +340,7 @@ impl Storefront {
     }
 
     /// Reads the cart, applies `change`, and saves it, re-reading after a concurrent change.
+    /// A big cart's change is saved with its event, sent once committed.
     async fn change_cart<F>(
         &self,
         caller: &Caller,
@@ -240,15 +351,42 @@ impl Storefront {
         F: Fn(&mut Cart) -> Result<bool, AppError>,
     {
         let change = &change;
-        retry_on_conflict(move || async move {
+        let (cart, event) = retry_on_conflict(move || async move {
             let mut cart = self.cart(caller, id).await?;
             let version = cart.version;
             if !change(&mut cart)? {
-                return Ok(Attempt::Done(cart));
+                return Ok(Attempt::Done((cart, None)));
             }
-            written(self.store.save_cart(&cart, version).await, cart)
+            let event = self.big_cart_event(&mut cart).await?;
+            let result = self.store.save_cart(&cart, version, event.as_ref()).await;
+            written(result, (cart, event))
         })
-        .await
+        .await?;
+        if let Some(event) = &event {
+            self.publish(event).await;
+        }
+        Ok(cart)
+    }
+
+    /// The event of a big cart's change, marking the cart big the first time. The thresholds
+    /// are read only for a customer's cart not yet big.
+    async fn big_cart_event(&self, cart: &mut Cart) -> Result<Option<OutboxEvent>, AppError> {
+        let Some(in_force) = &self.sync_settings else {
+            return Ok(None);
+        };
+        let CartOwner::Customer { customer_id } = &cart.owner else {
+            return Ok(None);
+        };
+        let customer_id = customer_id.clone();
+        let tracked = if big::needs_thresholds(cart) {
+            let settings = in_force.get().await?;
+            big::track(cart, &settings.big_cart_over)
+        } else {
+            big::track(cart, &BTreeMap::new())
+        };
+        Ok(tracked.then(|| {
+            OutboxEvent::for_cart(EventType::CartUpdated, cart, &customer_id, cart.updated_at)
+        }))
     }
 
     pub async fn set_line(

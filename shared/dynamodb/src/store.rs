@@ -568,7 +568,35 @@ impl CartStore for DynamoStore {
             .await
     }
 
-    async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError> {
+    async fn save_cart(
+        &self,
+        cart: &Cart,
+        expected_version: u64,
+        event: Option<&OutboxEvent>,
+    ) -> Result<(), StoreError> {
+        if let Some(event) = event {
+            let writes = vec![
+                put(
+                    &self.table,
+                    cart_item(cart)?,
+                    "version = :v",
+                    version_is(expected_version),
+                ),
+                put(
+                    &self.table,
+                    outbox_item(event)?,
+                    "attribute_not_exists(pk)",
+                    None,
+                ),
+            ];
+            return match self.transact(writes).await {
+                Ok(()) => Ok(()),
+                Err(e) => match cancellation_reasons(&e) {
+                    Some(_) => Err(StoreError::Conflict),
+                    None => Err(unavailable(e)),
+                },
+            };
+        }
         let result = self
             .client
             .put_item()

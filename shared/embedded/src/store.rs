@@ -310,11 +310,19 @@ impl CartStore for EmbeddedStore {
         ))
     }
 
-    async fn save_cart(&self, cart: &Cart, expected_version: u64) -> Result<(), StoreError> {
+    async fn save_cart(
+        &self,
+        cart: &Cart,
+        expected_version: u64,
+        event: Option<&OutboxEvent>,
+    ) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.carts.get(&cart.id) {
             Some(stored) if stored.version == expected_version => {
                 state.carts.insert(cart.id.clone(), cart.clone());
+                if let Some(event) = event {
+                    state.record_event(event);
+                }
                 Ok(())
             }
             _ => Err(StoreError::Conflict),

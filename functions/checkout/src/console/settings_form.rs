@@ -110,7 +110,7 @@ pub fn settings_form(s: &SyncSettings) -> Html {
     );
     f.check(
         "auto_sync_carts",
-        "Abandoned carts on their schedule",
+        "Carts: abandoned ones on their schedule, big ones as they change",
         s.auto_sync_carts,
     );
 
@@ -173,6 +173,20 @@ pub fn settings_form(s: &SyncSettings) -> Html {
         r#"<label>Task due after (days) <input type="number" name="follow_up_days" data-type="number" value="{}" min="0" max="365" step="1" required></label>"#,
         s.follow_up_days
     );
+
+    f.heading("Big carts");
+    for currency in Currency::ALL {
+        let code = currency.code();
+        markup!(
+            f.0,
+            r#"<label>Carts from (in {code} minor units; empty: none) <input type="number" name="big_cart_over.{code}" data-type="amounts" value="{}" min="1" step="1" placeholder="no big carts"></label>"#,
+            s.big_cart_over
+                .get(&currency)
+                .map(i64::to_string)
+                .unwrap_or_default()
+        );
+    }
+    f.text("big_cart_stage", "Big cart stage", &s.big_cart_stage);
 
     f.heading("Stages");
     f.text("draft_stage", "Draft stage", &s.draft_stage);
@@ -291,6 +305,9 @@ mod tests {
         assert!(form.contains(r#"name="version" data-type="number" value="7""#));
         assert!(form.contains(r#"name="follow_up_over.USD" data-type="amounts" value="100000""#));
         assert!(form.contains(r#"name="follow_up_over.EUR" data-type="amounts" value="""#));
+        assert!(form.contains(r#"name="big_cart_over.JPY" data-type="amounts" value="75000""#));
+        assert!(form.contains(r#"name="big_cart_over.GBP" data-type="amounts" value="""#));
+        assert!(form.contains(r#"name="big_cart_stage" data-type="text" value="Prospecting""#));
         assert!(form.contains(r#"name="stage_mapping.paid" data-type="stage" value="Closed Won""#));
         assert!(form.contains(r#"name="stage_mapping.returned" data-type="stage" value="""#));
     }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod big;
 pub mod status;
 
 pub use status::CartStatus;
@@ -58,6 +59,10 @@ pub struct Cart {
     /// Where a guest who reached checkout can be reached (a customer's is on their profile).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<Email>,
+    /// A registered customer's cart that reached its currency's big-cart threshold: from
+    /// then on each change goes to Salesforce, even one that takes it below again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub big: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -79,6 +84,7 @@ impl Cart {
             discount: None,
             order_id: None,
             contact_email: None,
+            big: false,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -169,6 +169,10 @@ pub struct Order {
     /// may have given it an Opportunity, which this order then carries on.
     #[serde(default)]
     pub cart_reached_checkout: bool,
+    /// The cart was big (see [`crate::cart::big`]): its Opportunity, opened while it was
+    /// filled, is this order's.
+    #[serde(default)]
+    pub from_big_cart: bool,
     pub customer: OrderCustomer,
     pub status: OrderStatus,
     pub payment_status: PaymentStatus,
@@ -297,6 +301,7 @@ impl Order {
             id: details.order_id,
             cart_id: cart.id.clone(),
             cart_reached_checkout: cart.status == CartStatus::Checkout,
+            from_big_cart: cart.big,
             customer,
             status: OrderStatus::PendingPayment,
             payment_status: PaymentStatus::Pending,

@@ -130,11 +130,28 @@ impl CrmSync {
             return Ok(Handled::AlreadyApplied);
         }
         let settings = self.settings().await?;
-        let auto = match &event.subject {
-            Subject::Order { .. } => settings.auto_sync_orders,
-            Subject::Customer { .. } => settings.auto_sync_customers,
+        let (auto, subjects) = match &event.subject {
+            Subject::Cart { cart } => {
+                return self
+                    .handle_cart(&event.event_id, cart, &settings, last_try)
+                    .await;
+            }
+            Subject::Order { order, payment } => (
+                settings.auto_sync_orders,
+                self.order_event_subjects(event, order, payment.as_ref())
+                    .await?,
+            ),
+            Subject::Customer { customer } => (
+                settings.auto_sync_customers,
+                Subjects {
+                    key: event.customer_key.clone(),
+                    person: Person::customer(customer),
+                    customer: Some(customer.clone()),
+                    order: None,
+                    paid_at: None,
+                },
+            ),
         };
-        let subjects = self.subjects(event).await?;
         if !auto {
             self.note_unsent(&subjects, &event.event_id).await?;
             return Ok(Handled::AutoSyncOff);
@@ -211,7 +228,9 @@ impl CrmSync {
         let order_sync = match &subjects.order {
             Some(order) => match self.ledger.order_sync(&order.id).await? {
                 Some(known) => Some(known),
-                None if order.cart_reached_checkout => self.carried_from_cart(order, now).await?,
+                None if order.cart_reached_checkout || order.from_big_cart => {
+                    self.carried_from_cart(order, now).await?
+                }
                 None => None,
             },
             None => None,
@@ -419,26 +438,20 @@ impl CrmSync {
         }
     }
 
-    async fn subjects(&self, event: &OutboxEvent) -> Result<Subjects, SyncError> {
-        let key = event.customer_key.clone();
-        match &event.subject {
-            Subject::Customer { customer } => Ok(Subjects {
-                key,
-                person: Person::customer(customer),
-                customer: Some(customer.clone()),
-                order: None,
-                paid_at: None,
-            }),
-            Subject::Order { order, payment } => {
-                let paid = event.event_type == EventType::OrderPaid;
-                let paid_at = payment
-                    .as_ref()
-                    .map(captured_at)
-                    .or(Some(event.occurred_at))
-                    .filter(|_| paid);
-                self.order_subjects(key, order.clone(), paid_at).await
-            }
-        }
+    /// An order event's order and person; a payment event says when the sale happened.
+    async fn order_event_subjects(
+        &self,
+        event: &OutboxEvent,
+        order: &Order,
+        payment: Option<&Payment>,
+    ) -> Result<Subjects, SyncError> {
+        let paid = event.event_type == EventType::OrderPaid;
+        let paid_at = payment
+            .map(captured_at)
+            .or(Some(event.occurred_at))
+            .filter(|_| paid);
+        self.order_subjects(event.customer_key.clone(), order.clone(), paid_at)
+            .await
     }
 
     /// An order and the person it is for: the registered customer as the store knows them
@@ -470,8 +483,8 @@ impl CrmSync {
         })
     }
 
-    /// A new order whose cart was sent as abandoned takes over the cart's Opportunity (and
-    /// the Contact's role on it): sales sees the same deal move on, not a second one.
+    /// A new order whose cart was sent (abandoned, or big) takes over the cart's Opportunity
+    /// (and the Contact's role on it): sales sees the same deal move on, not a second one.
     async fn carried_from_cart(
         &self,
         order: &Order,
@@ -511,7 +524,11 @@ impl CrmSync {
         Ok(())
     }
 
-    async fn mark_applied(&self, event_id: &EventId, now: DateTime<Utc>) -> Result<(), SyncError> {
+    pub(super) async fn mark_applied(
+        &self,
+        event_id: &EventId,
+        now: DateTime<Utc>,
+    ) -> Result<(), SyncError> {
         let change = SyncChange {
             event_id: Some(event_id.clone()),
             customer: None,

@@ -56,6 +56,9 @@ pub struct LeadFields {
     pub owner_id: Option<String>,
     /// What the person left in an abandoned cart; `None` leaves the Lead's as it is.
     pub description: Option<String>,
+    /// What their cart is worth (`Storesync_Cart_Value__c`, in the cart's currency);
+    /// `None` leaves the Lead's as it is.
+    pub cart_value: Option<Money>,
 }
 
 /// An Account; `None` fields are left as they are in Salesforce.

@@ -9,12 +9,16 @@
 //! - [`consumer`]: the use case that applies one event;
 //! - [`resync`]: syncing again, in bulk, what is pending or failed;
 //! - [`abandoned`]: carts left at checkout, as Opportunities and Leads;
+//! - [`carts`]: a cart's records in Salesforce, for abandoned and big carts alike;
+//! - [`in_force`]: the settings as the storefront reads them, briefly kept;
 //! - [`approvals`]: the port to Salesforce's approval processes.
 
 pub mod abandoned;
 pub mod approvals;
+pub mod carts;
 pub mod consumer;
 pub mod crm;
+pub mod in_force;
 pub mod plan;
 pub mod resync;
 pub mod settings;

@@ -21,7 +21,9 @@ use crate::sync::crm::{
     Record, ReductionLine, ReductionPlan, SalesforceOrderFields, SalesforceOrderPlan, price_key,
 };
 use crate::sync::settings::{OpportunityPolicy, SalesforceOrderPolicy, SyncSettings};
-use crate::sync::status::{CartSync, CrmObject, CustomerSync, OrderItemSync, OrderSync};
+use crate::sync::status::{
+    CartReason, CartSync, CrmObject, CustomerSync, OrderItemSync, OrderSync,
+};
 
 /// A person as the store knows them: a registered customer, or a guest by their order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +244,7 @@ fn person_plan(input: &PlanInput<'_>, has_orders: bool) -> PersonPlan {
         lead_source: lead_source.clone(),
         owner_id,
         description: None,
+        cart_value: None,
     };
     PersonPlan::Lead(match open_lead {
         Some(id) => Record::Known {
@@ -534,11 +537,14 @@ pub fn order_items_found(order: &Order, found: &[FoundOrderItem]) -> BTreeMap<Sk
         .collect()
 }
 
-/// What an abandoned cart makes Salesforce hold.
+/// What a cart (abandoned, or big) makes Salesforce hold.
 #[derive(Debug, Clone, Copy)]
 pub struct CartPlanInput<'a> {
     pub person: &'a Person,
     pub cart: &'a Cart,
+    /// How far the cart has come: its stage, and whether a registered customer's Lead is
+    /// converted for it.
+    pub reason: CartReason,
     /// The goods after the discount ([`Cart::goods_value`]).
     pub value: Money,
     pub customer_sync: &'a CustomerSync,
@@ -547,17 +553,23 @@ pub struct CartPlanInput<'a> {
     pub settings: &'a SyncSettings,
 }
 
-/// Whether the person of an abandoned cart is (or becomes) a Contact with an Account, so
-/// the cart can be an Opportunity: a registered customer always is (their Lead is converted,
-/// as Salesforce converts a Lead that turns into an Opportunity); a guest only once known
-/// as a customer. Otherwise the guest's cart is a Lead.
-fn cart_buyer(cart: &Cart, customer_sync: &CustomerSync) -> bool {
-    matches!(cart.owner, CartOwner::Customer { .. }) || customer_sync.has_orders
+/// Whether the person of a cart is (or becomes) a Contact with an Account, so the cart can
+/// be an Opportunity. An abandoned cart's registered customer always is (their Lead is
+/// converted, as Salesforce converts a Lead that turns into an Opportunity); a guest only
+/// once known as a customer. A big cart converts no one: a customer who has not ordered
+/// (and matches no Contact or Account) keeps their Lead, which shows the cart's value, and
+/// the Opportunity comes with the Lead's conversion. Otherwise the cart is on the Lead.
+pub fn cart_buyer(cart: &Cart, reason: CartReason, customer_sync: &CustomerSync) -> bool {
+    let registered = matches!(cart.owner, CartOwner::Customer { .. });
+    customer_sync.has_orders || (registered && reason == CartReason::Abandoned)
 }
 
 /// The lines of a cart as sales reads them, one per line, and what they come to.
-pub fn cart_description(cart: &Cart, value: Money) -> String {
-    let mut text = String::from("Abandoned cart:\n");
+pub fn cart_description(cart: &Cart, reason: CartReason, value: Money) -> String {
+    let mut text = String::from(match reason {
+        CartReason::Big => "Cart being filled:\n",
+        CartReason::Abandoned => "Abandoned cart:\n",
+    });
     for line in &cart.lines {
         text.push_str(&format!(
             "{} x {} ({}) at {}\n",
@@ -574,9 +586,9 @@ pub fn cart_description(cart: &Cart, value: Money) -> String {
     text
 }
 
-/// An abandoned cart in Salesforce: an Opportunity at the abandoned-cart stage for a buyer
-/// (with the Contact's role on it), else the guest's Lead, with the cart's lines on it.
-/// Later runs change the same records: they are known by id, or upserted by the cart's id.
+/// A cart in Salesforce: an Opportunity at the stage of its reason for a buyer (with the
+/// Contact's role on it), else the person's Lead, with the cart's lines and value on it.
+/// Later syncs change the same records: they are known by id, or upserted by the cart's id.
 pub fn cart_plan(input: CartPlanInput<'_>) -> CrmPlan {
     let (cart, settings) = (input.cart, input.settings);
     let base = PlanInput {
@@ -589,18 +601,24 @@ pub fn cart_plan(input: CartPlanInput<'_>) -> CrmPlan {
         prices: &BTreeMap::new(),
         settings,
     };
-    let mut person = person_plan(&base, cart_buyer(cart, input.customer_sync));
-    let description = cart_description(cart, input.value);
+    let buyer = cart_buyer(cart, input.reason, input.customer_sync);
+    let mut person = person_plan(&base, buyer);
+    let description = cart_description(cart, input.reason, input.value);
     let known_id = |object| input.cart_sync.and_then(|k| k.id(object)).cloned();
     let order = match &mut person {
         PersonPlan::Lead(lead) => {
-            lead.fields_mut().description = Some(description);
+            let fields = lead.fields_mut();
+            fields.description = Some(description);
+            fields.cart_value = Some(input.value);
             None
         }
         PersonPlan::Customer { .. } => {
             let fields = OpportunityFields {
                 name: format!("Cart {}", input.person.full_name()),
-                stage: settings.abandoned_cart_stage.clone(),
+                stage: match input.reason {
+                    CartReason::Big => settings.big_cart_stage.clone(),
+                    CartReason::Abandoned => settings.abandoned_cart_stage.clone(),
+                },
                 close_date: cart
                     .updated_at
                     .date_naive()

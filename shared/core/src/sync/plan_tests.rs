@@ -431,7 +431,7 @@ mod abandoned_carts {
     use crate::catalog::Product;
     use crate::ids::{CartId, CustomerId, LocationId, Quantity, Sku};
     use crate::money::Money;
-    use crate::sync::status::CartSync;
+    use crate::sync::status::{CartReason, CartSync};
 
     fn cart(owner: CartOwner) -> Cart {
         let mut cart = Cart::new(CartId::random(), owner, Currency::USD, Utc::now());
@@ -459,6 +459,7 @@ mod abandoned_carts {
         CartPlanInput {
             person,
             cart,
+            reason: CartReason::Abandoned,
             value: cart.goods_value().unwrap(),
             customer_sync: known,
             cart_sync,
@@ -538,6 +539,83 @@ mod abandoned_carts {
             matches!(&order.opportunity, Some(Record::Known { id: known, .. }) if known.as_str() == "006000000000001AAA")
         );
         assert!(order.contact_role.is_none(), "the role is there already");
+    }
+
+    fn customers_cart() -> Cart {
+        cart(CartOwner::Customer {
+            customer_id: CustomerId::parse("cust-1").unwrap(),
+        })
+    }
+
+    #[test]
+    fn a_big_cart_of_a_customer_who_has_not_ordered_puts_its_value_on_their_lead() {
+        let owned = customers_cart();
+        let settings = SyncSettings::default();
+        let mut known = fresh();
+        known.record(
+            &[CrmObject::Lead],
+            &Outcome::Synced([(CrmObject::Lead, id("00Q000000000001AAA"))].into()),
+            Utc::now(),
+        );
+        let p = person();
+        let big = CartPlanInput {
+            reason: CartReason::Big,
+            ..input(&p, &owned, &known, None, &settings)
+        };
+        let plan = cart_plan(big);
+        let PersonPlan::Lead(Record::Known { id: lead, fields }) = &plan.person else {
+            panic!("the customer's Lead, not converted: {plan:?}")
+        };
+        assert_eq!(lead.as_str(), "00Q000000000001AAA");
+        assert_eq!(fields.cart_value, Some(Money::new(2500, Currency::USD)));
+        assert!(
+            fields
+                .description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("Cart being filled:")),
+            "{fields:?}"
+        );
+        assert!(plan.order.is_none(), "the Opportunity comes on conversion");
+        let abandoned = cart_plan(input(&p, &owned, &known, None, &settings));
+        assert!(
+            matches!(
+                abandoned.person,
+                PersonPlan::Customer {
+                    convert_lead: Some(_),
+                    ..
+                }
+            ),
+            "abandoned at checkout, the same cart converts the Lead: {abandoned:?}"
+        );
+    }
+
+    #[test]
+    fn a_big_cart_of_a_contact_is_an_opportunity_at_the_big_cart_stage() {
+        let owned = customers_cart();
+        let settings = SyncSettings {
+            big_cart_stage: "Needs Analysis".into(),
+            ..SyncSettings::default()
+        };
+        let known = known_customer();
+        let p = person();
+        let plan = cart_plan(CartPlanInput {
+            reason: CartReason::Big,
+            ..input(&p, &owned, &known, None, &settings)
+        });
+        assert!(matches!(
+            plan.person,
+            PersonPlan::Customer {
+                convert_lead: None,
+                ..
+            }
+        ));
+        let order = plan.order.as_ref().unwrap();
+        let Some(Record::New { key, fields }) = &order.opportunity else {
+            panic!("a new Opportunity: {order:?}")
+        };
+        assert_eq!(key, owned.id.as_str(), "upserted by the cart's id");
+        assert_eq!(fields.stage, "Needs Analysis");
+        assert_eq!(fields.amount, Money::new(2500, Currency::USD));
     }
 }
 

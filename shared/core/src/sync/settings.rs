@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::InvalidValue;
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, reaches};
 use crate::order::lifecycle::OrderStatus;
 
 /// The most days a follow-up Task may be due after the payment.
@@ -63,6 +63,14 @@ pub struct SyncSettings {
     pub invoice_date_as_close_date: bool,
     /// The stage of an abandoned cart's Opportunity.
     pub abandoned_cart_stage: String,
+    /// A registered customer's cart whose value (the goods after the discount) reaches its
+    /// currency's threshold (in minor units) is a big cart: its changes go to Salesforce as
+    /// they happen, an Opportunity at `big_cart_stage` for a customer, the cart's value on
+    /// the Lead of someone who has not ordered. A currency not listed (or an empty map) has
+    /// no big carts.
+    pub big_cart_over: BTreeMap<Currency, i64>,
+    /// The stage of a big cart's Opportunity while the cart is being filled.
+    pub big_cart_stage: String,
     /// A matched Account takes the store's name for it; off, its name in Salesforce is kept.
     pub overwrite_account_name: bool,
     /// Owner of new Accounts and Contacts (a User id); the integration user when unset.
@@ -106,7 +114,15 @@ impl Default for SyncSettings {
             convert_on_payment: true,
             converted_stage: "Closed Won".into(),
             invoice_date_as_close_date: false,
-            abandoned_cart_stage: "Prospecting".into(),
+            // Past the big cart's stage: an abandoned cart reached the payment step.
+            abandoned_cart_stage: "Qualification".into(),
+            big_cart_over: BTreeMap::from([
+                (Currency::USD, 50_000),
+                (Currency::EUR, 46_000),
+                (Currency::INR, 4_200_000),
+                (Currency::JPY, 75_000),
+            ]),
+            big_cart_stage: "Prospecting".into(),
             overwrite_account_name: false,
             default_owner_id: None,
             default_lead_owner_id: None,
@@ -158,9 +174,12 @@ fn parse_thresholds(raw: &str) -> Option<BTreeMap<Currency, i64>> {
 impl SyncSettings {
     /// The follow-up threshold an order of `total` reaches, if its currency has one.
     pub fn follow_up_for(&self, total: Money) -> bool {
-        self.follow_up_over
-            .get(&total.currency())
-            .is_some_and(|over| total.minor_units() >= *over)
+        reaches(&self.follow_up_over, total)
+    }
+
+    /// A cart of `value` is big: it reaches its currency's threshold, if there is one.
+    pub fn big_cart_for(&self, value: Money) -> bool {
+        reaches(&self.big_cart_over, value)
     }
 
     /// The defaults, changed by the `STORESYNC_SYNC_*` variables `lookup` finds. A value
@@ -208,6 +227,7 @@ impl SyncSettings {
             "STORESYNC_SYNC_ABANDONED_CART_STAGE",
             &mut s.abandoned_cart_stage,
         );
+        text("STORESYNC_SYNC_BIG_CART_STAGE", &mut s.big_cart_stage);
         text("STORESYNC_SYNC_LEAD_SOURCE_WEB", &mut s.lead_source_web);
         text(
             "STORESYNC_SYNC_LEAD_SOURCE_SOCIAL",
@@ -231,14 +251,19 @@ impl SyncSettings {
                         )
                     })?;
         }
-        if let Some(raw) = lookup("STORESYNC_SYNC_FOLLOW_UP_OVER") {
-            s.follow_up_over = parse_thresholds(&raw).ok_or_else(|| {
-                InvalidValue::new(
-                    "STORESYNC_SYNC_FOLLOW_UP_OVER",
-                    "must be CURRENCY:minor units pairs, e.g. USD:100000,EUR:92000 (empty: none)",
-                )
-            })?;
-        }
+        let thresholds = |name: &'static str, into: &mut BTreeMap<Currency, i64>| {
+            if let Some(raw) = lookup(name) {
+                *into = parse_thresholds(&raw).ok_or_else(|| {
+                    InvalidValue::new(
+                        name,
+                        "must be CURRENCY:minor units pairs, e.g. USD:100000,EUR:92000 (empty: none)",
+                    )
+                })?;
+            }
+            Ok::<_, InvalidValue>(())
+        };
+        thresholds("STORESYNC_SYNC_FOLLOW_UP_OVER", &mut s.follow_up_over)?;
+        thresholds("STORESYNC_SYNC_BIG_CART_OVER", &mut s.big_cart_over)?;
         if let Some(raw) = get("STORESYNC_SYNC_FOLLOW_UP_DAYS") {
             s.follow_up_days = raw
                 .trim()
@@ -289,6 +314,7 @@ impl SyncSettings {
             ("draft_stage", &self.draft_stage),
             ("converted_stage", &self.converted_stage),
             ("abandoned_cart_stage", &self.abandoned_cart_stage),
+            ("big_cart_stage", &self.big_cart_stage),
             ("lead_source_web", &self.lead_source_web),
             ("lead_source_social", &self.lead_source_social),
         ];
@@ -297,10 +323,14 @@ impl SyncSettings {
                 return Err(InvalidValue::new(field, "must be 1 to 120 characters"));
             }
         }
-        for (currency, over) in &self.follow_up_over {
-            if *over <= 0 {
+        let thresholds = [
+            ("follow_up_over", &self.follow_up_over),
+            ("big_cart_over", &self.big_cart_over),
+        ];
+        for (field, over) in thresholds {
+            if let Some((currency, _)) = over.iter().find(|(_, minor)| **minor <= 0) {
                 return Err(InvalidValue::new(
-                    format!("follow_up_over.{currency}"),
+                    format!("{field}.{currency}"),
                     "must be a positive amount in minor units",
                 ));
             }
@@ -388,6 +418,56 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.field, "STORESYNC_SYNC_FOLLOW_UP_OVER");
+    }
+
+    #[test]
+    fn a_cart_is_big_from_its_currencys_threshold_on() {
+        let s = SyncSettings::default();
+        assert!(s.big_cart_for(Money::new(50_000, Currency::USD)));
+        assert!(!s.big_cart_for(Money::new(49_999, Currency::USD)));
+        assert!(s.big_cart_for(Money::new(46_000, Currency::EUR)));
+        assert!(!s.big_cart_for(Money::new(4_199_999, Currency::INR)));
+        assert!(s.big_cart_for(Money::new(75_000, Currency::JPY)));
+        assert!(
+            !s.big_cart_for(Money::new(10_000_000, Currency::GBP)),
+            "a currency without a threshold has no big carts"
+        );
+        assert_ne!(
+            s.big_cart_stage, s.abandoned_cart_stage,
+            "an abandoned big cart shows in its stage"
+        );
+    }
+
+    #[test]
+    fn big_cart_thresholds_come_from_the_environment_and_an_empty_value_turns_them_off() {
+        let s = SyncSettings::from_lookup(|name| match name {
+            "STORESYNC_SYNC_BIG_CART_OVER" => Some("USD:25000,JPY:30000".into()),
+            "STORESYNC_SYNC_BIG_CART_STAGE" => Some("Needs Analysis".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            s.big_cart_over,
+            BTreeMap::from([(Currency::USD, 25_000), (Currency::JPY, 30_000)])
+        );
+        assert_eq!(s.big_cart_stage, "Needs Analysis");
+        assert!(!s.big_cart_for(Money::new(46_000, Currency::EUR)));
+        let off = SyncSettings::from_lookup(|name| {
+            (name == "STORESYNC_SYNC_BIG_CART_OVER").then(String::new)
+        })
+        .unwrap();
+        assert!(off.big_cart_over.is_empty());
+        assert!(!off.big_cart_for(Money::new(i64::MAX, Currency::USD)));
+        let err = SyncSettings::from_lookup(|name| {
+            (name == "STORESYNC_SYNC_BIG_CART_OVER").then(|| "USD:-5".into())
+        })
+        .unwrap_err();
+        assert_eq!(err.field, "STORESYNC_SYNC_BIG_CART_OVER");
+        let zero = SyncSettings {
+            big_cart_over: BTreeMap::from([(Currency::EUR, 0)]),
+            ..Default::default()
+        };
+        assert_eq!(zero.validate().unwrap_err().field, "big_cart_over.EUR");
     }
 
     #[test]

@@ -290,8 +290,22 @@ impl OrderSync {
     }
 }
 
-/// An abandoned cart in Salesforce: a customer's Opportunity (and the Contact's role on
-/// it), or, for a guest, the Lead kept on the guest's [`CustomerSync`] and named here too.
+/// Why a cart is in Salesforce, which sets its Opportunity's stage. A cart moves forward
+/// only: once sent as abandoned, later changes keep the abandoned stage until its order
+/// takes the Opportunity over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartReason {
+    /// It reached the big-cart threshold while being filled.
+    Big,
+    /// It sat at the payment step with no order.
+    #[default]
+    Abandoned,
+}
+
+/// A cart in Salesforce (abandoned, or big): a customer's Opportunity (and the Contact's
+/// role on it), or the Lead (a guest's, or a customer's who has not ordered) kept on the
+/// person's [`CustomerSync`] and named here too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartSync {
     pub cart_id: CartId,
@@ -299,6 +313,10 @@ pub struct CartSync {
     /// The cart's total and version as last synced: a cart not changed since is not sent again.
     pub total: Money,
     pub cart_version: u64,
+    /// How far the cart has come as last synced (carts recorded before big carts were all
+    /// abandoned ones).
+    #[serde(default)]
+    pub reason: CartReason,
     pub objects: BTreeMap<CrmObject, ObjectSync>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -316,6 +334,7 @@ impl CartSync {
             customer_key,
             total,
             cart_version: 0,
+            reason: CartReason::Big,
             objects: BTreeMap::new(),
             updated_at: now,
             version: 0,

@@ -135,6 +135,9 @@ pub(super) fn build<'a>(
                 lead_source: f.lead_source.clone(),
                 owner_id: f.owner_id.clone(),
                 description: f.description.clone(),
+                cart_value: f.cart_value.map(amount),
+                // The value is in the cart's currency: the Lead's amounts are labelled so.
+                currency_iso_code: f.cart_value.and(currency(plan.currency)),
                 ..Default::default()
             }
             .at(f.address.as_ref());

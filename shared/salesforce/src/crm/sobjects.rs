@@ -200,6 +200,14 @@ pub struct Lead {
     pub owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// What the person's cart is worth, in `CurrencyIsoCode`.
+    #[serde(
+        rename = "Storesync_Cart_Value__c",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cart_value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency_iso_code: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
