@@ -810,36 +810,6 @@ async fn approval_requests_are_written_with_their_order_at_their_version_and_lis
     assert_eq!(store.approval(&pending.id).await.unwrap(), Some(noted));
 }
 
-async fn orders_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
-    let store = b.store();
-    add_product(store.as_ref(), "A-1", 100, 100).await;
-    let day = Utc::now() - Duration::days(3);
-    let mut placed = Vec::new();
-    // Five orders over the day, one the day after, written out of time order.
-    for (i, hours) in [(0, 5), (1, 1), (2, 23), (3, 12), (4, 0), (5, 25)] {
-        let cart = open_cart(store.as_ref(), &format!("c{i}"), &[("A-1", 1, 100)]).await;
-        let mut request = place(&cart, &format!("k{i}"));
-        request.order.created_at = day + Duration::hours(hours);
-        request.order.updated_at = request.order.created_at;
-        store.place_order(&request).await.unwrap();
-        placed.push(request.order);
-    }
-    // One of the day's orders is cancelled that day: it leaves the awaiting-payment list.
-    let (cancelled, restock) = placed[3].cancel(None, day + Duration::hours(13)).unwrap();
-    store
-        .change_order(&OrderChange {
-            event: OutboxEvent::for_order(EventType::OrderCancelled, &cancelled, Utc::now()),
-            expected_version: placed[3].version,
-            restock,
-            order: cancelled.clone(),
-            approvals: Vec::new(),
-        })
-        .await
-        .unwrap();
-
-    let the_day = Period {
-        from: day,
-        until: day + Duration::days(1),
 async fn a_change_from_salesforce_is_written_whole_once_and_an_invited_profile_is_claimed(
     b: Backend,
 ) {
@@ -973,6 +943,36 @@ async fn a_change_from_salesforce_is_written_whole_once_and_an_invited_profile_i
     ));
 }
 
+async fn orders_are_listed_by_status_and_last_change_page_by_page(b: Backend) {
+    let store = b.store();
+    add_product(store.as_ref(), "A-1", 100, 100).await;
+    let day = Utc::now() - Duration::days(3);
+    let mut placed = Vec::new();
+    // Five orders over the day, one the day after, written out of time order.
+    for (i, hours) in [(0, 5), (1, 1), (2, 23), (3, 12), (4, 0), (5, 25)] {
+        let cart = open_cart(store.as_ref(), &format!("c{i}"), &[("A-1", 1, 100)]).await;
+        let mut request = place(&cart, &format!("k{i}"));
+        request.order.created_at = day + Duration::hours(hours);
+        request.order.updated_at = request.order.created_at;
+        store.place_order(&request).await.unwrap();
+        placed.push(request.order);
+    }
+    // One of the day's orders is cancelled that day: it leaves the awaiting-payment list.
+    let (cancelled, restock) = placed[3].cancel(None, day + Duration::hours(13)).unwrap();
+    store
+        .change_order(&OrderChange {
+            event: OutboxEvent::for_order(EventType::OrderCancelled, &cancelled, Utc::now()),
+            expected_version: placed[3].version,
+            restock,
+            order: cancelled.clone(),
+            approvals: Vec::new(),
+        })
+        .await
+        .unwrap();
+
+    let the_day = Period {
+        from: day,
+        until: day + Duration::days(1),
     };
     let mut expected: Vec<&Order> = [0, 1, 2, 4].iter().map(|i| &placed[*i]).collect();
     expected.sort_by_key(|o| o.created_at);
@@ -1062,5 +1062,5 @@ against_both_stores!(
     a_customers_orders_come_newest_first,
     an_order_change_needs_the_current_version_and_restocks,
     approval_requests_are_written_with_their_order_at_their_version_and_listed_by_status,
-);
     a_change_from_salesforce_is_written_whole_once_and_an_invited_profile_is_claimed,
+);

@@ -20,9 +20,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::json;
 use storesync_core::customer::{ProfileChange, Registration};
-use storesync_core::ids::{CartId, OrderId, Sku};
+use storesync_core::ids::{CartId, ClaimToken, OrderId, Sku};
 use storesync_core::order::Order;
 use storesync_core::storefront::{Caller, CheckoutInput, Storefront};
+use storesync_web::identity::VerifiedEmail;
 use storesync_web::json::OptionalJson;
 use storesync_web::{ApiError, CustomerIdentity, GuestIdentity, StrictJson};
 
@@ -42,6 +43,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub fn router(storefront: Arc<Storefront>, admin: Arc<Admin>) -> Router {
     Router::new()
         .route("/v1/customers", post(register))
+        .route("/v1/customers/claim", post(claim_invitation))
         .route("/v1/customers/me", get(profile).patch(update_profile))
         .route("/v1/products", get(products))
         .route("/v1/products/{sku}", get(product))
@@ -139,11 +141,30 @@ fn sku(raw: &str) -> ApiResult<Sku> {
 async fn register(
     State(s): Shared,
     who: CustomerIdentity,
+    email: VerifiedEmail,
     StrictJson(body): StrictJson<RegisterBody>,
 ) -> ApiResult {
     let registration = Registration::try_from(body)?;
-    let customer = s.register(who.0, registration).await?;
+    let customer = s.register(who.0, registration, email.0.as_deref()).await?;
     Ok(ok(StatusCode::CREATED, customer))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimBody {
+    token: String,
+}
+
+/// The caller claims the profile sales set up for them in Salesforce, with the token of the
+/// invitation mailed to them: 404 for a token that claims nothing.
+async fn claim_invitation(
+    State(s): Shared,
+    who: CustomerIdentity,
+    StrictJson(body): StrictJson<ClaimBody>,
+) -> ApiResult {
+    let token = ClaimToken::parse(&body.token)?;
+    let customer = s.claim_invitation(who.0, &token).await?;
+    Ok(ok(StatusCode::OK, customer))
 }
 
 async fn profile(State(s): Shared, who: CustomerIdentity) -> ApiResult {

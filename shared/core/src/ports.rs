@@ -341,12 +341,6 @@ pub trait ExceptionLog: Send + Sync {
     ) -> Result<Page<ProcessException>, StoreError>;
 }
 
-/// The approval requests, listed to managers by status.
-#[async_trait]
-pub trait ApprovalLog: Send + Sync {
-    async fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError>;
-    /// Saves a changed request at its `version`, over the one before (`Conflict` if it
-    /// changed meanwhile). New and decided requests are written with their order's change
 /// What the store keeps of Salesforce's changes: the Contacts linked to customers, the
 /// Accounts and their terms, the customers' change history, and which changes were applied.
 #[async_trait]
@@ -378,6 +372,12 @@ pub trait CrmInboundStore: CustomerStore {
     ) -> Result<(), StoreError>;
 }
 
+/// The approval requests, listed to managers by status.
+#[async_trait]
+pub trait ApprovalLog: Send + Sync {
+    async fn approval(&self, id: &str) -> Result<Option<ApprovalRequest>, StoreError>;
+    /// Saves a changed request at its `version`, over the one before (`Conflict` if it
+    /// changed meanwhile). New and decided requests are written with their order's change
     /// ([`PlaceOrder::approvals`], [`OrderChange::approvals`]).
     async fn save_approval(&self, approval: &ApprovalRequest) -> Result<(), StoreError>;
     /// Requests in `status`, by last change, under the same paging rules as the sync lists.
@@ -419,9 +419,15 @@ pub trait JobLog: Send + Sync {
 }
 
 /// What the storefront's use cases read and write: catalog, customers, carts and orders.
-pub trait StorefrontStore: CatalogStore + CustomerStore + CartStore + OrderStore {}
+pub trait StorefrontStore:
+    CatalogStore + CustomerStore + CartStore + OrderStore + CrmInboundStore
+{
+}
 
-impl<T> StorefrontStore for T where T: CatalogStore + CustomerStore + CartStore + OrderStore {}
+impl<T> StorefrontStore for T where
+    T: CatalogStore + CustomerStore + CartStore + OrderStore + CrmInboundStore
+{
+}
 
 /// Everything the store keeps, behind one table: what an adapter implements. Each use case
 /// takes only the part it needs.
@@ -436,13 +442,13 @@ pub trait Store:
     + FulfilmentStore
     + NotificationLog
     + ApprovalLog
+    + CrmInboundStore
 {
 }
 
 impl<T> Store for T where
     T: StorefrontStore
         + PaymentStore
-    + CrmInboundStore
         + OutboxStore
         + SyncLedger
         + Mailbox
@@ -451,13 +457,13 @@ impl<T> Store for T where
         + FulfilmentStore
         + NotificationLog
         + ApprovalLog
+        + CrmInboundStore
 {
 }
 
 /// Everything one payment report writes, all or nothing, and only once per report.
 #[derive(Debug, Clone)]
 pub struct PaymentChange {
-        + CrmInboundStore
     /// Recorded (with an expiry) so that the same report is never applied twice.
     pub webhook_event_id: String,
     /// The order is checked at this version even when unchanged: reports for one order are

@@ -2,7 +2,8 @@
 //! or an operator in the admin group.
 //!
 //! In Lambda the API Gateway JWT authorizer has already verified the token; its claims are
-//! trusted. Locally the dev stack accepts `Authorization: Bearer dev:<customer-id>[:groups]`.
+//! trusted. Locally the dev stack accepts
+//! `Authorization: Bearer dev:<customer-id>[:groups[:verified e-mail]]`.
 
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -19,6 +20,9 @@ use crate::error::ApiError;
 pub struct Identity {
     pub subject: String,
     pub groups: Vec<String>,
+    /// The e-mail address the identity provider verified the caller holds (Cognito's
+    /// `email` claim with `email_verified` true), if the token says.
+    pub verified_email: Option<String>,
 }
 
 /// The prefix of the local development bearer token.
@@ -38,7 +42,16 @@ pub async fn identity_from_authorizer(mut req: Request, next: Next) -> Response 
                     .get("cognito:groups")
                     .map(|g| parse_groups(g))
                     .unwrap_or_default();
-                Some(Identity { subject, groups })
+                let verified_email = jwt
+                    .claims
+                    .get("email")
+                    .filter(|_| jwt.claims.get("email_verified").is_some_and(|v| v == "true"))
+                    .cloned();
+                Some(Identity {
+                    subject,
+                    groups,
+                    verified_email,
+                })
             }),
         _ => None,
     };
@@ -48,7 +61,8 @@ pub async fn identity_from_authorizer(mut req: Request, next: Next) -> Response 
     next.run(req).await
 }
 
-/// Local development: `Authorization: Bearer dev:<customer-id>[:group,group]`.
+/// Local development: `Authorization: Bearer dev:<customer-id>[:group,group[:e-mail]]`, the
+/// e-mail taken as verified.
 pub async fn identity_from_dev_token(mut req: Request, next: Next) -> Response {
     let identity = req
         .headers()
@@ -57,10 +71,13 @@ pub async fn identity_from_dev_token(mut req: Request, next: Next) -> Response {
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|t| t.strip_prefix(DEV_TOKEN_PREFIX))
         .map(|rest| {
-            let (subject, groups) = rest.split_once(':').unwrap_or((rest, ""));
+            let mut parts = rest.splitn(3, ':');
+            let subject = parts.next().unwrap_or_default();
+            let groups = parts.next().unwrap_or_default();
             Identity {
                 subject: subject.to_owned(),
                 groups: parse_groups(groups),
+                verified_email: parts.next().filter(|e| !e.is_empty()).map(str::to_owned),
             }
         });
     if let Some(identity) = identity {
@@ -93,6 +110,23 @@ impl<S: Send + Sync> FromRequestParts<S> for CustomerIdentity {
             .ok_or(ApiError::Unauthorized)?;
         let id = CustomerId::parse(&identity.subject).map_err(|_| ApiError::Unauthorized)?;
         Ok(CustomerIdentity(id))
+    }
+}
+
+/// The e-mail the identity provider verified the caller holds, if any; never a rejection.
+#[derive(Debug, Clone, Default)]
+pub struct VerifiedEmail(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for VerifiedEmail {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(VerifiedEmail(
+            parts
+                .extensions
+                .get::<Identity>()
+                .and_then(|i| i.verified_email.clone()),
+        ))
     }
 }
 
@@ -195,6 +229,7 @@ mod tests {
         let member = |groups: &[&str]| Identity {
             subject: "ops-1".into(),
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+            verified_email: None,
         };
         let operator = admin(Some(member(&["support", "admin"]))).await.unwrap();
         assert_eq!(operator.subject, "ops-1");

@@ -252,6 +252,8 @@ impl CustomerChange {
 
 /// How a customer is written with a change from Salesforce.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// One per change, moved rather than copied around: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum CustomerWrite {
     /// An invited profile, refused if the id or the e-mail is taken.
     New(Customer),
