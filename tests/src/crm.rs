@@ -8,6 +8,8 @@ use order_events::Consumer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use storesync_core::approvals::salesforce::ApprovalSync;
+use storesync_core::from_crm::FieldOwnership;
+use storesync_core::from_crm::apply::{Applied, CrmInbound};
 use storesync_core::ids::{CustomerKey, OrderId};
 use storesync_core::ports::{Store, SystemClock};
 use storesync_core::pricing::PricingPolicy;
@@ -35,6 +37,8 @@ pub struct SyncHarness {
     pub job_requests: Arc<LocalQueue>,
     pub emulator: Emulator,
     pub store: Arc<dyn Store>,
+    /// Change events handed to the store so far (see [`Self::relay_changes`]).
+    relayed: std::sync::atomic::AtomicUsize,
 }
 
 impl SyncHarness {
@@ -65,6 +69,7 @@ impl SyncHarness {
             job_requests,
             emulator,
             store,
+            relayed: Default::default(),
         }
     }
 
@@ -118,9 +123,27 @@ impl SyncHarness {
         .with_crm(Arc::new(SalesforceCrm::new(self.salesforce())))
     }
 
-    /// The org's sales manager acts on an approval work item as herself, in Salesforce:
-    /// signed in with the username-password flow, then the Process Approvals resource.
+    /// The org's sales manager acts on an approval work item as herself, in Salesforce.
     pub async fn manager_decides(&self, action: &str, workitem_id: &str, comment: &str) {
+        let body = json!({ "requests": [{
+            "actionType": action,
+            "contextId": workitem_id,
+            "comments": comment,
+        }]});
+        let (status, reply) = self
+            .as_manager(Method::POST, "process/approvals/", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{reply:?}");
+    }
+
+    /// A REST call to Salesforce as the org's sales manager, as she works there: signed in
+    /// with the username-password flow, then `/services/data/v62.0/<path>`.
+    pub async fn as_manager(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let http = reqwest::Client::new();
         let token: Value = http
             .post(format!(
@@ -141,18 +164,54 @@ impl SyncHarness {
             .await
             .expect("a token");
         let instance = token["instance_url"].as_str().expect("an instance url");
-        let reply = http
-            .post(format!("{instance}/services/data/v62.0/process/approvals/"))
-            .bearer_auth(token["access_token"].as_str().expect("an access token"))
-            .json(&json!({ "requests": [{
-                "actionType": action,
-                "contextId": workitem_id,
-                "comments": comment,
-            }]}))
-            .send()
-            .await
-            .expect("the emulator answers");
-        assert_eq!(reply.status(), StatusCode::OK, "{:?}", reply.text().await);
+        let mut request = http
+            .request(method, format!("{instance}/services/data/v62.0/{path}"))
+            .bearer_auth(token["access_token"].as_str().expect("an access token"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = request.send().await.expect("the emulator answers");
+        let status = reply.status();
+        let text = reply.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Changes from Salesforce as the crm-inbound Lambda applies them: the store's own by
+    /// the integration user, records read again through the emulator, invitations mailed to
+    /// the store's mailbox.
+    pub fn inbound(&self) -> CrmInbound {
+        crm_inbound::wiring::inbound(
+            self.store.clone(),
+            Arc::new(SystemClock),
+            self.emulator.integration_user_id(),
+            Some(Arc::new(SalesforceCrm::new(self.salesforce()))),
+            Some(Arc::new(storesync_embedded::MailboxNotifications::new(
+                self.store.clone(),
+                Arc::new(SystemClock),
+            ))),
+            FieldOwnership::default(),
+        )
+    }
+
+    /// Hands `inbound` every change event the org put on the bus since the last call, as
+    /// EventBridge invokes the Lambda: one event at a time, in the bus's order.
+    pub async fn relay_changes(&self, inbound: &CrmInbound) -> Vec<Applied> {
+        let events = self.emulator.change_events();
+        let from = self
+            .relayed
+            .swap(events.len(), std::sync::atomic::Ordering::SeqCst);
+        let mut applied = Vec::new();
+        for event in events.into_iter().skip(from) {
+            applied.push(
+                crm_inbound::take_event(inbound, event)
+                    .await
+                    .expect("the change is applied"),
+            );
+        }
+        applied
     }
 
     /// A Salesforce client for the emulator that retries without waiting long.

@@ -401,9 +401,11 @@ impl CrmInbound {
         let Some(mail) = &self.invitations else {
             return Ok(());
         };
+        let token_hash = token.hash();
         let token = token.expose();
         let message = EmailMessage {
-            id: format!("invitation:{}", customer.id),
+            // One mail per token: an invitation made again is a new mail.
+            id: format!("invitation:{}:{}", customer.id, &token_hash[..16]),
             to: customer.email.clone(),
             subject: "Your account at the store is ready".into(),
             text: format!(

@@ -1,0 +1,354 @@
+//! Changes from Salesforce end to end: sales adds a Contact to an Account the store synced,
+//! in the emulator, as the sales manager; the org's change events reach the store as the
+//! crm-inbound Lambda takes them from EventBridge; she is invited, claims her profile and
+//! belongs to the account. The same event twice, or two out of order, make one change with
+//! the newest state; the store's own changes coming back change nothing and start no loop.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use storesync_core::customer::Customer;
+use storesync_core::from_crm::ChangeSide;
+use storesync_core::from_crm::apply::Applied;
+use storesync_core::ids::{CrmId, CustomerId, Email};
+use storesync_tests::app::Auth;
+use storesync_tests::crm::{SyncHarness, text};
+use storesync_tests::{Backend, against_both_stores};
+
+const ACCOUNT: &str = "Sefton Services";
+const NITA: &str = "nita@sefton.example";
+
+/// Eric of Sefton Services has ordered: his Account and Contact are in Salesforce, and the
+/// store has heard of the Account (the store's own changes tell it the Account exists).
+/// Returns the Account's id.
+async fn synced_account(h: &SyncHarness) -> String {
+    h.register("eric", "eric@sefton.example", Some(ACCOUNT))
+        .await;
+    h.order("eric", 1).await;
+    h.sync().await;
+    let applied = h.relay_changes(&h.inbound()).await;
+    assert!(
+        applied.iter().all(|a| *a == Applied::Echo),
+        "the store's own changes are not applied back: {applied:?}"
+    );
+    text(&h.one("Account", "Name", ACCOUNT), "Id").to_owned()
+}
+
+/// The sales manager adds a Contact to the Account in Salesforce; returns its id.
+async fn contact_added(h: &SyncHarness, account: &str, first: &str, email: &str) -> String {
+    let (status, body) = h
+        .as_manager(
+            Method::POST,
+            "sobjects/Contact/",
+            Some(json!({
+                "FirstName": first, "LastName": "Sefton", "Email": email, "AccountId": account,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body:?}");
+    body["id"].as_str().expect("the Contact's id").to_owned()
+}
+
+/// The invitation token in the mail the store sent `email`.
+async fn invitation_token(h: &SyncHarness, email: &str) -> String {
+    let mails = h.store.mails(50).await.unwrap();
+    let mail = mails
+        .iter()
+        .find(|m| m.to.iter().any(|t| t.as_str() == email))
+        .unwrap_or_else(|| panic!("no mail to {email}: {mails:?}"));
+    mail.text
+        .split_whitespace()
+        .find(|w| w.len() > 70 && w.contains('.') && !w.contains('/'))
+        .expect("a token in the mail")
+        .to_owned()
+}
+
+async fn a_contact_added_in_salesforce_is_invited_and_claims_her_profile(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let account = synced_account(&h).await;
+    let inbound = h.inbound();
+    let contact = contact_added(&h, &account, "Nita", NITA).await;
+
+    let applied = h.relay_changes(&inbound).await;
+    assert_eq!(
+        applied,
+        vec![Applied::Changed {
+            customers: 0,
+            invited: 1,
+            accounts: 0
+        }]
+    );
+    let invited = h
+        .store
+        .customer_by_email(&Email::parse("NITA@sefton.example").unwrap())
+        .await
+        .unwrap()
+        .expect("an invited profile");
+    assert!(invited.is_invited());
+    assert_eq!(
+        invited.id,
+        Customer::invited_id(&CrmId::parse(&contact).unwrap())
+    );
+    assert_eq!(
+        invited.account_id.as_ref().map(|a| a.as_str()),
+        Some(account.as_str())
+    );
+    assert_eq!(invited.company.as_deref(), Some(ACCOUNT));
+
+    // A token that claims nothing is 404; hers claims the profile, once.
+    let token = invitation_token(&h, NITA).await;
+    let nita = Auth::customer("nita-1");
+    let wrong = format!("{contact}.{}", "0".repeat(64));
+    let refused = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers/claim",
+            &nita,
+            Some(json!({"token": wrong})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{:?}", refused.body);
+    let claimed = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers/claim",
+            &nita,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK, "{:?}", claimed.body);
+    assert_eq!(claimed.body["id"], "nita-1");
+    assert_eq!(claimed.body["email"], NITA);
+    assert_eq!(claimed.body["account_id"], account.as_str());
+    let again = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers/claim",
+            &Auth::customer("someone-else"),
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "a token claims once");
+    let profile = h
+        .app
+        .call(Method::GET, "/v1/customers/me", &nita, None)
+        .await;
+    assert_eq!(profile.status, StatusCode::OK);
+    assert_eq!(profile.body["first_name"], "Nita");
+    // Her Contact follows her new id: its later changes reach her profile.
+    let link = h
+        .store
+        .contact_link(&CrmId::parse(&contact).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.customer_id.as_str(), "nita-1");
+}
+
+async fn registering_with_an_invited_email_claims_the_profile_when_the_address_is_verified(
+    b: Backend,
+) {
+    let h = SyncHarness::start_on(b).await;
+    let account = synced_account(&h).await;
+    let inbound = h.inbound();
+    contact_added(&h, &account, "Ola", "ola@sefton.example").await;
+    h.relay_changes(&inbound).await;
+    let body = json!({"email": "ola@sefton.example", "first_name": "Ola", "last_name": "Sefton"});
+
+    let unverified = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers",
+            &Auth::customer("ola-1"),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(
+        unverified.status,
+        StatusCode::CONFLICT,
+        "{:?}",
+        unverified.body
+    );
+    let verified = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers",
+            &Auth::customer("ola-1::Ola@Sefton.example"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::CREATED, "{:?}", verified.body);
+    assert_eq!(verified.body["account_id"], account.as_str());
+    let invited = h
+        .store
+        .customer_by_email(&Email::parse("ola@sefton.example").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invited.id.as_str(), "ola-1", "one profile, hers");
+    assert!(!invited.is_invited());
+}
+
+async fn one_change_applies_once_and_a_late_older_one_does_not_undo_a_newer(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let account = synced_account(&h).await;
+    let inbound = h.inbound();
+    let contact = contact_added(&h, &account, "Nita", NITA).await;
+    h.relay_changes(&inbound).await;
+    let token = invitation_token(&h, NITA).await;
+    let nita = Auth::customer("nita-1");
+    let claimed = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers/claim",
+            &nita,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK);
+
+    // Sales changes her phone twice; the events arrive newest first, then each again.
+    for phone in ["+1 555 0101", "+1 555 0102"] {
+        let (status, body) = h
+            .as_manager(
+                Method::PATCH,
+                &format!("sobjects/Contact/{contact}"),
+                Some(json!({ "Phone": phone })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body:?}");
+    }
+    let events = h.emulator.change_events();
+    let (older, newer) = (
+        events[events.len() - 2].clone(),
+        events[events.len() - 1].clone(),
+    );
+    let take = |event: Value| {
+        let inbound = &inbound;
+        async move { crm_inbound::take_event(inbound, event).await.unwrap() }
+    };
+    assert!(matches!(
+        take(newer.clone()).await,
+        Applied::Changed { customers: 1, .. }
+    ));
+    assert_eq!(
+        take(older.clone()).await,
+        Applied::Unchanged,
+        "older than what she has"
+    );
+    assert_eq!(take(newer).await, Applied::AlreadyApplied);
+    assert_eq!(take(older).await, Applied::AlreadyApplied);
+
+    let id = CustomerId::parse("nita-1").unwrap();
+    let profile = h.store.customer(&id).await.unwrap().unwrap();
+    assert_eq!(profile.phone.as_deref(), Some("+1 555 0102"));
+    let phone_changes: Vec<_> = h
+        .store
+        .customer_history(&id, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.field == "phone")
+        .collect();
+    assert_eq!(phone_changes.len(), 1, "{phone_changes:?}");
+    let change = &phone_changes[0];
+    assert_eq!(change.side, ChangeSide::Salesforce);
+    assert_eq!(change.new.as_deref(), Some("+1 555 0102"));
+    assert_eq!(
+        change.by,
+        h.emulator
+            .user_id(storesync_sf_emulator::MANAGER_USERNAME)
+            .unwrap()
+    );
+}
+
+async fn the_stores_own_changes_come_back_and_change_nothing(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let account = synced_account(&h).await;
+    let inbound = h.inbound();
+    contact_added(&h, &account, "Nita", NITA).await;
+    h.relay_changes(&inbound).await;
+    let token = invitation_token(&h, NITA).await;
+    let nita = Auth::customer("nita-1");
+    let claimed = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers/claim",
+            &nita,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK);
+    h.sync().await;
+    h.relay_changes(&inbound).await;
+
+    // She changes her phone in the store; the sync writes it to her Contact.
+    let changed = h
+        .app
+        .call(
+            Method::PATCH,
+            "/v1/customers/me",
+            &nita,
+            Some(json!({"phone": "+1 555 0199"})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    assert!(h.sync().await > 0);
+    let id = CustomerId::parse("nita-1").unwrap();
+    let before = h.store.customer(&id).await.unwrap().unwrap();
+    let calls = h.emulator.api_calls();
+
+    // The Contact's change comes back as the store's own: nothing changes, nothing is sent.
+    let applied = h.relay_changes(&inbound).await;
+    assert!(!applied.is_empty());
+    assert!(applied.iter().all(|a| *a == Applied::Echo), "{applied:?}");
+    assert_eq!(h.store.customer(&id).await.unwrap().unwrap(), before);
+    assert_eq!(h.sync().await, 0, "no change goes back to Salesforce");
+    assert_eq!(
+        h.emulator.api_calls(),
+        calls,
+        "no loop: no further API call"
+    );
+
+    // A change sales makes is applied, and is not sent back either.
+    let contact = h
+        .store
+        .contact_link(&CrmId::parse(text(&h.one("Contact", "Email", NITA), "Id")).unwrap())
+        .await
+        .unwrap()
+        .expect("her Contact is linked");
+    assert_eq!(contact.customer_id, id);
+    let (status, _) = h
+        .as_manager(
+            Method::PATCH,
+            &format!("sobjects/Contact/{}", contact.contact_id),
+            Some(json!({"FirstName": "Anita"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let calls = h.emulator.api_calls();
+    let applied = h.relay_changes(&inbound).await;
+    assert!(
+        matches!(applied[..], [Applied::Changed { customers: 1, .. }]),
+        "{applied:?}"
+    );
+    assert_eq!(
+        h.store.customer(&id).await.unwrap().unwrap().first_name,
+        "Anita"
+    );
+    assert_eq!(h.sync().await, 0);
+    assert_eq!(h.emulator.api_calls(), calls);
+}
+
+against_both_stores!(
+    a_contact_added_in_salesforce_is_invited_and_claims_her_profile,
+    registering_with_an_invited_email_claims_the_profile_when_the_address_is_verified,
+    one_change_applies_once_and_a_late_older_one_does_not_undo_a_newer,
+    the_stores_own_changes_come_back_and_change_nothing,
+);
