@@ -299,6 +299,26 @@ async fn the_stores_own_changes_come_back_and_change_nothing(b: Backend) {
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    let history = h
+        .app
+        .call(Method::GET, "/v1/customers/me/history", &nita, None)
+        .await;
+    assert_eq!(history.status, StatusCode::OK);
+    let latest = &history.body["items"][0];
+    assert_eq!(
+        (
+            &latest["field"],
+            &latest["side"],
+            &latest["by"],
+            &latest["new"]
+        ),
+        (
+            &json!("phone"),
+            &json!("store"),
+            &json!("nita-1"),
+            &json!("+1 555 0199")
+        )
+    );
     assert!(h.sync().await > 0);
     let id = CustomerId::parse("nita-1").unwrap();
     let before = h.store.customer(&id).await.unwrap().unwrap();
@@ -341,6 +361,31 @@ async fn the_stores_own_changes_come_back_and_change_nothing(b: Backend) {
     assert_eq!(
         h.store.customer(&id).await.unwrap().unwrap().first_name,
         "Anita"
+    );
+    let history = h
+        .app
+        .call(
+            Method::GET,
+            "/v1/admin/customers/nita-1/history",
+            &Auth::customer("ops-1:admin"),
+            None,
+        )
+        .await;
+    assert_eq!(history.status, StatusCode::OK, "{:?}", history.body);
+    let latest = &history.body["items"][0];
+    assert_eq!(
+        (
+            &latest["field"],
+            &latest["side"],
+            &latest["old"],
+            &latest["new"]
+        ),
+        (
+            &json!("first_name"),
+            &json!("salesforce"),
+            &json!("Nita"),
+            &json!("Anita")
+        )
     );
     assert_eq!(h.sync().await, 0);
     assert_eq!(h.emulator.api_calls(), calls);

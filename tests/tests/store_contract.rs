@@ -269,7 +269,7 @@ async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Back
     taken.version = 2;
     assert!(matches!(
         store
-            .update_customer(&first, &taken, &changed(&taken))
+            .update_customer(&first, &taken, &changed(&taken), &[])
             .await,
         Err(StoreError::EmailTaken)
     ));
@@ -278,10 +278,13 @@ async fn a_customer_update_needs_the_current_version_and_moves_the_email(b: Back
     moved.email = Email::parse("ada@new.example").unwrap();
     moved.version = 2;
     let event = changed(&moved);
-    store.update_customer(&first, &moved, &event).await.unwrap();
+    store
+        .update_customer(&first, &moved, &event, &[])
+        .await
+        .unwrap();
     assert!(matches!(
         store
-            .update_customer(&first, &moved, &changed(&moved))
+            .update_customer(&first, &moved, &changed(&moved), &[])
             .await,
         Err(StoreError::Conflict)
     ));

@@ -21,13 +21,13 @@ use storesync_core::after_sales::AfterSales;
 use storesync_core::approvals::desk::ApprovalDesk;
 use storesync_core::approvals::{ApprovalRequest, Decision, DecisionSource};
 use storesync_core::fulfilment::FulfilmentOrder;
-use storesync_core::ids::{CartId, CrmId, CustomerKey, EventId, InvalidValue, OrderId};
+use storesync_core::ids::{CartId, CrmId, CustomerId, CustomerKey, EventId, InvalidValue, OrderId};
 use storesync_core::jobs::{Job, JobRun};
 use storesync_core::money::{Currency, Money};
 use storesync_core::notifications::{Notification, NotificationStatus, Template};
 use storesync_core::order::OrderStatus;
-use storesync_core::ports::FulfilmentStore;
 use storesync_core::ports::Page;
+use storesync_core::ports::{CrmInboundStore, FulfilmentStore};
 use storesync_core::sync::settings::{
     MAX_FOLLOW_UP_DAYS, OpportunityPolicy, SalesforceOrderPolicy, SyncSettings,
 };
@@ -51,6 +51,8 @@ pub struct Admin {
     fulfilment: Option<Arc<dyn FulfilmentStore>>,
     /// Discounts and refunds waiting for a manager.
     approvals: Option<ApprovalDesk>,
+    /// Customers' change histories.
+    customers: Option<Arc<dyn CrmInboundStore>>,
 }
 
 impl Admin {
@@ -61,7 +63,14 @@ impl Admin {
             after_sales: None,
             fulfilment: None,
             approvals: None,
+            customers: None,
         }
+    }
+
+    /// Shows customers' change histories.
+    pub fn with_customers(mut self, customers: Arc<dyn CrmInboundStore>) -> Self {
+        self.customers = Some(customers);
+        self
     }
 
     /// Lets managers decide approval requests.
@@ -122,6 +131,10 @@ pub fn routes(admin: Arc<Admin>) -> Router {
         .route("/v1/admin/approvals", get(approvals))
         .route("/v1/admin/approvals/{id}", get(approval))
         .route("/v1/admin/approvals/{id}/decision", post(decide_approval))
+        .route(
+            "/v1/admin/customers/{customer_id}/history",
+            get(customer_history),
+        )
         .route("/v1/admin/exceptions", get(exceptions))
         .route("/v1/admin/notifications", get(notifications))
         .route("/v1/admin/exceptions/{id}/resolve", post(resolve_exception))
@@ -579,6 +592,29 @@ async fn decide_approval(
     let decided = desk.decide(&id, decision).await?;
     tracing::info!(manager = %manager.subject, approval_id = %decided.id, status = decided.status.as_str(), "approval request decided");
     Ok(ok(decided))
+}
+
+// --- customers ---
+
+/// The most changes a customer's history page shows.
+const HISTORY_LIMIT: usize = 100;
+
+/// A customer's profile changes, newest first: who, on which side (the store or Salesforce),
+/// when, from what to what. 404 for a customer the store does not have.
+async fn customer_history(State(admin): Shared, Path(raw): Path<String>) -> ApiResult {
+    let not_found = || storesync_core::AppError::NotFound { what: "customer" };
+    let store = admin.customers.as_ref().ok_or_else(not_found)?;
+    let id = CustomerId::parse(&raw).map_err(|_| not_found())?;
+    store
+        .customer(&id)
+        .await
+        .map_err(storesync_core::AppError::from)?
+        .ok_or_else(not_found)?;
+    let items = store
+        .customer_history(&id, HISTORY_LIMIT)
+        .await
+        .map_err(storesync_core::AppError::from)?;
+    Ok(ok(serde_json::json!({ "items": items })))
 }
 
 // --- process exceptions ---

@@ -45,6 +45,7 @@ pub fn router(storefront: Arc<Storefront>, admin: Arc<Admin>) -> Router {
         .route("/v1/customers", post(register))
         .route("/v1/customers/claim", post(claim_invitation))
         .route("/v1/customers/me", get(profile).patch(update_profile))
+        .route("/v1/customers/me/history", get(profile_history))
         .route("/v1/products", get(products))
         .route("/v1/products/{sku}", get(product))
         .route("/v1/carts", post(create_customer_cart))
@@ -169,6 +170,15 @@ async fn claim_invitation(
 
 async fn profile(State(s): Shared, who: CustomerIdentity) -> ApiResult {
     Ok(ok(StatusCode::OK, s.profile(&who.0).await?))
+}
+
+/// The most changes a history page shows.
+const HISTORY_LIMIT: usize = 100;
+
+/// The caller's profile changes, newest first: who, on which side, when, from what to what.
+async fn profile_history(State(s): Shared, who: CustomerIdentity) -> ApiResult {
+    let changes = s.profile_history(&who.0, HISTORY_LIMIT).await?;
+    Ok(ok(StatusCode::OK, json!({ "items": changes })))
 }
 
 async fn update_profile(

@@ -9,8 +9,8 @@ use storesync_core::after_sales::AfterSales;
 use storesync_core::approvals::desk::ApprovalDesk;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::{
-    ApprovalLog, Clock, ExceptionLog, FulfilmentStore, JobLog, NotificationLog, OrderStore,
-    PaymentStore, Store, StorefrontStore, SyncLedger, SystemClock,
+    ApprovalLog, Clock, CrmInboundStore, ExceptionLog, FulfilmentStore, JobLog, NotificationLog,
+    OrderStore, PaymentStore, Store, StorefrontStore, SyncLedger, SystemClock,
 };
 use storesync_core::queue::EventQueue;
 use storesync_core::storefront::Storefront;
@@ -58,6 +58,7 @@ pub fn admin(
     let store_for_orders = store.clone();
     let store_for_orders_and_fulfilment = store.clone();
     let approval_log: Arc<dyn ApprovalLog> = store.clone();
+    let customers: Arc<dyn CrmInboundStore> = store.clone();
     // Changes to orders go on the queue as soon as they are committed.
     let relay = queue
         .clone()
@@ -93,6 +94,7 @@ pub fn admin(
     Admin::new(sync, settings.salesforce_instance)
         .with_after_sales(after_sales())
         .with_approvals(approvals)
+        .with_customers(customers)
         .with_fulfilment(fulfilment)
 }
 

@@ -182,12 +182,13 @@ pub trait CustomerStore: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
     /// Replaces `previous` (matched by its version) with `next`, moving the e-mail claim if it
-    /// changed, and records `event`.
+    /// changed, and records `event` and the change's `history`.
     async fn update_customer(
         &self,
         previous: &Customer,
         next: &Customer,
         event: &OutboxEvent,
+        history: &[CustomerChange],
     ) -> Result<(), StoreError>;
 }
 

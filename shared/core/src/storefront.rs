@@ -278,12 +278,27 @@ impl Storefront {
             let now = self.clock.now();
             let next = current.changed(change, now);
             let event = OutboxEvent::for_customer(EventType::CustomerUpdated, &next, now);
-            let result = self.store.update_customer(&current, &next, &event).await;
+            let history = store_side_changes(&current, &next, now);
+            let result = self
+                .store
+                .update_customer(&current, &next, &event, &history)
+                .await;
             written(result, (next, event))
         })
         .await?;
         self.publish(&event).await;
         Ok(customer)
+    }
+
+    /// The caller's profile changes, newest first: theirs in the store and sales' in
+    /// Salesforce.
+    pub async fn profile_history(
+        &self,
+        id: &CustomerId,
+        limit: usize,
+    ) -> Result<Vec<crate::from_crm::CustomerChange>, AppError> {
+        self.profile(id).await?;
+        Ok(self.store.customer_history(id, limit).await?)
     }
 
     // --- catalog ---
@@ -810,4 +825,44 @@ fn written<T>(result: Result<(), StoreError>, value: T) -> Result<Attempt<T>, Ap
         Err(StoreError::Conflict) => Ok(Attempt::Conflict),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The history of a customer's own change to their profile: each field the store and
+/// Salesforce share, from what to what.
+fn store_side_changes(
+    current: &Customer,
+    next: &Customer,
+    now: DateTime<Utc>,
+) -> Vec<crate::from_crm::CustomerChange> {
+    let fields: [(&str, Option<String>, Option<String>); 4] = [
+        (
+            "first_name",
+            Some(current.first_name.clone()),
+            Some(next.first_name.clone()),
+        ),
+        (
+            "last_name",
+            Some(current.last_name.clone()),
+            Some(next.last_name.clone()),
+        ),
+        (
+            "email",
+            Some(current.email.to_string()),
+            Some(next.email.to_string()),
+        ),
+        ("phone", current.phone.clone(), next.phone.clone()),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(field, old, new)| crate::from_crm::CustomerChange {
+            customer_id: next.id.clone(),
+            field: field.into(),
+            side: crate::from_crm::ChangeSide::Store,
+            by: next.id.to_string(),
+            at: now,
+            old,
+            new,
+        })
+        .collect()
 }

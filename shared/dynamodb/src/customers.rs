@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
+use storesync_core::from_crm::CustomerChange;
 use storesync_core::ids::CustomerId;
 use storesync_core::ports::{CustomerStore, StoreError};
 
@@ -58,9 +59,10 @@ impl CustomerStore for DynamoStore {
         previous: &Customer,
         next: &Customer,
         event: &OutboxEvent,
+        history: &[CustomerChange],
     ) -> Result<(), StoreError> {
-        // The customer first and the new e-mail claim last (fourth): the refusals below read
-        // them there.
+        // The customer first and the new e-mail claim fourth: the refusals below read them
+        // there.
         let (customer, email_moves) = customer_change(self.table(), previous, next)?;
         let mut items = vec![
             customer,
@@ -72,6 +74,9 @@ impl CustomerStore for DynamoStore {
             ),
         ];
         items.extend(email_moves);
+        for change in history {
+            items.push(crate::from_crm::history_write(self.table(), change)?);
+        }
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) => match cancellation_reasons(&e) {

@@ -48,6 +48,19 @@ fn history_item(change: &CustomerChange) -> Result<Item, StoreError> {
     to_item(change, key)
 }
 
+/// A new entry of a customer's history.
+pub(crate) fn history_write(
+    table: &str,
+    change: &CustomerChange,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(put(
+        table,
+        history_item(change)?,
+        "attribute_not_exists(pk)",
+        None,
+    ))
+}
+
 #[async_trait]
 impl CrmInboundStore for DynamoStore {
     async fn crm_change_applied(&self, event_id: &str) -> Result<bool, StoreError> {
@@ -62,7 +75,6 @@ impl CrmInboundStore for DynamoStore {
     async fn store_account(&self, id: &CrmId) -> Result<Option<StoreAccount>, StoreError> {
         self.get(keys::store_account(id.as_str())).await
     }
-
 
     async fn customer_by_email(&self, email: &Email) -> Result<Option<Customer>, StoreError> {
         let claim: Option<serde_json::Value> = self.get(keys::email(&email.normalized())).await?;
@@ -124,12 +136,7 @@ impl CrmInboundStore for DynamoStore {
             )?);
         }
         for change in &write.history {
-            items.push(put(
-                table,
-                history_item(change)?,
-                "attribute_not_exists(pk)",
-                None,
-            ));
+            items.push(history_write(table, change)?);
         }
         if let Some(event) = &write.event {
             items.push(put(

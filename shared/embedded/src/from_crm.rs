@@ -20,7 +20,7 @@ pub(crate) struct FromCrmState {
     applied: BTreeSet<String>,
     links: BTreeMap<CrmId, ContactLink>,
     accounts: BTreeMap<CrmId, StoreAccount>,
-    history: Vec<CustomerChange>,
+    pub(crate) history: Vec<CustomerChange>,
 }
 
 /// Whether a record may be written at `version`: new at 1, else over the one before.
@@ -83,7 +83,6 @@ impl CrmInboundStore for EmbeddedStore {
     async fn store_account(&self, id: &CrmId) -> Result<Option<StoreAccount>, StoreError> {
         Ok(self.state().from_crm.accounts.get(id).cloned())
     }
-
 
     async fn customer_by_email(&self, email: &Email) -> Result<Option<Customer>, StoreError> {
         let state = self.state();

@@ -9,6 +9,7 @@ use storesync_core::catalog::{Product, ProductDetails};
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
 use storesync_core::exceptions::{ExceptionStatus, ProcessException};
+use storesync_core::from_crm::CustomerChange;
 use storesync_core::fulfilment::LocationUnits;
 use storesync_core::fulfilment::{FulfilmentOrder, FulfilmentOrderId, FulfilmentStatus};
 use storesync_core::ids::{
@@ -254,6 +255,7 @@ impl CustomerStore for EmbeddedStore {
         previous: &Customer,
         next: &Customer,
         event: &OutboxEvent,
+        history: &[CustomerChange],
     ) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.customers.get(&previous.id) {
@@ -273,6 +275,7 @@ impl CustomerStore for EmbeddedStore {
             state.emails.insert(new, next.id.clone());
         }
         state.customers.insert(next.id.clone(), next.clone());
+        state.from_crm.history.extend(history.iter().cloned());
         state.record_event(event);
         Ok(())
     }
