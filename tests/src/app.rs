@@ -76,7 +76,7 @@ impl TestApp {
     }
 
     /// Serves the HTTP functions as `stack` wires them; `backend` must be the stack's store.
-    pub async fn spawn_stack(backend: Backend, stack: LocalStack) -> TestApp {
+    pub async fn spawn_stack(backend: Backend, mut stack: LocalStack) -> TestApp {
         storesync_devstack::seed_demo_catalog(backend.store().as_ref())
             .await
             .expect("the demo catalog is seeded");

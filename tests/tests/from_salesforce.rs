@@ -4,12 +4,18 @@
 //! belongs to the account. The same event twice, or two out of order, make one change with
 //! the newest state; the store's own changes coming back change nothing and start no loop.
 
+use std::sync::Arc;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use storesync_core::accounts::PaymentTerms;
 use storesync_core::customer::Customer;
-use storesync_core::from_crm::ChangeSide;
 use storesync_core::from_crm::apply::Applied;
+use storesync_core::from_crm::{ChangeSide, FieldOwnership};
 use storesync_core::ids::{CrmId, CustomerId, Email};
+use storesync_devstack::{DEV_CHANGE_EVENTS_PATH, DEV_OUTBOUND_SECRET, LocalInbound, LocalStack};
+use storesync_embedded::MailboxNotifications;
+use storesync_sf_emulator::{EventRelay, OutboundMessage};
 use storesync_tests::app::Auth;
 use storesync_tests::crm::{SyncHarness, text};
 use storesync_tests::{Backend, against_both_stores};
@@ -391,7 +397,152 @@ async fn the_stores_own_changes_come_back_and_change_nothing(b: Backend) {
     assert_eq!(h.emulator.api_calls(), calls);
 }
 
+/// The stack takes changes as in AWS: the org's Event Relay posts to the stack's stand-in
+/// for EventBridge, and its Outbound Messages to the store's endpoint.
+async fn stack_taking_changes(b: Backend) -> SyncHarness {
+    SyncHarness::start_with(b, |stack, emulator| {
+        let inbound = |stack: &LocalStack| {
+            crm_inbound::wiring::inbound(
+                stack.store.clone(),
+                stack.clock.clone(),
+                emulator.integration_user_id(),
+                None,
+                Some(Arc::new(MailboxNotifications::new(
+                    stack.store.clone(),
+                    stack.clock.clone(),
+                ))),
+                FieldOwnership::default(),
+            )
+        };
+        stack.inbound = Some(LocalInbound {
+            change_events: Arc::new(inbound(stack)),
+            outbound_messages: inbound(stack),
+            org_id: emulator.org_id(),
+        });
+    })
+    .await
+}
+
+async fn the_orgs_event_relay_and_outbound_messages_reach_the_store_over_http(b: Backend) {
+    let h = stack_taking_changes(b).await;
+    h.emulator.relay_to(Some(EventRelay::to(format!(
+        "{}{DEV_CHANGE_EVENTS_PATH}",
+        h.app.base
+    ))));
+    let account = {
+        h.register("eric", "eric@sefton.example", Some(ACCOUNT))
+            .await;
+        h.order("eric", 1).await;
+        h.sync().await;
+        text(&h.one("Account", "Name", ACCOUNT), "Id").to_owned()
+    };
+    // Sales sets the account's terms; Event Relay brings them over.
+    let (status, body) = h
+        .as_manager(
+            Method::PATCH,
+            &format!("sobjects/Account/{account}"),
+            Some(json!({
+                "Storesync_Discount_Percent__c": 12.5,
+                "Storesync_Payment_Terms__c": "Purchase Order",
+                "Storesync_Tax_Exempt__c": true,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body:?}");
+    assert_eq!(
+        h.emulator.flush_deliveries().await,
+        0,
+        "every event delivered"
+    );
+    let terms = h
+        .store
+        .store_account(&CrmId::parse(&account).unwrap())
+        .await
+        .unwrap()
+        .expect("the account is known")
+        .terms;
+    assert_eq!(terms.discount_bps, 1250);
+    assert_eq!(terms.payment_terms, PaymentTerms::PurchaseOrder);
+    assert!(terms.tax_exempt);
+
+    // With Event Relay off, an Outbound Message brings the new Contact, acknowledged.
+    h.emulator.relay_to(None);
+    h.emulator
+        .outbound_message(OutboundMessage::new(
+            "Contact",
+            &format!(
+                "{}/v1/salesforce/outbound-messages/{DEV_OUTBOUND_SECRET}",
+                h.app.base
+            ),
+            &[
+                "FirstName",
+                "LastName",
+                "Email",
+                "AccountId",
+                "LastModifiedById",
+                "LastModifiedDate",
+            ],
+        ))
+        .unwrap();
+    contact_added(&h, &account, "Nita", NITA).await;
+    assert_eq!(h.emulator.flush_deliveries().await, 0, "acknowledged");
+    let delivered = h.emulator.outbound_attempts();
+    assert!(delivered.iter().all(|a| a.delivered), "{delivered:?}");
+    let invited = h
+        .store
+        .customer_by_email(&Email::parse(NITA).unwrap())
+        .await
+        .unwrap()
+        .expect("invited from the Outbound Message");
+    assert_eq!(
+        invited.account_id.as_ref().map(|a| a.as_str()),
+        Some(account.as_str())
+    );
+
+    // A message with a wrong secret is not found; one from another org is refused.
+    let message = h.emulator.outbound_messages().pop().expect("a message");
+    let post = |path: String, body: String| {
+        h.app.send(
+            h.app
+                .request(Method::POST, &path, &Auth::None)
+                .header("Content-Type", "text/xml; charset=utf-8")
+                .body(body),
+        )
+    };
+    let wrong_secret = post(
+        "/v1/salesforce/outbound-messages/not-the-secret".into(),
+        message.clone(),
+    )
+    .await;
+    assert_eq!(wrong_secret.status, StatusCode::NOT_FOUND);
+    let other_org = post(
+        format!("/v1/salesforce/outbound-messages/{DEV_OUTBOUND_SECRET}"),
+        message.replace(&h.emulator.org_id()[..15], "00D0000000OTHER"),
+    )
+    .await;
+    assert_eq!(
+        other_org.status,
+        StatusCode::FORBIDDEN,
+        "{:?}",
+        other_org.body
+    );
+    let replayed = post(
+        format!("/v1/salesforce/outbound-messages/{DEV_OUTBOUND_SECRET}"),
+        message,
+    )
+    .await;
+    assert_eq!(replayed.status, StatusCode::OK);
+    assert!(
+        replayed
+            .body
+            .as_str()
+            .unwrap_or_default()
+            .contains("<Ack>true</Ack>")
+    );
+}
+
 against_both_stores!(
+    the_orgs_event_relay_and_outbound_messages_reach_the_store_over_http,
     a_contact_added_in_salesforce_is_invited_and_claims_her_profile,
     registering_with_an_invited_email_claims_the_profile_when_the_address_is_verified,
     one_change_applies_once_and_a_late_older_one_does_not_undo_a_newer,

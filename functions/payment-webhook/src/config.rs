@@ -23,6 +23,23 @@ pub struct Config {
     /// The fulfilment provider's notice secrets (`FULFILMENT_NOTICE_SECRETS_PARAMETER`, or
     /// `FULFILMENT_NOTICE_SECRETS` locally); without them shipment notices are not taken.
     pub notice_secrets: Option<SecretSource>,
+    /// Salesforce Outbound Messages; not taken without the path secrets.
+    pub outbound: Option<OutboundConfig>,
+}
+
+/// Where Salesforce Outbound Messages may come from.
+#[derive(Debug, Clone)]
+pub struct OutboundConfig {
+    /// The endpoint path's secrets (`SALESFORCE_OUTBOUND_SECRETS_PARAMETER`, or
+    /// `SALESFORCE_OUTBOUND_SECRETS` locally).
+    pub secrets: SecretSource,
+    /// The organisations allowed to send (`SALESFORCE_ORG_IDS`, comma separated; required).
+    pub org_ids: Vec<String>,
+    /// The Salesforce user the store's own changes are made as (`SF_INTEGRATION_USER_ID`;
+    /// required): its changes coming back are not applied again.
+    pub integration_user: String,
+    /// Invitations to customers sales adds (SES, `STORESYNC_MAIL_FROM`).
+    pub mail: Option<storesync_ses::SesSettings>,
 }
 
 /// The variables a secret source is read from: the parameter's, and the inline one's.
@@ -30,6 +47,10 @@ pub type SecretNames = (&'static str, &'static str);
 
 pub const STRIPE_SECRETS: SecretNames =
     ("STRIPE_WEBHOOK_SECRETS_PARAMETER", "STRIPE_WEBHOOK_SECRETS");
+pub const OUTBOUND_SECRETS: SecretNames = (
+    "SALESFORCE_OUTBOUND_SECRETS_PARAMETER",
+    "SALESFORCE_OUTBOUND_SECRETS",
+);
 pub const NOTICE_SECRETS: SecretNames = (
     "FULFILMENT_NOTICE_SECRETS_PARAMETER",
     "FULFILMENT_NOTICE_SECRETS",
@@ -109,6 +130,21 @@ impl Config {
             };
         let secrets = source(STRIPE_SECRETS)?.ok_or(ConfigError::Missing(STRIPE_SECRETS.0))?;
         let notice_secrets = source(NOTICE_SECRETS)?;
+        let outbound = match source(OUTBOUND_SECRETS)? {
+            None => None,
+            Some(secrets) => {
+                let org_ids = split_secrets(&get("SALESFORCE_ORG_IDS").unwrap_or_default());
+                if org_ids.is_empty() {
+                    return Err(ConfigError::Missing("SALESFORCE_ORG_IDS"));
+                }
+                Some(OutboundConfig {
+                    secrets,
+                    org_ids,
+                    integration_user: required(&lookup, "SF_INTEGRATION_USER_ID")?,
+                    mail: storesync_ses::SesSettings::from_lookup(&lookup),
+                })
+            }
+        };
         let tolerance_secs = match get("STRIPE_WEBHOOK_TOLERANCE_SECS") {
             None => DEFAULT_TOLERANCE_SECS,
             Some(v) => v
@@ -126,6 +162,7 @@ impl Config {
             secrets,
             tolerance_secs,
             notice_secrets,
+            outbound,
         })
     }
 }

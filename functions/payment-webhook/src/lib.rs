@@ -1,11 +1,13 @@
 //! The webhooks: gateways post signed payment events; each verified event becomes a payment
 //! record and, where the life cycle allows, an order transition, exactly once. The fulfilment
-//! provider posts signed shipment notices the same way (`POST /v1/fulfilment/asn`).
+//! provider posts signed shipment notices the same way (`POST /v1/fulfilment/asn`), and
+//! Salesforce its Outbound Messages (`POST /v1/salesforce/outbound-messages/{secret}`).
 //!
 //! [`router`] is served by `lambda_http` in Lambda and by the dev stack locally.
 
 pub mod config;
 pub mod gateway;
+pub mod salesforce;
 pub mod stripe;
 pub mod wiring;
 
@@ -38,6 +40,8 @@ pub struct Webhook {
     clock: Arc<dyn Clock>,
     /// Shipment notices, and the secrets the provider signs them with.
     notices: Option<(Fulfilment, Secrets)>,
+    /// Salesforce Outbound Messages.
+    outbound: Option<salesforce::OutboundMessages>,
 }
 
 impl Webhook {
@@ -51,7 +55,14 @@ impl Webhook {
             processor,
             clock,
             notices: None,
+            outbound: None,
         }
+    }
+
+    /// Takes Salesforce Outbound Messages (orgs without Event Relay).
+    pub fn with_outbound_messages(mut self, outbound: salesforce::OutboundMessages) -> Self {
+        self.outbound = Some(outbound);
+        self
     }
 
     /// Takes the fulfilment provider's shipment notices signed with one of `secrets`.
@@ -66,6 +77,10 @@ pub fn router(webhook: Arc<Webhook>) -> Router {
     Router::new()
         .route("/v1/webhooks/{gateway}", post(receive))
         .route("/v1/fulfilment/asn", post(shipment_notice))
+        .route(
+            "/v1/salesforce/outbound-messages/{secret}",
+            post(salesforce::receive),
+        )
         .method_not_allowed_fallback(storesync_web::error::method_not_allowed)
         .with_state(webhook)
         .layer(storesync_web::catch_panic())

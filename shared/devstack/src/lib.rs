@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use checkout::config::{AdminSettings, StorefrontSettings};
+use payment_webhook::salesforce::OutboundMessages;
 use payment_webhook::stripe::DEFAULT_TOLERANCE_SECS;
 use storesync_core::catalog::ProductDetails;
+use storesync_core::from_crm::apply::CrmInbound;
 use storesync_core::ids::{LocationId, Sku};
 use storesync_core::money::Currency;
 use storesync_core::outbox::OutboxRelay;
@@ -23,6 +25,19 @@ pub const DEV_STRIPE_SECRET: &str = "whsec_storesync_local_test_secret";
 pub const DEV_NOTICE_SECRET: &str = "asn_storesync_local_test_secret";
 /// The secret the local stack signs the fulfilment orders it sends with.
 pub const DEV_PROVIDER_SECRET: &str = "fo_storesync_local_test_secret";
+/// The path secret of the local stack's Salesforce Outbound Message endpoint.
+pub const DEV_OUTBOUND_SECRET: &str = "om_storesync_local_test_secret";
+/// Where the local stack takes Salesforce's change events, as EventBridge would hand them to
+/// the crm-inbound Lambda.
+pub const DEV_CHANGE_EVENTS_PATH: &str = "/dev/salesforce/change-events";
+
+/// How the local stack takes changes from Salesforce: the use case (one for each way in), and
+/// the org its Outbound Messages may come from.
+pub struct LocalInbound {
+    pub change_events: Arc<CrmInbound>,
+    pub outbound_messages: CrmInbound,
+    pub org_id: String,
+}
 
 /// The functions wired as in AWS, over the given store and queue.
 pub struct LocalStack {
@@ -36,6 +51,8 @@ pub struct LocalStack {
     pub webhook_tolerance_secs: i64,
     /// Where operators' "run now" requests go; without it the admin API answers 503.
     pub job_requests: Option<Arc<dyn EventQueue>>,
+    /// Changes from Salesforce; without them the routes that take them are not served.
+    pub inbound: Option<LocalInbound>,
 }
 
 impl LocalStack {
@@ -49,6 +66,7 @@ impl LocalStack {
             stripe_secrets: vec![DEV_STRIPE_SECRET.to_owned()],
             webhook_tolerance_secs: DEFAULT_TOLERANCE_SECS,
             job_requests: None,
+            inbound: None,
         }
     }
 
@@ -59,7 +77,7 @@ impl LocalStack {
 
     /// The HTTP functions (checkout and payment-webhook) on one router, with the dev-token
     /// identity layer in place of API Gateway's JWT authorizer.
-    pub fn app(&self) -> Router {
+    pub fn app(&mut self) -> Router {
         let storefront = checkout::wiring::storefront(
             self.store.clone(),
             Some(self.queue.clone()),
@@ -81,6 +99,18 @@ impl LocalStack {
             vec![DEV_NOTICE_SECRET.to_owned()],
             self.webhook_tolerance_secs,
         );
+        let mut change_events = Router::new();
+        let webhook = match self.inbound.take() {
+            Some(inbound) => {
+                change_events = change_events_route(inbound.change_events);
+                webhook.with_outbound_messages(OutboundMessages {
+                    inbound: inbound.outbound_messages,
+                    secrets: vec![DEV_OUTBOUND_SECRET.to_owned()],
+                    org_ids: vec![inbound.org_id],
+                })
+            }
+            None => webhook,
+        };
         let admin = checkout::wiring::admin(
             self.store.clone(),
             Some(self.queue.clone()),
@@ -93,10 +123,35 @@ impl LocalStack {
         checkout::router(Arc::new(storefront), Arc::new(admin))
             .merge(payment_webhook::router(Arc::new(webhook)))
             .merge(mailbox::routes(self.store.clone()))
+            .merge(change_events)
             .layer(axum::middleware::from_fn(
                 storesync_web::identity::identity_from_dev_token,
             ))
     }
+}
+
+/// `POST /dev/salesforce/change-events`: the local stand-in for the EventBridge rule that
+/// invokes the crm-inbound Lambda; a change not applied is a 500, which Event Relay (the
+/// emulator's) sends again.
+fn change_events_route(inbound: Arc<CrmInbound>) -> Router {
+    Router::new().route(
+        DEV_CHANGE_EVENTS_PATH,
+        axum::routing::post(move |axum::Json(event): axum::Json<serde_json::Value>| {
+            let inbound = inbound.clone();
+            async move {
+                match crm_inbound::take_event(&inbound, event).await {
+                    Ok(applied) => (
+                        axum::http::StatusCode::OK,
+                        axum::Json(serde_json::json!({ "applied": format!("{applied:?}") })),
+                    ),
+                    Err(error) => (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        axum::Json(serde_json::json!({ "error": error.to_string() })),
+                    ),
+                }
+            }
+        }),
+    )
 }
 
 /// A small catalog to try the store with: (sku, name, category, USD, EUR, INR, units at the

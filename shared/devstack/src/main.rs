@@ -7,20 +7,24 @@ use checkout::config::AdminSettings;
 use scheduled_sync::{Job, Scheduler};
 use storesync_core::admin::SalesforceInstance;
 use storesync_core::after_sales::Refunds;
+use storesync_core::from_crm::{CrmRecords, FieldOwnership};
 use storesync_core::fulfilment::process::Fulfilment;
 use storesync_core::ids::Email;
 use storesync_core::payments::capture::FundsCapture;
 use storesync_core::payments::processor::PaymentProcessor;
 use storesync_core::payments::reconcile::Reconciliation;
-use storesync_core::ports::Store;
+use storesync_core::ports::{Clock, Store};
 use storesync_core::report::Reporting;
 use storesync_core::sync::settings::SyncSettings;
-use storesync_devstack::{DEV_NOTICE_SECRET, DEV_PROVIDER_SECRET, LocalStack, SalesforceLogin};
+use storesync_devstack::{
+    DEV_CHANGE_EVENTS_PATH, DEV_NOTICE_SECRET, DEV_PROVIDER_SECRET, LocalInbound, LocalStack,
+    SalesforceLogin,
+};
 use storesync_dynamodb::DynamoStore;
 use storesync_embedded::{EmbeddedStore, LocalQueue, MailboxNotifications};
 use storesync_provider::{HttpProvider, LocalProvider, NoticeTarget};
 use storesync_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
-use storesync_sf_emulator::{Emulator, EmulatorConfig};
+use storesync_sf_emulator::{Emulator, EmulatorConfig, EventRelay};
 use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
 
 /// How often the local scheduler runs the outbox sweep and the fulfilment job.
@@ -145,6 +149,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )),
         vec![Email::parse(DEV_MANAGER)?],
     );
+    // Changes sales makes in the emulator come back: its Event Relay posts them to the stack
+    // (set up once the stack's address is known, below), and its Outbound Messages would too.
+    let inbound = |store: Arc<dyn Store>, clock: Arc<dyn Clock>| {
+        let records: Arc<dyn CrmRecords> = crm.clone();
+        crm_inbound::wiring::inbound(
+            store.clone(),
+            clock.clone(),
+            salesforce.integration_user_id(),
+            Some(records),
+            Some(Arc::new(MailboxNotifications::new(store, clock))),
+            FieldOwnership::default(),
+        )
+    };
+    stack.inbound = Some(LocalInbound {
+        change_events: Arc::new(inbound(stack.store.clone(), stack.clock.clone())),
+        outbound_messages: inbound(stack.store.clone(), stack.clock.clone()),
+        org_id: salesforce.org_id(),
+    });
     let sync =
         order_events::wiring::crm_sync(stack.store.clone(), crm, stack.clock.clone(), defaults);
     let (resync, carts) = order_events::wiring::resync(stack.store.clone(), Arc::new(sync));
@@ -256,6 +278,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         login.url, login.client_id, login.client_secret
     );
     println!("{}", storesync_devstack::walkthrough(&base, &login));
+    salesforce.relay_to(Some(EventRelay::to(format!(
+        "{base}{DEV_CHANGE_EVENTS_PATH}"
+    ))));
     axum::serve(listener, stack.app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -133,6 +133,11 @@ impl Emulator {
         &self.shared.config.client_secret
     }
 
+    /// The org's id (`00D...`), as its Outbound Messages and change events name it.
+    pub fn org_id(&self) -> String {
+        self.shared.org().org_id.clone()
+    }
+
     /// All stored records of a type, oldest first.
     pub fn records(&self, type_name: &str) -> Vec<Record> {
         self.shared.org().records(type_name)
