@@ -397,6 +397,65 @@ async fn the_stores_own_changes_come_back_and_change_nothing(b: Backend) {
     assert_eq!(h.emulator.api_calls(), calls);
 }
 
+async fn a_gap_or_an_overflow_is_read_again_from_salesforce(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let account = synced_account(&h).await;
+    let inbound = h.inbound();
+
+    // Salesforce cannot describe the Contact's creation: a GAP_CREATE names it only.
+    h.emulator.fail_change_events(1);
+    let contact = contact_added(&h, &account, "Nita", NITA).await;
+    let events = h.emulator.change_events();
+    let header = &events.last().unwrap()["detail"]["payload"]["ChangeEventHeader"];
+    assert_eq!(header["changeType"], "GAP_CREATE");
+    let calls = h.emulator.api_calls();
+    let applied = h.relay_changes(&inbound).await;
+    assert_eq!(
+        applied,
+        vec![Applied::Changed {
+            customers: 0,
+            invited: 1,
+            accounts: 0
+        }]
+    );
+    assert_eq!(
+        h.emulator.api_calls(),
+        calls + 1,
+        "one query reads her again"
+    );
+    let invited = h
+        .store
+        .customer(&Customer::invited_id(&CrmId::parse(&contact).unwrap()))
+        .await
+        .unwrap()
+        .expect("invited from the record read again");
+    assert_eq!(invited.first_name, "Nita");
+
+    // Too many changes at once: an overflow names no record; the Account changed is found.
+    h.emulator.set_change_event_overflow_threshold(0);
+    let (status, _) = h
+        .as_manager(
+            Method::PATCH,
+            &format!("sobjects/Account/{account}"),
+            Some(json!({"Storesync_Tax_Exempt__c": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let applied = h.relay_changes(&inbound).await;
+    assert!(
+        matches!(applied[..], [Applied::Changed { accounts: 1, .. }]),
+        "{applied:?}"
+    );
+    let terms = h
+        .store
+        .store_account(&CrmId::parse(&account).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .terms;
+    assert!(terms.tax_exempt);
+}
+
 /// The stack takes changes as in AWS: the org's Event Relay posts to the stack's stand-in
 /// for EventBridge, and its Outbound Messages to the store's endpoint.
 async fn stack_taking_changes(b: Backend) -> SyncHarness {
@@ -542,6 +601,7 @@ async fn the_orgs_event_relay_and_outbound_messages_reach_the_store_over_http(b:
 }
 
 against_both_stores!(
+    a_gap_or_an_overflow_is_read_again_from_salesforce,
     the_orgs_event_relay_and_outbound_messages_reach_the_store_over_http,
     a_contact_added_in_salesforce_is_invited_and_claims_her_profile,
     registering_with_an_invited_email_claims_the_profile_when_the_address_is_verified,
