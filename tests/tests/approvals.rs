@@ -8,6 +8,7 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use storesync_core::approvals::{ApprovalStatus, DecisionSource, discount_id};
+use storesync_core::fulfilment::NoticeKind;
 use storesync_core::fulfilment::process::Fulfilment;
 use storesync_core::ids::{LocationId, OrderId, Sku};
 use storesync_core::order::lifecycle::OrderStatus;
@@ -295,7 +296,86 @@ async fn a_discount_rejected_in_salesforce_cancels_and_one_decided_in_the_store_
     );
 }
 
+/// Ships the order through the local provider and has every parcel delivered.
+async fn delivered(h: &SyncHarness, order: &str) {
+    let provider = storesync_tests::fulfilment::provider(h).await;
+    storesync_tests::fulfilment::fulfilment(h, &provider)
+        .run(&always)
+        .await
+        .unwrap();
+    for fo in h
+        .store
+        .fulfilment_orders(&OrderId::parse(order).unwrap())
+        .await
+        .unwrap()
+    {
+        for kind in [NoticeKind::Shipped, NoticeKind::Delivered] {
+            let notice = provider.notice(fo.id.as_str(), kind, "1ZAPR").unwrap();
+            let reply = storesync_tests::fulfilment::send_notice(h, &provider, &notice).await;
+            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        }
+    }
+}
+
+async fn a_returns_refund_approved_in_salesforce_is_paid_then(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    h.register("ret-9", "ret9@example.com", None).await;
+    let (order, total) = h.order("ret-9", 2).await;
+    h.pay(&order, total).await;
+    delivered(&h, &order).await;
+    let asked = h
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/orders/{order}/returns"),
+            &Auth::customer("ret-9"),
+            Some(json!({"lines": [{"sku": "MUG-WHT", "quantity": 1}], "reason": "chipped"})),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{:?}", asked.body);
+    let return_id = asked.body["returns"][0]["id"].as_str().unwrap().to_owned();
+    let received = h
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/admin/orders/{order}/returns/{return_id}/receive"),
+            &operator(),
+            None,
+        )
+        .await;
+    assert_eq!(received.status, StatusCode::OK, "{:?}", received.body);
+    h.sync().await;
+    let memo = stored(&h, &order).await.credit_memos[0].clone();
+    assert_eq!(memo.refund, RefundState::AwaitingApproval);
+
+    // Submitted on the order's Salesforce Order, approved there by the sales manager.
+    let approvals = h.approval_sync();
+    assert_eq!(approvals.run(&always).await.unwrap().submitted, 1);
+    let id = format!("{order}:refund:{}", memo.id);
+    let crm = h.store.approval(&id).await.unwrap().unwrap().crm.unwrap();
+    let salesforce_order = h
+        .order_sync(&order)
+        .await
+        .id(storesync_core::sync::status::CrmObject::Order)
+        .unwrap()
+        .clone();
+    let instance = h.one("ProcessInstance", "Id", crm.instance_id.as_str());
+    assert_eq!(instance["TargetObjectId"], salesforce_order.as_str());
+    h.manager_decides("Approve", crm.workitem_id.as_str(), "Chipped in transit")
+        .await;
+    assert_eq!(
+        approvals.run(&always).await.unwrap().decided_in_salesforce,
+        1
+    );
+    assert_eq!(
+        stored(&h, &order).await.credit_memos[0].refund,
+        RefundState::Pending,
+        "the refund run pays it now"
+    );
+}
+
 against_both_stores!(
+    a_returns_refund_approved_in_salesforce_is_paid_then,
     a_discount_approved_in_salesforce_releases_the_order,
     a_discount_rejected_in_salesforce_cancels_and_one_decided_in_the_store_is_recalled_there,
     a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it,
