@@ -27,6 +27,7 @@ mod error;
 pub mod ids;
 mod org;
 mod outbound;
+pub mod permissions;
 mod relay;
 pub mod schema;
 mod server;

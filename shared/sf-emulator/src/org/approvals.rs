@@ -336,7 +336,7 @@ impl Org {
             .map(|(id, _)| id)
     }
 
-    fn process_of(&self, instance: &Record) -> Option<&'static ApprovalProcessDef> {
+    pub(super) fn process_of(&self, instance: &Record) -> Option<&'static ApprovalProcessDef> {
         let definition_id = text(field(instance, "ProcessDefinitionId"))?;
         let definition = self.data.get(def(DEFINITION), &definition_id)?;
         crate::approvals::approval_process(&text(field(definition, "DeveloperName"))?)

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::dates::now_datetime;
-use super::fields::{check_required, field, set_field};
+use super::fields::{check_required, field, set_field, text};
 use super::query_check::unknown_column;
 use super::rules::Write;
 use super::{Org, Record, WriteOptions, attributes, record_url};
@@ -30,6 +30,8 @@ impl Org {
             ));
         }
         let mut record = self.clean_body(def, body, Write::Create)?;
+        // A new product of an Order locked by an approval request is an edit of the Order.
+        self.check_lock(def, None, text(field(&record, "OrderId")).as_deref())?;
         self.apply_defaults(def, &mut record);
         check_required(def, &record, Write::Create)?;
         self.apply_rules(def, &mut record, None)?;
@@ -67,6 +69,7 @@ impl Org {
                 &[],
             ));
         }
+        self.check_lock(def, Some(&id), text(field(&before, "OrderId")).as_deref())?;
         let changes = self.clean_body(def, body, Write::Update)?;
         let mut after = before.clone();
         for (name, value) in changes.iter() {
@@ -189,6 +192,7 @@ impl Org {
     pub fn delete(&mut self, type_name: &str, id: &str) -> Result<(), SfError> {
         let def = object(type_name)?;
         let (id, record) = self.existing(def, id)?;
+        self.check_lock(def, Some(&id), text(field(&record, "OrderId")).as_deref())?;
         self.data.remove(def, id);
         self.after_save(def, &record);
         Ok(())

@@ -16,6 +16,7 @@ mod dates;
 mod duplicates;
 mod fields;
 mod filter;
+mod locks;
 mod order_summary;
 mod project;
 mod query;
