@@ -151,6 +151,15 @@ async fn a_contact_added_in_salesforce_is_invited_and_claims_her_profile(b: Back
         .unwrap()
         .unwrap();
     assert_eq!(link.customer_id.as_str(), "nita-1");
+    let history = h
+        .app
+        .call(Method::GET, "/v1/customers/me/history", &nita, None)
+        .await;
+    assert_eq!(history.body["items"][0]["field"], "profile");
+    assert_eq!(
+        history.body["items"][0]["new"],
+        format!("claimed the invitation of Contact {contact}")
+    );
 }
 
 async fn registering_with_an_invited_email_claims_the_profile_when_the_address_is_verified(

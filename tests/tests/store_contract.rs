@@ -922,7 +922,7 @@ async fn a_change_from_salesforce_is_written_whole_once_and_an_invited_profile_i
     };
     let event = OutboxEvent::for_customer(EventType::CustomerRegistered, &claimed, now);
     store
-        .claim_customer(&invited, &claimed, &moved, &event)
+        .claim_customer(&invited, &claimed, &moved, &event, &[])
         .await
         .unwrap();
     assert_eq!(store.customer(&invited.id).await.unwrap(), None);
@@ -940,7 +940,7 @@ async fn a_change_from_salesforce_is_written_whole_once_and_an_invited_profile_i
     );
     assert!(matches!(
         store
-            .claim_customer(&invited, &claimed, &moved, &event)
+            .claim_customer(&invited, &claimed, &moved, &event, &[])
             .await,
         Err(StoreError::Conflict | StoreError::AlreadyExists)
     ));

@@ -362,14 +362,15 @@ pub trait CrmInboundStore: CustomerStore {
         limit: usize,
     ) -> Result<Vec<CustomerChange>, StoreError>;
     /// An invited profile is claimed: `claimed` (its new id, the same e-mail) replaces
-    /// `invited` (matched by version), the Contact's `link` follows it, and `event` is
-    /// recorded. `AlreadyExists` when the new id has a profile.
+    /// `invited` (matched by version), the Contact's `link` follows it, and `event` and the
+    /// claim's `history` are recorded. `AlreadyExists` when the new id has a profile.
     async fn claim_customer(
         &self,
         invited: &Customer,
         claimed: &Customer,
         link: &ContactLink,
         event: &OutboxEvent,
+        history: &[CustomerChange],
     ) -> Result<(), StoreError>;
 }
 

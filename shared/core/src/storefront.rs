@@ -248,12 +248,21 @@ impl Storefront {
         let event = OutboxEvent::for_customer(EventType::CustomerRegistered, &claimed, now);
         match self
             .store
-            .claim_customer(&invited, &claimed, &link, &event)
+            .claim_customer(&invited, &claimed, &link, &event, &history)
             .await
         {
             Ok(()) => {}
             Err(StoreError::AlreadyExists) => return Err(AppError::AlreadyRegistered),
             Err(e) => return Err(e.into()),
+        let history = [crate::from_crm::CustomerChange {
+            customer_id: claimed.id.clone(),
+            field: "profile".into(),
+            side: crate::from_crm::ChangeSide::Store,
+            by: claimed.id.to_string(),
+            at: now,
+            old: None,
+            new: Some(format!("claimed the invitation of Contact {contact}")),
+        }];
         }
         tracing::info!(customer_id = %claimed.id, contact_id = %contact, "invitation claimed");
         self.publish(&event).await;

@@ -304,7 +304,24 @@ pub fn walkthrough(base: &str, salesforce: &SalesforceLogin) -> String {
   curl -s "{base}/v1/admin/exceptions" -H "Authorization: Bearer dev:ops-1:admin"; echo
   # 11. the customer's mails (confirmation when paid, shipment): {base}/dev/mailbox in a browser, or
   curl -s {base}/dev/mailbox -H 'Accept: application/json' | python3 -c 'import json,sys; [print(m["subject"]) for m in json.load(sys.stdin)["mails"]]'
-"#
+  # 12. sales adds a colleague of Alice to her Account in Salesforce, as the sales manager; the
+  #     org's change event reaches the store, which invites her by mail; she claims the profile
+  SALES=$(curl -s {sf}/services/oauth2/token -d grant_type=password -d client_id={client_id} \
+       -d client_secret={client_secret} -d username={manager} -d password={password} \
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  ACCOUNT=$(SOQL "SELECT AccountId FROM Contact WHERE Email = 'demo-$RUN@example.com'" \
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"][0]["AccountId"])')
+  curl -s -X POST {sf}/services/data/v62.0/sobjects/Contact/ -H "Authorization: Bearer $SALES" \
+       -H 'Content-Type: application/json' \
+       -d '{{"FirstName":"Nita","LastName":"Ng","Email":"nita-'$RUN'@example.com","AccountId":"'$ACCOUNT'"}}'; echo
+  for _ in $(seq 20); do curl -s {base}/dev/mailbox -H 'Accept: application/json' | grep -q "nita-$RUN@" && break; sleep 0.2; done
+  CLAIM=$(curl -s {base}/dev/mailbox -H 'Accept: application/json' | python3 -c 'import json,sys,re; print(next(re.search(r"\S+\.[0-9a-f]{{64}}", m["text"]).group(0) for m in json.load(sys.stdin)["mails"] if "nita-'$RUN'@example.com" in m["to"]))')
+  curl -s -X POST {base}/v1/customers/claim -H "Authorization: Bearer dev:nita-$RUN" \
+       -H 'Content-Type: application/json' -d '{{"token":"'$CLAIM'"}}'; echo
+  curl -s {base}/v1/customers/me/history -H "Authorization: Bearer dev:nita-$RUN"; echo
+"#,
+        manager = storesync_sf_emulator::MANAGER_USERNAME,
+        password = storesync_sf_emulator::MANAGER_PASSWORD,
     )
 }
 

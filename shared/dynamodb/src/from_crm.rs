@@ -188,6 +188,7 @@ impl CrmInboundStore for DynamoStore {
         claimed: &Customer,
         link: &ContactLink,
         event: &OutboxEvent,
+        history: &[CustomerChange],
     ) -> Result<(), StoreError> {
         let table = self.table();
         let delete = Delete::builder()
@@ -230,6 +231,9 @@ impl CrmInboundStore for DynamoStore {
                     s(invited.id.as_str()),
                 )])),
             ));
+        }
+        for change in history {
+            items.push(history_write(table, change)?);
         }
         match self.transact(items).await {
             Ok(()) => Ok(()),

@@ -164,6 +164,7 @@ impl CrmInboundStore for EmbeddedStore {
         claimed: &Customer,
         link: &ContactLink,
         event: &OutboxEvent,
+        history: &[CustomerChange],
     ) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.customers.get(&invited.id) {
@@ -191,6 +192,7 @@ impl CrmInboundStore for EmbeddedStore {
             .from_crm
             .links
             .insert(link.contact_id.clone(), link.clone());
+        state.from_crm.history.extend(history.iter().cloned());
         state.record_event(event);
         Ok(())
     }
