@@ -1,6 +1,7 @@
 //! The test harness: real servers on loopback (moto for DynamoDB, the stack itself over HTTP),
 //! the two store backends behind one switch, and store snapshots to prove "nothing changed".
 
+pub mod accounts;
 pub mod app;
 pub mod backend;
 pub mod crm;

@@ -162,12 +162,13 @@ async fn a_big_cart_is_one_opportunity_that_its_edits_update_and_its_order_moves
             assert_eq!(
                 ops,
                 [
-                    ("GetItem".to_owned(), 1),
+                    ("GetItem".to_owned(), 2),
                     ("TransactWriteItems".to_owned(), 1),
                     ("UpdateItem".to_owned(), 1)
                 ],
                 "a big cart's discount: the cart read, the cart and its event written together, \
-                 the event marked sent; the thresholds are not read for a cart already big"
+                 the event marked sent, the customer read for her account's terms (she has \
+                 none); the thresholds are not read for a cart already big"
             );
         }
         let delivered = deliver(&h).await;

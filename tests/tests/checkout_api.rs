@@ -914,10 +914,11 @@ against_both_stores!(
     a_return_is_requested_only_for_a_delivered_order,
 );
 
-/// The cost of a checkout on DynamoDB: one read of the cart and one transaction place the
+/// The cost of a checkout on DynamoDB: one read of the cart, one of the customer (whose
+/// account's terms would apply: one more read when she has one) and one transaction place the
 /// order; handing its event to the queue marks the outbox item sent with one more write.
 #[tokio::test]
-async fn a_checkout_costs_two_dynamodb_requests_plus_one_to_hand_off_its_event() {
+async fn a_checkout_costs_three_dynamodb_requests_plus_one_to_hand_off_its_event() {
     let app = TestApp::spawn(Backend::dynamodb().await).await;
     let counter = app
         .backend
@@ -939,7 +940,11 @@ async fn a_checkout_costs_two_dynamodb_requests_plus_one_to_hand_off_its_event()
         .await;
     assert_eq!(placed.status, StatusCode::CREATED);
     let by_operation = counter.by_operation();
-    assert_eq!(by_operation.get("GetItem"), Some(&1), "{by_operation:?}");
+    assert_eq!(
+        by_operation.get("GetItem"),
+        Some(&2),
+        "the cart and the customer: {by_operation:?}"
+    );
     assert_eq!(
         by_operation.get("TransactWriteItems"),
         Some(&1),
@@ -950,12 +955,12 @@ async fn a_checkout_costs_two_dynamodb_requests_plus_one_to_hand_off_its_event()
         Some(&1),
         "outbox hand-off: {by_operation:?}"
     );
-    assert_eq!(counter.total(), 3, "{by_operation:?}");
+    assert_eq!(counter.total(), 4, "{by_operation:?}");
 }
 
-/// The cost of a checkout the store's location cannot ship alone: the cart, the transaction
-/// refused for want of stock there, one read per product (the catalog port reads products one
-/// by one), and the allocated transaction.
+/// The cost of a checkout the store's location cannot ship alone: the cart and the customer,
+/// the transaction refused for want of stock there, one read per product (the catalog port
+/// reads products one by one), and the allocated transaction.
 #[tokio::test]
 async fn a_checkout_taken_at_two_locations_costs_a_read_per_product_and_a_second_transaction() {
     let app = TestApp::spawn(Backend::dynamodb().await).await;
@@ -986,8 +991,8 @@ async fn a_checkout_taken_at_two_locations_costs_a_read_per_product_and_a_second
             by_operation.get("TransactWriteItems"),
             by_operation.get("UpdateItem"),
         ),
-        (Some(&3), Some(&2), Some(&1)),
-        "the cart and two products, two transactions, the outbox hand-off: {by_operation:?}"
+        (Some(&4), Some(&2), Some(&1)),
+        "the cart, the customer and two products, two transactions, the outbox hand-off: {by_operation:?}"
     );
-    assert_eq!(counter.total(), 6, "{by_operation:?}");
+    assert_eq!(counter.total(), 7, "{by_operation:?}");
 }

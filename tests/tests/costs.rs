@@ -20,8 +20,9 @@ async fn checkout_webhook_and_order_sync_cost_a_fixed_number_of_dynamodb_request
 
     assert_eq!(
         costs.checkout.dynamodb,
-        ops(&[("GetItem", 1), ("TransactWriteItems", 1), ("UpdateItem", 1)]),
-        "a checkout: the idempotency key, the order's transaction, the outbox event marked sent"
+        ops(&[("GetItem", 2), ("TransactWriteItems", 1), ("UpdateItem", 1)]),
+        "a checkout: the idempotency key, the customer (for her account's terms; one more read \
+         with an account), the order's transaction, the outbox event marked sent"
     );
     assert_eq!(
         costs.webhook.dynamodb,

@@ -250,6 +250,7 @@ async fn the_scheduled_outbox_sweep_sends_what_an_outage_left_behind() {
             country: storesync_core::customer::CountryCode::parse("US").unwrap(),
         },
         guest_email: None,
+        payment_method: Default::default(),
     };
     storefront
         .checkout(&customer, &cart.id, "k", input)

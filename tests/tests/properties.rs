@@ -202,6 +202,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     let input = CheckoutInput {
                         shipping_address: address(),
                         guest_email: None,
+                        payment_method: Default::default(),
                     };
                     let placed = refused_or_ok(
                         front

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+use storesync_core::accounts::{PaymentTerms, StoreAccount};
 use storesync_core::cart::{Cart, CartStatus};
 use storesync_core::catalog::Product;
 use storesync_core::customer::{
@@ -19,8 +20,9 @@ use storesync_core::order::changes::ChangeRecord;
 use storesync_core::order::{
     CreditMemo, Order, OrderLine, OrderStatus, OrderType, PaymentStatus, ReturnLine, ReturnRequest,
 };
+use storesync_core::order::{OrderTerms, PaymentMethod, PurchaseOrderNumber};
 use storesync_core::payments::{CardSummary, Payment, PaymentRecordStatus};
-use storesync_core::pricing::{Discount, PricingPolicy, Totals};
+use storesync_core::pricing::{AppliedDiscount, Discount, PricingPolicy, Totals};
 use storesync_core::storefront::CheckoutInput;
 use storesync_web::ApiError;
 use storesync_web::problem::FieldError;
@@ -322,6 +324,37 @@ pub struct CheckoutBody {
     pub shipping_address: AddressBody,
     #[serde(default)]
     pub email: Option<String>,
+    /// `card` (the default) or `purchase_order`.
+    #[serde(default)]
+    pub payment_method: Option<String>,
+    /// Required with `purchase_order`, refused otherwise.
+    #[serde(default)]
+    pub purchase_order_number: Option<String>,
+}
+
+/// The payment method a checkout names, with its purchase order number.
+fn payment_method(
+    method: Option<&str>,
+    number: Option<&str>,
+) -> Result<PaymentMethod, InvalidValue> {
+    match (method.unwrap_or("card"), number) {
+        ("card", None) => Ok(PaymentMethod::Card),
+        ("card", Some(_)) => Err(InvalidValue::new(
+            "purchase_order_number",
+            "is only given with payment_method purchase_order",
+        )),
+        ("purchase_order", Some(number)) => Ok(PaymentMethod::PurchaseOrder {
+            number: PurchaseOrderNumber::parse(number)?,
+        }),
+        ("purchase_order", None) => Err(InvalidValue::new(
+            "purchase_order_number",
+            "is required with payment_method purchase_order",
+        )),
+        _ => Err(InvalidValue::new(
+            "payment_method",
+            "must be card or purchase_order",
+        )),
+    }
 }
 
 impl TryFrom<CheckoutBody> for CheckoutInput {
@@ -331,9 +364,17 @@ impl TryFrom<CheckoutBody> for CheckoutInput {
         let mut e = Errors::default();
         let address = b.shipping_address.parse("shipping_address", &mut e);
         let email = b.email.as_deref().map(|v| e.check("", Email::parse(v)));
+        let method = e.check(
+            "",
+            payment_method(
+                b.payment_method.as_deref(),
+                b.purchase_order_number.as_deref(),
+            ),
+        );
         e.finish(|| CheckoutInput {
             shipping_address: address.expect("checked"),
             guest_email: email.flatten(),
+            payment_method: method.expect("checked"),
         })
     }
 }
@@ -464,13 +505,55 @@ pub struct CartView {
     pub version: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cart_token: Option<String>,
+    /// The terms of the customer's account, which the totals apply; absent for a guest or a
+    /// customer without an account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountTermsView>,
+}
+
+/// An account's terms as its customers see them in the cart.
+#[derive(Debug, Serialize)]
+pub struct AccountTermsView {
+    pub name: String,
+    /// Off the goods, in percent with up to two decimals (12.5 is 12.5%).
+    pub discount_percent: f64,
+    /// The account's discount is the one the totals take: it is at least the discount
+    /// code's (the two do not add up).
+    pub discount_applied: bool,
+    pub payment_terms: PaymentTerms,
+    pub ship_on_account: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_account: Option<String>,
+    pub tax_exempt: bool,
+}
+
+impl AccountTermsView {
+    fn new(account: &StoreAccount, applied: AppliedDiscount) -> Self {
+        let t = &account.terms;
+        AccountTermsView {
+            name: account.name.clone(),
+            discount_percent: f64::from(t.discount_bps) / 100.0,
+            discount_applied: applied == AppliedDiscount::Account,
+            payment_terms: t.payment_terms,
+            ship_on_account: t.ship_on_account,
+            shipping_account: t.shipping_account.clone(),
+            tax_exempt: t.tax_exempt,
+        }
+    }
 }
 
 impl CartView {
-    pub fn new(cart: Cart, policy: &PricingPolicy) -> Result<Self, ApiError> {
-        let totals = cart
-            .totals(policy)
+    /// The cart with its totals, under the terms of its customer's `account` if any.
+    pub fn new(
+        cart: Cart,
+        policy: &PricingPolicy,
+        account: Option<&StoreAccount>,
+    ) -> Result<Self, ApiError> {
+        let priced = cart
+            .priced(policy, account.map(|a| &a.terms))
             .map_err(storesync_core::AppError::from)?;
+        let account = account.map(|a| AccountTermsView::new(a, priced.applied));
+        let totals = priced.totals;
         let lines = cart
             .lines
             .into_iter()
@@ -497,6 +580,7 @@ impl CartView {
             updated_at: cart.updated_at,
             version: cart.version,
             cart_token: None,
+            account,
         })
     }
 }
@@ -543,6 +627,15 @@ pub struct OrderView {
     pub lines: Vec<OrderLine>,
     pub totals: Totals,
     pub discount: Option<Discount>,
+    /// The account terms the order was placed under; absent without an account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_terms: Option<OrderTerms>,
+    /// `card` or `purchase_order`.
+    pub payment_method: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purchase_order_number: Option<String>,
+    /// Placed as a guest (with the customer's e-mail, listed in their history).
+    pub placed_as_guest: bool,
     pub shipping_address: Address,
     /// Where checkout took the order's units.
     pub allocation: Vec<LocationUnitsView>,
@@ -611,6 +704,7 @@ impl From<Order> for OrderView {
         OrderView {
             id: o.id.to_string(),
             number: o.number,
+            placed_as_guest: o.customer.customer_id.is_none(),
             customer_id: o.customer.customer_id.map(|c| c.to_string()),
             status: o.status,
             payment_status: o.payment_status,
@@ -619,6 +713,12 @@ impl From<Order> for OrderView {
             lines: o.lines,
             totals: o.totals,
             discount: o.discount,
+            account_terms: o.account_terms,
+            payment_method: o.payment_method.as_str(),
+            purchase_order_number: match o.payment_method {
+                PaymentMethod::PurchaseOrder { number } => Some(number.to_string()),
+                PaymentMethod::Card => None,
+            },
             shipping_address: o.shipping_address,
             allocation,
             returns: o.returns,

@@ -210,13 +210,19 @@ async fn product(State(s): Shared, Path(raw): Path<String>) -> ApiResult {
 
 // --- carts ---
 
+/// The cart as its owner sees it: with a customer's account terms and totals under them.
+async fn cart_view(s: &Storefront, cart: storesync_core::cart::Cart) -> ApiResult<CartView> {
+    let account = s.account_of(&cart.owner).await?;
+    CartView::new(cart, s.policy(), account.as_ref())
+}
+
 async fn create_customer_cart(
     State(s): Shared,
     who: CustomerIdentity,
     StrictJson(body): StrictJson<CreateCartBody>,
 ) -> ApiResult {
     let cart = s.create_customer_cart(who.0, body.currency()?).await?;
-    Ok(ok(StatusCode::CREATED, CartView::new(cart, s.policy())?))
+    Ok(ok(StatusCode::CREATED, cart_view(&s, cart).await?))
 }
 
 async fn create_guest_cart(
@@ -224,14 +230,14 @@ async fn create_guest_cart(
     StrictJson(body): StrictJson<CreateCartBody>,
 ) -> ApiResult {
     let (cart, token) = s.create_guest_cart(body.currency()?).await?;
-    let mut view = CartView::new(cart, s.policy())?;
+    let mut view = CartView::new(cart, s.policy(), None)?;
     view.cart_token = Some(token.expose().to_owned());
     Ok(ok(StatusCode::CREATED, view))
 }
 
 async fn cart<C: AsCaller>(State(s): Shared, who: C, Path(id): Path<String>) -> ApiResult {
     let cart = s.cart(&who.caller(), &cart_id(&id)?).await?;
-    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+    Ok(ok(StatusCode::OK, cart_view(&s, cart).await?))
 }
 
 async fn set_line<C: AsCaller>(
@@ -242,7 +248,7 @@ async fn set_line<C: AsCaller>(
 ) -> ApiResult {
     let (id, sku, quantity) = (cart_id(&id)?, sku(&raw_sku)?, body.quantity()?);
     let cart = s.set_line(&who.caller(), &id, &sku, quantity).await?;
-    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+    Ok(ok(StatusCode::OK, cart_view(&s, cart).await?))
 }
 
 async fn remove_line<C: AsCaller>(
@@ -252,7 +258,7 @@ async fn remove_line<C: AsCaller>(
 ) -> ApiResult {
     let (id, sku) = (cart_id(&id)?, sku(&raw_sku)?);
     let cart = s.remove_line(&who.caller(), &id, &sku).await?;
-    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+    Ok(ok(StatusCode::OK, cart_view(&s, cart).await?))
 }
 
 async fn apply_discount<C: AsCaller>(
@@ -264,7 +270,7 @@ async fn apply_discount<C: AsCaller>(
     let cart = s
         .apply_discount(&who.caller(), &cart_id(&id)?, &body.code)
         .await?;
-    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+    Ok(ok(StatusCode::OK, cart_view(&s, cart).await?))
 }
 
 async fn remove_discount<C: AsCaller>(
@@ -273,7 +279,7 @@ async fn remove_discount<C: AsCaller>(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cart = s.remove_discount(&who.caller(), &cart_id(&id)?).await?;
-    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+    Ok(ok(StatusCode::OK, cart_view(&s, cart).await?))
 }
 
 async fn begin_checkout<C: AsCaller>(
@@ -284,7 +290,7 @@ async fn begin_checkout<C: AsCaller>(
 ) -> ApiResult {
     let (id, email) = (cart_id(&id)?, body.email()?);
     let cart = s.begin_checkout(&who.caller(), &id, email).await?;
-    Ok(ok(StatusCode::OK, CartView::new(cart, s.policy())?))
+    Ok(ok(StatusCode::OK, cart_view(&s, cart).await?))
 }
 
 /// The longest `Idempotency-Key` accepted.
@@ -344,9 +350,10 @@ async fn order_view(s: &Storefront, status: StatusCode, order: Order) -> ApiResu
     Ok(ok(status, OrderView::with_payments(order, payments)))
 }
 
-async fn orders(State(s): Shared, who: CustomerIdentity) -> ApiResult {
+/// The caller's orders, and with a verified e-mail the guest orders placed with it.
+async fn orders(State(s): Shared, who: CustomerIdentity, email: VerifiedEmail) -> ApiResult {
     let orders: Vec<OrderView> = s
-        .orders(&who.0)
+        .orders(&who.0, email.0.as_deref())
         .await?
         .into_iter()
         .map(OrderView::from)

@@ -47,4 +47,7 @@ pub enum DomainError {
     TaxRateUnknown { tax: Money },
     #[error("unknown discount code {code:?} for this cart")]
     UnknownDiscountCode { code: String },
+    /// Paying by purchase order needs an account whose payment terms are purchase order.
+    #[error("payment method {method} is not allowed for this customer's account terms")]
+    PaymentMethodNotAllowed { method: &'static str },
 }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::accounts::AccountTerms;
 use crate::customer::CountryCode;
 use crate::error::DomainError;
 use crate::money::{Currency, Money, MoneyError};
@@ -44,6 +45,34 @@ impl Discount {
                 a.currency() == subtotal.currency() && a.minor_units() * 5 > subtotal.minor_units()
             }
         }
+    }
+}
+
+/// Which discount a price took. An account's discount and a code's do not add up: the one
+/// that takes more off the goods applies, the account's on a tie (sales agreed it, so it
+/// needs no manager's approval).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppliedDiscount {
+    #[default]
+    None,
+    Code,
+    Account,
+}
+
+/// Totals and which discount they took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    pub totals: Totals,
+    pub applied: AppliedDiscount,
+}
+
+impl Priced {
+    /// The code applied and is over the limit a manager must approve; an account's discount
+    /// never needs approval.
+    pub fn code_needs_approval(&self, code: Option<&Discount>) -> bool {
+        self.applied == AppliedDiscount::Code
+            && code.is_some_and(|d| d.needs_manager_approval(self.totals.subtotal))
     }
 }
 
@@ -261,29 +290,60 @@ impl PricingPolicy {
         discount: Option<&Discount>,
         destination: Option<&CountryCode>,
     ) -> Result<Totals, MoneyError> {
+        Ok(self.price(subtotal, discount, None, destination)?.totals)
+    }
+
+    /// Totals for a subtotal under an account's `terms`, if any: the better of the account's
+    /// discount and the code's, no shipping charged when the account ships on its own carrier
+    /// account, no tax for a tax-exempt account. Tax only once the destination is known.
+    pub fn price(
+        &self,
+        subtotal: Money,
+        code: Option<&Discount>,
+        terms: Option<&AccountTerms>,
+        destination: Option<&CountryCode>,
+    ) -> Result<Priced, MoneyError> {
         let currency = subtotal.currency();
         let zero = Money::zero(currency);
-        let discount_amount = match discount {
+        let code_off = match code {
             None => zero,
             Some(d) => d.amount_off(subtotal)?,
         };
+        let account_off = match terms.filter(|t| t.discount_bps > 0) {
+            None => None,
+            Some(t) => {
+                Some(subtotal.basis_points(t.discount_bps.min(AccountTerms::MAX_DISCOUNT_BPS))?)
+            }
+        };
+        let (applied, discount_amount) = match account_off {
+            Some(off) if off.minor_units() >= code_off.minor_units() => {
+                (AppliedDiscount::Account, off)
+            }
+            _ if code.is_some() => (AppliedDiscount::Code, code_off),
+            _ => (AppliedDiscount::None, zero),
+        };
         let goods = subtotal.checked_sub(discount_amount)?;
+        let on_account = terms.is_some_and(|t| t.ship_on_account);
         let shipping = match self.shipping.get(&currency) {
-            _ if subtotal.is_zero() => zero,
+            _ if subtotal.is_zero() || on_account => zero,
             Some(rate) if goods.minor_units() < rate.free_from.minor_units() => rate.flat,
             _ => zero,
         };
         let taxable = goods.checked_add(shipping)?;
+        let exempt = terms.is_some_and(|t| t.tax_exempt);
         let tax = match destination.and_then(|c| self.tax_rates.get(c)) {
-            Some(bps) => taxable.basis_points(*bps)?,
-            None => zero,
+            Some(bps) if !exempt => taxable.basis_points(*bps)?,
+            _ => zero,
         };
-        Ok(Totals {
-            subtotal,
-            discount: discount_amount,
-            shipping,
-            tax,
-            total: taxable.checked_add(tax)?,
+        Ok(Priced {
+            totals: Totals {
+                subtotal,
+                discount: discount_amount,
+                shipping,
+                tax,
+                total: taxable.checked_add(tax)?,
+            },
+            applied,
         })
     }
 }
@@ -382,6 +442,100 @@ mod tests {
         assert!(!five.needs_manager_approval(usd(2500)));
     }
 
+    fn terms(discount_bps: u32) -> AccountTerms {
+        AccountTerms {
+            discount_bps,
+            ..AccountTerms::default()
+        }
+    }
+
+    #[test]
+    fn the_better_of_the_account_discount_and_the_code_applies_the_account_on_a_tie() {
+        let p = PricingPolicy::default();
+        let welcome10 = p.discount("WELCOME10", Currency::USD).unwrap();
+        let vip25 = p.discount("VIP25", Currency::USD).unwrap();
+
+        let account = p
+            .price(usd(10_000), Some(&welcome10), Some(&terms(1250)), None)
+            .unwrap();
+        assert_eq!(account.applied, AppliedDiscount::Account);
+        assert_eq!(account.totals.discount, usd(1250));
+
+        let code = p
+            .price(usd(10_000), Some(&vip25), Some(&terms(1250)), None)
+            .unwrap();
+        assert_eq!(code.applied, AppliedDiscount::Code);
+        assert_eq!(
+            code.totals.discount,
+            usd(2500),
+            "not stacked: 25%, not 37.5%"
+        );
+
+        let tie = p
+            .price(usd(10_000), Some(&welcome10), Some(&terms(1000)), None)
+            .unwrap();
+        assert_eq!(tie.applied, AppliedDiscount::Account);
+
+        let alone = p
+            .price(usd(10_000), None, Some(&terms(1250)), None)
+            .unwrap();
+        assert_eq!(
+            (alone.applied, alone.totals.discount),
+            (AppliedDiscount::Account, usd(1250))
+        );
+        let none = p.price(usd(10_000), None, Some(&terms(0)), None).unwrap();
+        assert_eq!(
+            (none.applied, none.totals.discount),
+            (AppliedDiscount::None, usd(0))
+        );
+    }
+
+    #[test]
+    fn an_account_discount_over_twenty_percent_needs_no_approval_but_a_code_that_applies_does() {
+        let p = PricingPolicy::default();
+        let vip25 = p.discount("VIP25", Currency::USD).unwrap();
+        let account = p
+            .price(usd(10_000), Some(&vip25), Some(&terms(3000)), None)
+            .unwrap();
+        assert_eq!(account.totals.discount, usd(3000));
+        assert!(!account.code_needs_approval(Some(&vip25)));
+        let code = p
+            .price(usd(10_000), Some(&vip25), Some(&terms(500)), None)
+            .unwrap();
+        assert!(code.code_needs_approval(Some(&vip25)));
+        let plain = p.price(usd(10_000), Some(&vip25), None, None).unwrap();
+        assert!(plain.code_needs_approval(Some(&vip25)));
+    }
+
+    #[test]
+    fn a_tax_exempt_account_pays_no_tax_and_one_shipping_on_its_account_pays_no_shipping() {
+        let p = PricingPolicy::default();
+        let taxed = p
+            .price(usd(3000), None, Some(&terms(0)), Some(&de()))
+            .unwrap()
+            .totals;
+        assert_eq!((taxed.shipping, taxed.tax), (usd(500), usd(665)));
+        let exempt = AccountTerms {
+            tax_exempt: true,
+            ..terms(0)
+        };
+        let t = p
+            .price(usd(3000), None, Some(&exempt), Some(&de()))
+            .unwrap()
+            .totals;
+        assert_eq!((t.shipping, t.tax, t.total), (usd(500), usd(0), usd(3500)));
+        let shipped = AccountTerms {
+            ship_on_account: true,
+            shipping_account: Some("UPS-123".into()),
+            ..terms(0)
+        };
+        let t = p
+            .price(usd(3000), None, Some(&shipped), Some(&de()))
+            .unwrap()
+            .totals;
+        assert_eq!((t.shipping, t.tax, t.total), (usd(0), usd(570), usd(3570)));
+    }
+
     #[test]
     fn bad_policy_strings_name_the_setting() {
         let err = PricingPolicy::parse("USA:10", "", "", 50).unwrap_err();
@@ -405,6 +559,9 @@ mod tests {
                 kind in 0u8..3,
                 country in prop::sample::select(vec!["US", "DE", "IN", "FR", "GB", "JP"]),
                 currency in prop::sample::select(Currency::ALL.to_vec()),
+                account_bps in 0u32..=10_000,
+                exempt in any::<bool>(),
+                on_account in any::<bool>(),
             ) {
                 let policy = PricingPolicy::default();
                 let discount = match kind {
@@ -413,13 +570,25 @@ mod tests {
                     _ => Some(Discount { code: "A".into(), kind: DiscountKind::Amount(Money::new(amount, currency)) }),
                 };
                 let country = CountryCode::parse(country).unwrap();
-                let t = policy.totals(Money::new(subtotal, currency), discount.as_ref(), Some(&country)).unwrap();
+                let terms = AccountTerms {
+                    discount_bps: account_bps,
+                    tax_exempt: exempt,
+                    ship_on_account: on_account,
+                    ..AccountTerms::default()
+                };
                 let m = |x: Money| x.minor_units();
+                let priced = policy.price(Money::new(subtotal, currency), discount.as_ref(), Some(&terms), Some(&country)).unwrap();
+                let plain = policy.totals(Money::new(subtotal, currency), discount.as_ref(), Some(&country)).unwrap();
+                prop_assert!(m(priced.totals.discount) >= m(plain.discount), "an account never pays more for the goods");
+                if exempt { prop_assert_eq!(m(priced.totals.tax), 0); }
+                if on_account { prop_assert_eq!(m(priced.totals.shipping), 0); }
+                for t in [plain, priced.totals] {
                 prop_assert!(m(t.discount) >= 0 && m(t.discount) <= subtotal);
                 prop_assert!(m(t.shipping) >= 0 && m(t.tax) >= 0);
                 prop_assert_eq!(m(t.total), subtotal - m(t.discount) + m(t.shipping) + m(t.tax));
                 for x in [t.subtotal, t.discount, t.shipping, t.tax, t.total] {
                     prop_assert_eq!(x.currency(), currency);
+                }
                 }
             }
         }

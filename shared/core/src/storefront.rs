@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::StoreAccount;
 use crate::app_error::AppError;
 use crate::approvals::ApprovalRequest;
 use crate::cart::{Cart, CartOwner, CartStatus, big};
@@ -23,7 +24,7 @@ use crate::ids::{
     OrderId, Quantity, Sku,
 };
 use crate::money::Currency;
-use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, ReturnLine};
+use crate::order::{CheckoutDetails, CheckoutRequestRecord, Order, PaymentMethod, ReturnLine};
 use crate::outbox::OutboxRelay;
 use crate::payments::Payment;
 use crate::ports::{
@@ -32,6 +33,9 @@ use crate::ports::{
 use crate::pricing::PricingPolicy;
 use crate::retry::{Attempt, retry_on_conflict};
 use crate::sync::in_force::SettingsInForce;
+
+/// The most orders a customer's order history lists.
+pub const ORDER_HISTORY_LIMIT: usize = 100;
 
 /// Who is asking.
 #[derive(Debug, Clone)]
@@ -72,6 +76,10 @@ impl Caller {
 pub struct CheckoutInput {
     pub shipping_address: Address,
     pub guest_email: Option<Email>,
+    /// Left out of the fingerprint when it is the default (card), so a request repeated
+    /// from before there was a choice is still the same request.
+    #[serde(skip_serializing_if = "PaymentMethod::is_card")]
+    pub payment_method: PaymentMethod,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,14 +254,6 @@ impl Storefront {
             None => return Err(AppError::NotFound { what: "invitation" }),
         };
         let event = OutboxEvent::for_customer(EventType::CustomerRegistered, &claimed, now);
-        match self
-            .store
-            .claim_customer(&invited, &claimed, &link, &event, &history)
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::AlreadyExists) => return Err(AppError::AlreadyRegistered),
-            Err(e) => return Err(e.into()),
         let history = [crate::from_crm::CustomerChange {
             customer_id: claimed.id.clone(),
             field: "profile".into(),
@@ -263,6 +263,14 @@ impl Storefront {
             old: None,
             new: Some(format!("claimed the invitation of Contact {contact}")),
         }];
+        match self
+            .store
+            .claim_customer(&invited, &claimed, &link, &event, &history)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::AlreadyExists) => return Err(AppError::AlreadyRegistered),
+            Err(e) => return Err(e.into()),
         }
         tracing::info!(customer_id = %claimed.id, contact_id = %contact, "invitation claimed");
         self.publish(&event).await;
@@ -352,6 +360,24 @@ impl Storefront {
         let cart = Cart::new(CartId::random(), owner, currency, self.clock.now());
         self.store.create_cart(&cart).await?;
         Ok((cart, token))
+    }
+
+    /// The account whose terms apply to the cart's owner: a registered customer's, if they
+    /// belong to one the store knows. A guest has none. One read of the customer, and one of
+    /// the account when there is one.
+    pub async fn account_of(&self, owner: &CartOwner) -> Result<Option<StoreAccount>, AppError> {
+        let CartOwner::Customer { customer_id } = owner else {
+            return Ok(None);
+        };
+        let Some(account_id) = self
+            .store
+            .customer(customer_id)
+            .await?
+            .and_then(|c| c.account_id)
+        else {
+            return Ok(None);
+        };
+        Ok(self.store.store_account(&account_id).await?)
     }
 
     /// The caller's cart; someone else's cart is reported as not found.
@@ -530,6 +556,7 @@ impl Storefront {
             }
             .into());
         }
+        let account = self.account_of(&cart.owner).await?;
         let now = self.clock.now();
         let details = CheckoutDetails {
             order_id: order_id.clone(),
@@ -541,7 +568,14 @@ impl Storefront {
                 fingerprint: fingerprint.to_owned(),
             },
         };
-        let order = Order::from_cart(&cart, details, &self.policy, now)?;
+        let order = Order::from_cart_on_terms(
+            &cart,
+            details,
+            &self.policy,
+            account.as_ref(),
+            input.payment_method.clone(),
+            now,
+        )?;
         let at_store = Allocation::whole_order_at(&self.location, &order_units(&order))
             .map_err(not_allocated)?;
         let placed = self.write_order(caller, &cart, &order, at_store, fingerprint, now);
@@ -574,8 +608,14 @@ impl Storefront {
         let stock_taken = allocation.stock_taken();
         let locations = allocation.locations().len();
         order.allocation = Some(allocation);
+        // An order accepted on account is paid as it is placed.
+        let event_type = if order.status == crate::order::OrderStatus::Paid {
+            EventType::OrderPaid
+        } else {
+            EventType::OrderPlaced
+        };
         let request = PlaceOrder {
-            event: OutboxEvent::for_order(EventType::OrderPlaced, &order, now),
+            event: OutboxEvent::for_order(event_type, &order, now),
             approvals: ApprovalRequest::for_new_order(&order).into_iter().collect(),
             cart: cart.converted(order.id.clone(), now),
             expected_cart_version: cart.version,
@@ -679,11 +719,40 @@ impl Storefront {
 
     // --- orders ---
 
-    pub async fn orders(&self, customer: &CustomerId) -> Result<Vec<Order>, AppError> {
-        Ok(self
+    /// The customer's orders, newest first, at most [`ORDER_HISTORY_LIMIT`]. With the e-mail
+    /// the identity provider verified the caller holds (`verified_email`), and only when it is
+    /// the profile's, the guest orders placed with that e-mail (in any case) are listed too:
+    /// an address typed into a profile proves nothing, the provider's verification does.
+    pub async fn orders(
+        &self,
+        customer: &CustomerId,
+        verified_email: Option<&str>,
+    ) -> Result<Vec<Order>, AppError> {
+        let mut orders = self
             .store
-            .orders_for_customer(&CustomerKey::customer(customer), 100)
-            .await?)
+            .orders_for_customer(&CustomerKey::customer(customer), ORDER_HISTORY_LIMIT)
+            .await?;
+        let Some(verified) = verified_email.and_then(|e| Email::parse(e).ok()) else {
+            return Ok(orders);
+        };
+        let profile = self.profile(customer).await?;
+        if profile.email.normalized() != verified.normalized() {
+            return Ok(orders);
+        }
+        let as_guest = self
+            .store
+            .orders_for_customer(&CustomerKey::guest(&profile.email), ORDER_HISTORY_LIMIT)
+            .await?;
+        orders.extend(as_guest.into_iter().filter(|o| {
+            o.customer.customer_id.is_none()
+                && o.customer
+                    .guest_email
+                    .as_ref()
+                    .is_some_and(|e| e.normalized() == verified.normalized())
+        }));
+        orders.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        orders.truncate(ORDER_HISTORY_LIMIT);
+        Ok(orders)
     }
 
     /// The caller's order; someone else's order is reported as not found.

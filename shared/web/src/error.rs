@@ -298,6 +298,14 @@ fn domain_problem(e: &DomainError) -> Problem {
             "Unknown discount code",
             detail,
         ),
+        // The account's terms, not the request, decide: a conflict with the state of the store.
+        DomainError::PaymentMethodNotAllowed { method } => Problem::new(
+            S::CONFLICT,
+            "payment-method-not-allowed",
+            "Payment method not allowed",
+            detail,
+        )
+        .with("payment_method", *method),
     }
 }
 

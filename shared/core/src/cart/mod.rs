@@ -8,11 +8,12 @@ pub mod status;
 
 pub use status::CartStatus;
 
+use crate::accounts::AccountTerms;
 use crate::catalog::Product;
 use crate::error::DomainError;
 use crate::ids::{CartId, CustomerId, Email, OrderId, Quantity, Sku};
 use crate::money::{Currency, Money, MoneyError};
-use crate::pricing::{Discount, PricingPolicy, Totals};
+use crate::pricing::{Discount, Priced, PricingPolicy, Totals};
 
 /// At most this many lines in a cart: a checkout writes one stock change per line and three
 /// more items (order, cart, outbox event) in one transaction, and a transaction holds at
@@ -234,6 +235,16 @@ impl Cart {
     /// Totals before the destination is known: no tax yet.
     pub fn totals(&self, policy: &PricingPolicy) -> Result<Totals, MoneyError> {
         policy.totals(self.subtotal()?, self.discount.as_ref(), None)
+    }
+
+    /// Totals under the terms of the customer's account, before the destination is known:
+    /// no tax yet, and none ever for a tax-exempt account.
+    pub fn priced(
+        &self,
+        policy: &PricingPolicy,
+        terms: Option<&AccountTerms>,
+    ) -> Result<Priced, MoneyError> {
+        policy.price(self.subtotal()?, self.discount.as_ref(), terms, None)
     }
 
     /// The goods after the discount, before shipping and tax (which need an address): what

@@ -191,8 +191,11 @@ pub fn line_quantities(order: &Order, changes: &[ChangeRecord]) -> Vec<LineQuant
 }
 
 /// The tax rate the pricing policy gives the order's destination: what checkout charged,
-/// unless the operator has changed it since.
+/// unless the operator has changed it since; none for an order of a tax-exempt account.
 pub fn checkout_tax_rate(policy: &PricingPolicy, order: &Order) -> u32 {
+    if order.account_terms.as_ref().is_some_and(|t| t.tax_exempt) {
+        return 0;
+    }
     policy
         .tax_rates
         .get(&order.shipping_address.country)

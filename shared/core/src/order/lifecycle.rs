@@ -58,6 +58,9 @@ pub enum PaymentStatus {
     PartiallyRefunded,
     Refunded,
     Disputed,
+    /// Accepted on the account against a purchase order: no gateway payment, the account is
+    /// invoiced; [`OrderEvent::InvoicePaid`] makes it `captured`.
+    OnAccount,
 }
 
 /// What can happen to an order.
@@ -75,10 +78,16 @@ pub enum OrderEvent {
     Refund,
     /// The gateway reports the payment refunded in full.
     PaymentRefunded,
+    /// Checkout accepts an order paid by purchase order on its account: no card, it goes on
+    /// to fulfilment as a paid order does.
+    AcceptOnAccount,
+    /// The account paid the invoice of an order accepted on account: its payment is captured
+    /// and it may close. Its status does not change.
+    InvoicePaid,
 }
 
 impl OrderEvent {
-    pub const ALL: [OrderEvent; 10] = [
+    pub const ALL: [OrderEvent; 12] = [
         OrderEvent::PaymentCaptured,
         OrderEvent::Cancel,
         OrderEvent::StartFulfilment,
@@ -89,6 +98,8 @@ impl OrderEvent {
         OrderEvent::ReceiveReturn,
         OrderEvent::Refund,
         OrderEvent::PaymentRefunded,
+        OrderEvent::AcceptOnAccount,
+        OrderEvent::InvoicePaid,
     ];
 }
 
@@ -115,5 +126,11 @@ pub const TRANSITIONS: &[(OrderStatus, OrderEvent, OrderStatus)] = {
         (S::Delivered, E::PaymentRefunded, S::Refunded),
         (S::ReturnRequested, E::PaymentRefunded, S::Refunded),
         (S::Returned, E::PaymentRefunded, S::Refunded),
+        // Paid by purchase order: accepted on the account, invoiced, paid later.
+        (S::PendingPayment, E::AcceptOnAccount, S::Paid),
+        (S::Paid, E::InvoicePaid, S::Paid),
+        (S::Fulfilling, E::InvoicePaid, S::Fulfilling),
+        (S::Shipped, E::InvoicePaid, S::Shipped),
+        (S::Delivered, E::InvoicePaid, S::Delivered),
     ]
 };

@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 pub mod changes;
 pub mod lifecycle;
+pub mod terms;
 
 pub use lifecycle::{OrderEvent, OrderStatus, PaymentStatus, TRANSITIONS};
+pub use terms::{OrderTerms, PaymentMethod, PurchaseOrderNumber};
 
+use crate::accounts::StoreAccount;
 use crate::cart::{Cart, CartOwner, CartStatus};
 use crate::customer::Address;
 use crate::error::DomainError;
@@ -16,7 +19,7 @@ use crate::ids::{
     CartId, CustomerId, CustomerKey, Email, LocationId, OrderId, PaymentRef, Quantity, Sku,
 };
 use crate::money::{Currency, Money};
-use crate::pricing::{Discount, PricingPolicy, Totals};
+use crate::pricing::{AppliedDiscount, Discount, PricingPolicy, Totals};
 
 /// The next status for an event, or the error that names the current status.
 pub fn next_status(from: OrderStatus, event: OrderEvent) -> Result<OrderStatus, DomainError> {
@@ -180,7 +183,15 @@ pub struct Order {
     pub currency: Currency,
     pub lines: Vec<OrderLine>,
     pub totals: Totals,
+    /// The discount code the totals took (not one a better account discount replaced).
     pub discount: Option<Discount>,
+    /// The account terms the order was placed under; `None` for a guest or a customer
+    /// without an account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_terms: Option<OrderTerms>,
+    /// How the order is paid: by card through the gateway, or by purchase order on account.
+    #[serde(default, skip_serializing_if = "PaymentMethod::is_card")]
+    pub payment_method: PaymentMethod,
     pub shipping_address: Address,
     /// The store's default location when the order was placed.
     pub location: LocationId,
@@ -237,13 +248,33 @@ impl Order {
         })
     }
 
-    /// Prices the cart into a new order awaiting payment.
+    /// Prices the cart into a new order awaiting payment, for a shopper without an account.
     pub fn from_cart(
         cart: &Cart,
         details: CheckoutDetails,
         policy: &PricingPolicy,
         now: DateTime<Utc>,
     ) -> Result<Order, DomainError> {
+        Order::from_cart_on_terms(cart, details, policy, None, PaymentMethod::Card, now)
+    }
+
+    /// Prices the cart into a new order under the terms of the customer's `account`: awaiting
+    /// payment by card, or, paid by purchase order, accepted on the account and ready for
+    /// fulfilment. Paying by purchase order needs an account on purchase-order terms.
+    pub fn from_cart_on_terms(
+        cart: &Cart,
+        details: CheckoutDetails,
+        policy: &PricingPolicy,
+        account: Option<&StoreAccount>,
+        payment_method: PaymentMethod,
+        now: DateTime<Utc>,
+    ) -> Result<Order, DomainError> {
+        let terms = account.map(|a| &a.terms);
+        if !payment_method.allowed_by(terms) {
+            return Err(DomainError::PaymentMethodNotAllowed {
+                method: payment_method.as_str(),
+            });
+        }
         if cart.lines.is_empty() {
             return Err(DomainError::EmptyCart);
         }
@@ -282,9 +313,10 @@ impl Order {
             })
             .collect::<Result<Vec<_>, DomainError>>()?;
         let subtotal = cart.subtotal()?;
-        let totals = policy.totals(
+        let priced = policy.price(
             subtotal,
             cart.discount.as_ref(),
+            terms,
             Some(&details.shipping_address.country),
         )?;
         let order_type = if cart.total_quantity() >= policy.bulk_threshold {
@@ -292,11 +324,15 @@ impl Order {
         } else {
             OrderType::Normal
         };
-        let discount_required = cart
+        let discount_required = priced.code_needs_approval(cart.discount.as_ref());
+        let discount = cart
             .discount
-            .as_ref()
-            .is_some_and(|d| d.needs_manager_approval(subtotal));
-        Ok(Order {
+            .clone()
+            .filter(|_| priced.applied == AppliedDiscount::Code);
+        let account_terms =
+            account.map(|a| OrderTerms::new(a, priced.applied == AppliedDiscount::Account));
+        let on_account = !payment_method.is_card();
+        let order = Order {
             number: details.order_id.order_number(),
             id: details.order_id,
             cart_id: cart.id.clone(),
@@ -308,8 +344,10 @@ impl Order {
             order_type,
             currency: cart.currency,
             lines,
-            totals,
-            discount: cart.discount.clone(),
+            totals: priced.totals,
+            discount,
+            account_terms,
+            payment_method,
             shipping_address: details.shipping_address,
             location: details.location,
             allocation: None,
@@ -326,7 +364,14 @@ impl Order {
             created_at: now,
             updated_at: now,
             version: 1,
-        })
+        };
+        if on_account {
+            // Accepted as it is placed: one write, one version.
+            let mut accepted = order.apply(OrderEvent::AcceptOnAccount, now)?;
+            accepted.version = order.version;
+            return Ok(accepted);
+        }
+        Ok(order)
     }
 
     /// Applies an event: the order one version on, or why it may not happen now.
@@ -335,6 +380,17 @@ impl Order {
         match event {
             OrderEvent::StartFulfilment if self.approvals.discount_waiting() => {
                 return Err(DomainError::ApprovalRequired { what: "discount" });
+            }
+            OrderEvent::AcceptOnAccount if self.payment_method.is_card() => {
+                return Err(DomainError::PaymentMethodNotAllowed {
+                    method: self.payment_method.as_str(),
+                });
+            }
+            OrderEvent::InvoicePaid if self.payment_status != PaymentStatus::OnAccount => {
+                return Err(DomainError::InvalidTransition {
+                    current: self.status,
+                    event,
+                });
             }
             OrderEvent::Close if self.payment_status != PaymentStatus::Captured => {
                 return Err(DomainError::PaymentNotCaptured {
@@ -358,6 +414,8 @@ impl Order {
         match event {
             OrderEvent::PaymentCaptured => next.payment_status = PaymentStatus::Captured,
             OrderEvent::PaymentRefunded => next.payment_status = PaymentStatus::Refunded,
+            OrderEvent::AcceptOnAccount => next.payment_status = PaymentStatus::OnAccount,
+            OrderEvent::InvoicePaid => next.payment_status = PaymentStatus::Captured,
             OrderEvent::ReceiveReturn => {
                 mark_returns(&mut next, ReturnStatus::Requested, ReturnStatus::Received)
             }

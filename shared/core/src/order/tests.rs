@@ -58,6 +58,43 @@ pub(crate) fn order() -> Order {
     .unwrap()
 }
 
+fn account(terms: crate::accounts::AccountTerms) -> StoreAccount {
+    let mut a = StoreAccount::new(
+        crate::ids::CrmId::parse("001000000000001AAA").unwrap(),
+        Utc::now(),
+    );
+    a.name = "Acme".into();
+    a.terms = terms;
+    a
+}
+
+fn po_terms() -> crate::accounts::AccountTerms {
+    crate::accounts::AccountTerms {
+        payment_terms: crate::accounts::PaymentTerms::PurchaseOrder,
+        tax_exempt: true,
+        ..Default::default()
+    }
+}
+
+fn by_po() -> PaymentMethod {
+    PaymentMethod::PurchaseOrder {
+        number: PurchaseOrderNumber::parse("PO-42").unwrap(),
+    }
+}
+
+/// An order a tax-exempt account on purchase-order terms placed by purchase order.
+pub(crate) fn on_account_order() -> Order {
+    Order::from_cart_on_terms(
+        &sample_cart(2),
+        details(),
+        &PricingPolicy::default(),
+        Some(&account(po_terms())),
+        by_po(),
+        Utc::now(),
+    )
+    .unwrap()
+}
+
 fn walk(order: &Order, events: &[OrderEvent]) -> Result<Order, DomainError> {
     events
         .iter()
@@ -327,4 +364,139 @@ pub(crate) fn approved_by_manager() -> Decision {
         at: Utc::now(),
         comment: None,
     }
+}
+
+#[test]
+fn an_order_paid_by_purchase_order_is_accepted_on_account_and_goes_to_fulfilment() {
+    let o = on_account_order();
+    assert_eq!(o.status, OrderStatus::Paid);
+    assert_eq!(o.payment_status, PaymentStatus::OnAccount);
+    assert_eq!(o.version, 1);
+    let terms = o.account_terms.as_ref().unwrap();
+    assert!(terms.tax_exempt);
+    assert_eq!(terms.account_name, "Acme");
+    let fulfilling = o.apply(OrderEvent::StartFulfilment, Utc::now()).unwrap();
+    assert_eq!(fulfilling.status, OrderStatus::Fulfilling);
+}
+
+#[test]
+fn an_order_on_account_closes_only_once_its_invoice_is_paid() {
+    let delivered = walk(
+        &on_account_order(),
+        &[
+            OrderEvent::StartFulfilment,
+            OrderEvent::Ship,
+            OrderEvent::Deliver,
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        delivered.apply(OrderEvent::Close, Utc::now()).unwrap_err(),
+        DomainError::PaymentNotCaptured {
+            payment_status: PaymentStatus::OnAccount
+        }
+    );
+    let settled = delivered
+        .apply(OrderEvent::InvoicePaid, Utc::now())
+        .unwrap();
+    assert_eq!(
+        (settled.status, settled.payment_status),
+        (OrderStatus::Delivered, PaymentStatus::Captured)
+    );
+    assert_eq!(
+        settled.apply(OrderEvent::Close, Utc::now()).unwrap().status,
+        OrderStatus::Closed
+    );
+    assert!(matches!(
+        settled.apply(OrderEvent::InvoicePaid, Utc::now()),
+        Err(DomainError::InvalidTransition { .. })
+    ));
+}
+
+#[test]
+fn a_card_order_is_never_accepted_on_account_nor_its_invoice_paid() {
+    assert_eq!(
+        order()
+            .apply(OrderEvent::AcceptOnAccount, Utc::now())
+            .unwrap_err(),
+        DomainError::PaymentMethodNotAllowed { method: "card" }
+    );
+    let paid = order()
+        .apply(OrderEvent::PaymentCaptured, Utc::now())
+        .unwrap();
+    assert!(matches!(
+        paid.apply(OrderEvent::InvoicePaid, Utc::now()),
+        Err(DomainError::InvalidTransition { .. })
+    ));
+}
+
+#[test]
+fn paying_by_purchase_order_needs_an_account_on_purchase_order_terms() {
+    let card_terms = account(crate::accounts::AccountTerms::default());
+    for account in [None, Some(&card_terms)] {
+        assert_eq!(
+            Order::from_cart_on_terms(
+                &sample_cart(1),
+                details(),
+                &PricingPolicy::default(),
+                account,
+                by_po(),
+                Utc::now(),
+            )
+            .unwrap_err(),
+            DomainError::PaymentMethodNotAllowed {
+                method: "purchase_order"
+            }
+        );
+    }
+}
+
+#[test]
+fn an_order_records_its_account_terms_and_the_better_discount_without_a_managers_approval() {
+    let mut cart = sample_cart(10);
+    cart.discount = PricingPolicy::default().discount("VIP25", Currency::USD);
+    let generous = account(crate::accounts::AccountTerms {
+        discount_bps: 3000,
+        ship_on_account: true,
+        shipping_account: Some("UPS-9".into()),
+        ..Default::default()
+    });
+    let o = Order::from_cart_on_terms(
+        &cart,
+        details(),
+        &PricingPolicy::default(),
+        Some(&generous),
+        PaymentMethod::Card,
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(o.status, OrderStatus::PendingPayment);
+    assert_eq!(o.totals.discount, Money::new(3600, Currency::USD));
+    assert_eq!(o.totals.shipping, Money::new(0, Currency::USD));
+    assert_eq!(o.discount, None, "the code did not apply");
+    assert!(!o.approvals.discount_required);
+    let terms = o.account_terms.unwrap();
+    assert!(terms.discount_applied && terms.ship_on_account);
+    assert_eq!(terms.shipping_account.as_deref(), Some("UPS-9"));
+
+    let modest = account(crate::accounts::AccountTerms {
+        discount_bps: 500,
+        ..Default::default()
+    });
+    let o = Order::from_cart_on_terms(
+        &cart,
+        details(),
+        &PricingPolicy::default(),
+        Some(&modest),
+        PaymentMethod::Card,
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(o.totals.discount, Money::new(3000, Currency::USD));
+    assert_eq!(o.discount.as_ref().map(|d| d.code.as_str()), Some("VIP25"));
+    assert!(
+        o.approvals.discount_required,
+        "the code's 25% still needs a manager"
+    );
+    assert!(!o.account_terms.unwrap().discount_applied);
 }

@@ -68,6 +68,13 @@ pub fn decide(
             event_type: EventType::PaymentNeedsReview,
         }
     };
+    if !order.payment_method.is_card() {
+        // Paid by purchase order on the account: a gateway payment moves nothing.
+        return review(
+            record,
+            "a gateway payment was reported for an order paid by purchase order on account".into(),
+        );
+    }
     let expected = order.totals.total;
     let settled = matches!(
         record.status,
@@ -271,6 +278,23 @@ mod tests {
             decisions.push(d);
         }
         (order, decisions)
+    }
+
+    #[test]
+    fn a_gateway_report_for_an_order_paid_by_purchase_order_moves_nothing_and_is_flagged() {
+        let order = crate::order::tests::on_account_order();
+        let total = order.totals.total;
+        for kind in [
+            PaymentEventKind::Captured,
+            PaymentEventKind::Canceled,
+            PaymentEventKind::Refunded { refunded: total },
+        ] {
+            let d = decide(&order, None, &report("e1", "pi_1", kind, total), Utc::now());
+            assert_eq!(d.order, None);
+            assert!(d.restock.is_empty());
+            assert_eq!(d.event_type, EventType::PaymentNeedsReview);
+            assert_eq!(d.payment.status, PaymentRecordStatus::NeedsReview);
+        }
     }
 
     #[test]
