@@ -45,7 +45,11 @@ pub async fn identity_from_authorizer(mut req: Request, next: Next) -> Response 
                 let verified_email = jwt
                     .claims
                     .get("email")
-                    .filter(|_| jwt.claims.get("email_verified").is_some_and(|v| v == "true"))
+                    .filter(|_| {
+                        jwt.claims
+                            .get("email_verified")
+                            .is_some_and(|v| v == "true")
+                    })
                     .cloned();
                 Some(Identity {
                     subject,
