@@ -5,7 +5,6 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use chrono::Duration;
-use serde::Serialize;
 use storesync_core::accounts::StoreAccount;
 use storesync_core::customer::Customer;
 use storesync_core::events::OutboxEvent;
@@ -19,23 +18,10 @@ use crate::keys::{self, EXPIRES_AT, GSI1PK, GSI1SK, Item, n, s};
 use crate::store::{
     cancellation_reasons, failed_condition, outbox_item, put, to_item, unavailable, version_is,
 };
+use crate::sync::versioned;
 
 /// How long a change's id is remembered against redelivery.
 const APPLIED_CHANGE_MEMORY_DAYS: i64 = 7;
-
-/// Writes `value` under `key` at `version`: new at 1, else over the one before.
-fn at_version<T: Serialize>(
-    table: &str,
-    value: &T,
-    key: Item,
-    version: u64,
-) -> Result<TransactWriteItem, StoreError> {
-    let item = to_item(value, key)?;
-    Ok(match version {
-        1 => put(table, item, "attribute_not_exists(pk)", None),
-        v => put(table, item, "version = :v", version_is(v - 1)),
-    })
-}
 
 fn history_item(change: &CustomerChange) -> Result<Item, StoreError> {
     let position = change.position();
@@ -120,7 +106,7 @@ impl CrmInboundStore for DynamoStore {
             None => {}
         }
         if let Some(link) = &write.link {
-            items.push(at_version(
+            items.push(versioned(
                 table,
                 link,
                 keys::contact_link(link.contact_id.as_str()),
@@ -128,7 +114,7 @@ impl CrmInboundStore for DynamoStore {
             )?);
         }
         if let Some(account) = &write.account {
-            items.push(at_version(
+            items.push(versioned(
                 table,
                 account,
                 keys::store_account(account.id.as_str()),
@@ -207,7 +193,7 @@ impl CrmInboundStore for DynamoStore {
                 "attribute_not_exists(pk)",
                 None,
             ),
-            at_version(
+            versioned(
                 table,
                 link,
                 keys::contact_link(link.contact_id.as_str()),

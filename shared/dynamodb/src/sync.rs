@@ -25,7 +25,7 @@ use crate::store::{
 };
 
 /// Writes `item` at `version`: new at 1, else over `version - 1`.
-fn versioned<T: Serialize>(
+pub(crate) fn versioned<T: Serialize>(
     table: &str,
     value: &T,
     key: Item,

@@ -23,6 +23,14 @@ pub(crate) struct FromCrmState {
     pub(crate) history: Vec<CustomerChange>,
 }
 
+impl FromCrmState {
+    /// Whether `link` may be written over the stored one.
+    fn link_fits(&self, link: &ContactLink) -> bool {
+        let stored = self.links.get(&link.contact_id).map(|l| l.version);
+        fits(stored, link.version)
+    }
+}
+
 /// Whether a record may be written at `version`: new at 1, else over the one before.
 fn fits(stored: Option<u64>, version: u64) -> bool {
     match version {
@@ -101,15 +109,10 @@ impl CrmInboundStore for EmbeddedStore {
         if let Some(customer) = &write.customer {
             customer_fits(&state, customer)?;
         }
-        if let Some(link) = &write.link {
-            let stored = state
-                .from_crm
-                .links
-                .get(&link.contact_id)
-                .map(|l| l.version);
-            if !fits(stored, link.version) {
-                return Err(SyncRecordError::Conflict);
-            }
+        if let Some(link) = &write.link
+            && !state.from_crm.link_fits(link)
+        {
+            return Err(SyncRecordError::Conflict);
         }
         if let Some(account) = &write.account {
             let stored = state.from_crm.accounts.get(&account.id).map(|a| a.version);
@@ -174,12 +177,7 @@ impl CrmInboundStore for EmbeddedStore {
         if state.customers.contains_key(&claimed.id) {
             return Err(StoreError::AlreadyExists);
         }
-        let stored = state
-            .from_crm
-            .links
-            .get(&link.contact_id)
-            .map(|l| l.version);
-        if !fits(stored, link.version) {
+        if !state.from_crm.link_fits(link) {
             return Err(StoreError::Conflict);
         }
         state.customers.remove(&invited.id);
