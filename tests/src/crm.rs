@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use storesync_core::approvals::salesforce::ApprovalSync;
 use storesync_core::from_crm::FieldOwnership;
 use storesync_core::from_crm::apply::{Applied, CrmInbound};
-use storesync_core::ids::{CustomerKey, OrderId};
+use storesync_core::ids::{CustomerKey, LocationId, OrderId, Sku};
+use storesync_core::order::Order;
 use storesync_core::ports::{Store, SystemClock};
 use storesync_core::pricing::PricingPolicy;
 use storesync_core::queue::QueueMessage;
@@ -467,6 +468,25 @@ impl SyncHarness {
             .await
             .expect("read")
             .expect("a sync status")
+    }
+
+    /// The order as the store holds it.
+    pub async fn stored_order(&self, order_id: &str) -> Order {
+        self.store
+            .order(&OrderId::parse(order_id).expect("an order id"))
+            .await
+            .expect("read")
+            .expect("the order")
+    }
+
+    /// The units of `sku` on the shelf of the store's location.
+    pub async fn on_shelf(&self, sku: &str) -> i64 {
+        self.store
+            .product(&Sku::parse(sku).expect("a sku"))
+            .await
+            .expect("read")
+            .expect("the product")
+            .available(&LocationId::default())
     }
 
     pub async fn order_sync(&self, order_id: &str) -> OrderSync {

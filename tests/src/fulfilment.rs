@@ -4,8 +4,11 @@
 
 use std::sync::Arc;
 
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
+use storesync_core::fulfilment::NoticeKind;
 use storesync_core::fulfilment::process::Fulfilment;
+use storesync_core::ids::OrderId;
+use storesync_core::order::lifecycle::OrderStatus;
 use storesync_core::outbox::OutboxRelay;
 use storesync_core::ports::SystemClock;
 use storesync_devstack::{DEV_NOTICE_SECRET, DEV_PROVIDER_SECRET};
@@ -60,4 +63,29 @@ pub async fn post_notice(h: &SyncHarness, body: &[u8], signature: &str) -> Reply
 pub async fn send_notice(h: &SyncHarness, provider: &LocalProvider, notice: &NoticeBody) -> Reply {
     let body = serde_json::to_vec(notice).expect("a notice serialises");
     post_notice(h, &body, &provider.sign(&body)).await
+}
+
+/// Ships the order through a local provider and has every parcel delivered.
+pub async fn deliver(h: &SyncHarness, order: &str) {
+    let provider = provider(h).await;
+    fulfilment(h, &provider)
+        .run(&|| true)
+        .await
+        .expect("the fulfilment job runs");
+    let id = OrderId::parse(order).expect("an order id");
+    for fo in h
+        .store
+        .fulfilment_orders(&id)
+        .await
+        .expect("the store answers")
+    {
+        for kind in [NoticeKind::Shipped, NoticeKind::Delivered] {
+            let notice = provider
+                .notice(fo.id.as_str(), kind, "1ZTEST")
+                .expect("a notice");
+            let reply = send_notice(h, &provider, &notice).await;
+            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        }
+    }
+    assert_eq!(h.stored_order(order).await.status, OrderStatus::Delivered);
 }

@@ -8,18 +8,16 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use storesync_core::after_sales::{RefundRun, Refunds};
-use storesync_core::fulfilment::NoticeKind;
 use storesync_core::fulfilment::process::Fulfilment;
-use storesync_core::ids::{LocationId, OrderId, PaymentRef, Sku};
+use storesync_core::ids::{OrderId, PaymentRef};
 use storesync_core::money::{Currency, Money};
-use storesync_core::order::lifecycle::OrderStatus;
-use storesync_core::order::{Order, RefundState};
+use storesync_core::order::RefundState;
 use storesync_core::payments::gateway::PaymentGateway;
 use storesync_core::ports::SystemClock;
 use storesync_stripe::{LocalStripe, StripeConfig, StripePayments};
 use storesync_tests::app::Auth;
 use storesync_tests::crm::SyncHarness;
-use storesync_tests::fulfilment::{fulfilment, provider, send_notice};
+use storesync_tests::fulfilment::deliver;
 
 fn always() -> bool {
     true
@@ -48,42 +46,6 @@ fn refunds(h: &SyncHarness, stripe: &LocalStripe) -> Refunds {
     )
 }
 
-async fn stored(h: &SyncHarness, order: &str) -> Order {
-    h.store
-        .order(&OrderId::parse(order).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn on_shelf(h: &SyncHarness, sku: &str) -> i64 {
-    h.store
-        .product(&Sku::parse(sku).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .available(&LocationId::default())
-}
-
-/// Ships the order through the local provider and has every parcel delivered.
-async fn deliver(h: &SyncHarness, order: &str) {
-    let provider = provider(h).await;
-    fulfilment(h, &provider).run(&always).await.unwrap();
-    for fo in h
-        .store
-        .fulfilment_orders(&OrderId::parse(order).unwrap())
-        .await
-        .unwrap()
-    {
-        for kind in [NoticeKind::Shipped, NoticeKind::Delivered] {
-            let notice = provider.notice(fo.id.as_str(), kind, "1ZRET").unwrap();
-            let reply = send_notice(h, &provider, &notice).await;
-            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-        }
-    }
-    assert_eq!(stored(h, order).await.status, OrderStatus::Delivered);
-}
-
 #[tokio::test]
 async fn a_returned_mug_is_refunded_once_even_when_the_refund_is_asked_for_again() {
     let h = SyncHarness::start().await;
@@ -96,7 +58,7 @@ async fn a_returned_mug_is_refunded_once_even_when_the_refund_is_asked_for_again
     let intent = format!("pi_{}", &order[4..16]);
     stripe.put_intent(&intent, &order, total, "usd", "succeeded");
     deliver(&h, &order).await;
-    let mugs = on_shelf(&h, "MUG-WHT").await;
+    let mugs = h.on_shelf("MUG-WHT").await;
 
     let auth = Auth::customer("ret-1");
     let asked = h
@@ -118,13 +80,13 @@ async fn a_returned_mug_is_refunded_once_even_when_the_refund_is_asked_for_again
     let again = h.app.call(Method::POST, &path, &operator(), None).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
     assert_eq!(
-        on_shelf(&h, "MUG-WHT").await,
+        h.on_shelf("MUG-WHT").await,
         mugs + 1,
         "the mug is back once"
     );
 
     // One mug: USD 12.00; the shipping stays (two mugs were kept), no tax.
-    let after = stored(&h, &order).await;
+    let after = h.stored_order(&order).await;
     assert_eq!(after.credit_memos.len(), 1);
     let memo = after.credit_memos[0].clone();
     assert_eq!(memo.amount, Money::new(1200, Currency::USD));
@@ -151,7 +113,7 @@ async fn a_returned_mug_is_refunded_once_even_when_the_refund_is_asked_for_again
     assert_eq!(approved.body["status"], "approved");
     assert_eq!(approved.body["decision"]["by"], "mgr-1");
     assert_eq!(approved.body["decision"]["via"], "store");
-    let memo = stored(&h, &order).await.credit_memos[0].clone();
+    let memo = h.stored_order(&order).await.credit_memos[0].clone();
     assert_eq!(memo.refund, RefundState::Pending);
 
     // A previous run asked Stripe and stopped before it could record the answer.
@@ -171,7 +133,7 @@ async fn a_returned_mug_is_refunded_once_even_when_the_refund_is_asked_for_again
     let refunded = stripe.refunds_of(&intent);
     assert_eq!(refunded.len(), 1, "refunded once: {refunded:?}");
     assert_eq!(refunded[0]["amount"], 1200);
-    let after = stored(&h, &order).await;
+    let after = h.stored_order(&order).await;
     assert!(
         matches!(&after.credit_memos[0].refund, RefundState::Refunded { refund_id, .. } if *refund_id == lost),
         "{:?}",
@@ -191,7 +153,7 @@ async fn items_cancelled_before_fulfilment_give_the_money_and_the_units_back() {
     h.register("can-1", "can@example.com", None).await;
     let (order, total) = h.order("can-1", 3).await;
     h.pay(&order, total).await;
-    let mugs = on_shelf(&h, "MUG-WHT").await;
+    let mugs = h.on_shelf("MUG-WHT").await;
     let auth = Auth::customer("can-1");
     let path = format!("/v1/orders/{order}/cancel-items");
     let call = |body: Value| {
@@ -213,11 +175,7 @@ async fn items_cancelled_before_fulfilment_give_the_money_and_the_units_back() {
         "{:?}",
         unknown.body
     );
-    assert_eq!(
-        on_shelf(&h, "MUG-WHT").await,
-        mugs,
-        "refusals change nothing"
-    );
+    assert_eq!(h.on_shelf("MUG-WHT").await, mugs, "refusals change nothing");
 
     let cancelled = call(
         json!({"lines": [{"sku": "MUG-WHT", "quantity": 1}], "reason": "ordered one too many"}),
@@ -225,8 +183,8 @@ async fn items_cancelled_before_fulfilment_give_the_money_and_the_units_back() {
     .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
     assert_eq!(cancelled.body["status"], "paid");
-    assert_eq!(on_shelf(&h, "MUG-WHT").await, mugs + 1);
-    let after = stored(&h, &order).await;
+    assert_eq!(h.on_shelf("MUG-WHT").await, mugs + 1);
+    let after = h.stored_order(&order).await;
     assert_eq!(
         after.credit_memos[0].amount,
         Money::new(1200, Currency::USD)

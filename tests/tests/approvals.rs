@@ -8,11 +8,10 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use storesync_core::approvals::{ApprovalStatus, DecisionSource, discount_id};
-use storesync_core::fulfilment::NoticeKind;
 use storesync_core::fulfilment::process::Fulfilment;
-use storesync_core::ids::{LocationId, OrderId, Sku};
+use storesync_core::ids::OrderId;
+use storesync_core::order::RefundState;
 use storesync_core::order::lifecycle::OrderStatus;
-use storesync_core::order::{Order, RefundState};
 use storesync_core::ports::SystemClock;
 use storesync_tests::app::Auth;
 use storesync_tests::crm::SyncHarness;
@@ -37,23 +36,6 @@ fn fulfilment(h: &SyncHarness) -> Fulfilment {
         h.store.clone(),
         Arc::new(SystemClock),
     )
-}
-
-async fn stored(h: &SyncHarness, order: &str) -> Order {
-    h.store
-        .order(&OrderId::parse(order).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn on_shelf(h: &SyncHarness) -> i64 {
-    h.store
-        .product(&Sku::parse("MUG-WHT").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .available(&LocationId::default())
 }
 
 /// A paid order of 4 mugs with the 25% code; returns its id.
@@ -85,7 +67,7 @@ async fn a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it(b: Ba
 
     let run = fulfilment(&h).run(&always).await.unwrap();
     assert_eq!(run.awaiting_approval, 1, "{run:?}");
-    assert_eq!(stored(&h, &order).await.status, OrderStatus::Paid);
+    assert_eq!(h.stored_order(&order).await.status, OrderStatus::Paid);
     let listed = h
         .app
         .call(Method::GET, "/v1/admin/approvals", &operator(), None)
@@ -115,14 +97,14 @@ async fn a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it(b: Ba
         decide(&h, &manager(), &order, "reject").await,
         StatusCode::CONFLICT
     );
-    let decided = stored(&h, &order).await.approvals.discount.unwrap();
+    let decided = h.stored_order(&order).await.approvals.discount.unwrap();
     assert_managers_were_told_once(&h, &order).await;
     assert_eq!(
         (decided.approved, decided.by.as_str(), decided.via),
         (true, "mgr-1", DecisionSource::Store)
     );
     assert_eq!(fulfilment(&h).run(&always).await.unwrap().started, 1);
-    assert_eq!(stored(&h, &order).await.status, OrderStatus::Fulfilling);
+    assert_eq!(h.stored_order(&order).await.status, OrderStatus::Fulfilling);
     let approved = h
         .store
         .approvals(
@@ -143,21 +125,25 @@ async fn a_big_discount_waits_for_a_manager_and_only_a_manager_releases_it(b: Ba
 
 async fn a_rejected_discount_cancels_the_order_and_puts_its_units_back(b: Backend) {
     let h = SyncHarness::start_on(b).await;
-    let before = on_shelf(&h).await;
+    let before = h.on_shelf("MUG-WHT").await;
     let order = discounted_order(&h, "vip-2").await;
-    assert_eq!(on_shelf(&h).await, before - 4);
+    assert_eq!(h.on_shelf("MUG-WHT").await, before - 4);
 
     assert_eq!(
         decide(&h, &manager(), &order, "reject").await,
         StatusCode::OK
     );
-    let cancelled = stored(&h, &order).await;
+    let cancelled = h.stored_order(&order).await;
     assert_eq!(cancelled.status, OrderStatus::Cancelled);
     assert_eq!(
         cancelled.cancel_reason.as_deref(),
         Some("the discount was not approved")
     );
-    assert_eq!(on_shelf(&h).await, before, "the four mugs are back");
+    assert_eq!(
+        h.on_shelf("MUG-WHT").await,
+        before,
+        "the four mugs are back"
+    );
     // The money paid is owed back in full.
     assert_eq!(cancelled.credit_memos.len(), 1);
     assert_eq!(cancelled.credit_memos[0].amount, cancelled.totals.total);
@@ -245,7 +231,7 @@ async fn a_discount_approved_in_salesforce_releases_the_order(b: Backend) {
     assert!(!decision.by.is_empty());
     assert!(decided.crm.unwrap().closed, "nothing left to recall");
     assert_eq!(fulfilment(&h).run(&always).await.unwrap().started, 1);
-    assert_eq!(stored(&h, &order).await.status, OrderStatus::Fulfilling);
+    assert_eq!(h.stored_order(&order).await.status, OrderStatus::Fulfilling);
     // Nothing more to do in Salesforce.
     let calls = h.emulator.api_calls();
     let idle = approvals.run(&always).await.unwrap();
@@ -257,7 +243,7 @@ async fn a_discount_rejected_in_salesforce_cancels_and_one_decided_in_the_store_
     b: Backend,
 ) {
     let h = SyncHarness::start_on(b).await;
-    let before = on_shelf(&h).await;
+    let before = h.on_shelf("MUG-WHT").await;
     let rejected = discounted_order(&h, "vip-4").await;
     let approved = discounted_order(&h, "vip-5").await;
     h.sync().await;
@@ -274,10 +260,10 @@ async fn a_discount_rejected_in_salesforce_cancels_and_one_decided_in_the_store_
     let run = approvals.run(&always).await.unwrap();
     assert_eq!((run.decided_in_salesforce, run.recalled), (1, 1), "{run:?}");
 
-    let cancelled = stored(&h, &rejected).await;
+    let cancelled = h.stored_order(&rejected).await;
     assert_eq!(cancelled.status, OrderStatus::Cancelled);
     assert_eq!(
-        on_shelf(&h).await,
+        h.on_shelf("MUG-WHT").await,
         before - 4,
         "the rejected order's mugs are back"
     );
@@ -296,33 +282,12 @@ async fn a_discount_rejected_in_salesforce_cancels_and_one_decided_in_the_store_
     );
 }
 
-/// Ships the order through the local provider and has every parcel delivered.
-async fn delivered(h: &SyncHarness, order: &str) {
-    let provider = storesync_tests::fulfilment::provider(h).await;
-    storesync_tests::fulfilment::fulfilment(h, &provider)
-        .run(&always)
-        .await
-        .unwrap();
-    for fo in h
-        .store
-        .fulfilment_orders(&OrderId::parse(order).unwrap())
-        .await
-        .unwrap()
-    {
-        for kind in [NoticeKind::Shipped, NoticeKind::Delivered] {
-            let notice = provider.notice(fo.id.as_str(), kind, "1ZAPR").unwrap();
-            let reply = storesync_tests::fulfilment::send_notice(h, &provider, &notice).await;
-            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-        }
-    }
-}
-
 async fn a_returns_refund_approved_in_salesforce_is_paid_then(b: Backend) {
     let h = SyncHarness::start_on(b).await;
     h.register("ret-9", "ret9@example.com", None).await;
     let (order, total) = h.order("ret-9", 2).await;
     h.pay(&order, total).await;
-    delivered(&h, &order).await;
+    storesync_tests::fulfilment::deliver(&h, &order).await;
     let asked = h
         .app
         .call(
@@ -345,7 +310,7 @@ async fn a_returns_refund_approved_in_salesforce_is_paid_then(b: Backend) {
         .await;
     assert_eq!(received.status, StatusCode::OK, "{:?}", received.body);
     h.sync().await;
-    let memo = stored(&h, &order).await.credit_memos[0].clone();
+    let memo = h.stored_order(&order).await.credit_memos[0].clone();
     assert_eq!(memo.refund, RefundState::AwaitingApproval);
 
     // Submitted on the order's Salesforce Order, approved there by the sales manager.
@@ -368,7 +333,7 @@ async fn a_returns_refund_approved_in_salesforce_is_paid_then(b: Backend) {
         1
     );
     assert_eq!(
-        stored(&h, &order).await.credit_memos[0].refund,
+        h.stored_order(&order).await.credit_memos[0].refund,
         RefundState::Pending,
         "the refund run pays it now"
     );

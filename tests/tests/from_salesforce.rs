@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use storesync_core::accounts::PaymentTerms;
 use storesync_core::customer::Customer;
-use storesync_core::from_crm::apply::Applied;
+use storesync_core::from_crm::apply::{Applied, CrmInbound};
 use storesync_core::from_crm::{ChangeSide, FieldOwnership};
 use storesync_core::ids::{CrmId, CustomerId, Email};
 use storesync_devstack::{DEV_CHANGE_EVENTS_PATH, DEV_OUTBOUND_SECRET, LocalInbound, LocalStack};
@@ -66,6 +66,27 @@ async fn invitation_token(h: &SyncHarness, email: &str) -> String {
         .find(|w| w.len() > 70 && w.contains('.') && !w.contains('/'))
         .expect("a token in the mail")
         .to_owned()
+}
+
+/// Nita, added to Eric's synced Account by sales, invited and claimed as `nita-1`; returns
+/// her Contact's id and her sign-in.
+async fn nita_claimed(h: &SyncHarness, inbound: &CrmInbound) -> (String, Auth) {
+    let account = synced_account(h).await;
+    let contact = contact_added(h, &account, "Nita", NITA).await;
+    h.relay_changes(inbound).await;
+    let token = invitation_token(h, NITA).await;
+    let nita = Auth::customer("nita-1");
+    let claimed = h
+        .app
+        .call(
+            Method::POST,
+            "/v1/customers/claim",
+            &nita,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK, "{:?}", claimed.body);
+    (contact, nita)
 }
 
 async fn a_contact_added_in_salesforce_is_invited_and_claims_her_profile(b: Backend) {
@@ -210,22 +231,8 @@ async fn registering_with_an_invited_email_claims_the_profile_when_the_address_i
 
 async fn one_change_applies_once_and_a_late_older_one_does_not_undo_a_newer(b: Backend) {
     let h = SyncHarness::start_on(b).await;
-    let account = synced_account(&h).await;
     let inbound = h.inbound();
-    let contact = contact_added(&h, &account, "Nita", NITA).await;
-    h.relay_changes(&inbound).await;
-    let token = invitation_token(&h, NITA).await;
-    let nita = Auth::customer("nita-1");
-    let claimed = h
-        .app
-        .call(
-            Method::POST,
-            "/v1/customers/claim",
-            &nita,
-            Some(json!({"token": token})),
-        )
-        .await;
-    assert_eq!(claimed.status, StatusCode::OK);
+    let (contact, _) = nita_claimed(&h, &inbound).await;
 
     // Sales changes her phone twice; the events arrive newest first, then each again.
     for phone in ["+1 555 0101", "+1 555 0102"] {
@@ -284,22 +291,8 @@ async fn one_change_applies_once_and_a_late_older_one_does_not_undo_a_newer(b: B
 
 async fn the_stores_own_changes_come_back_and_change_nothing(b: Backend) {
     let h = SyncHarness::start_on(b).await;
-    let account = synced_account(&h).await;
     let inbound = h.inbound();
-    contact_added(&h, &account, "Nita", NITA).await;
-    h.relay_changes(&inbound).await;
-    let token = invitation_token(&h, NITA).await;
-    let nita = Auth::customer("nita-1");
-    let claimed = h
-        .app
-        .call(
-            Method::POST,
-            "/v1/customers/claim",
-            &nita,
-            Some(json!({"token": token})),
-        )
-        .await;
-    assert_eq!(claimed.status, StatusCode::OK);
+    let (_, nita) = nita_claimed(&h, &inbound).await;
     h.sync().await;
     h.relay_changes(&inbound).await;
 
