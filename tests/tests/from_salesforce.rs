@@ -13,6 +13,7 @@ use storesync_core::customer::Customer;
 use storesync_core::from_crm::apply::{Applied, CrmInbound};
 use storesync_core::from_crm::{ChangeSide, FieldOwnership};
 use storesync_core::ids::{CrmId, CustomerId, Email};
+use storesync_core::outbox::OutboxRelay;
 use storesync_devstack::{DEV_CHANGE_EVENTS_PATH, DEV_OUTBOUND_SECRET, LocalInbound, LocalStack};
 use storesync_embedded::MailboxNotifications;
 use storesync_sf_emulator::{EventRelay, OutboundMessage};
@@ -399,6 +400,47 @@ async fn the_stores_own_changes_come_back_and_change_nothing(b: Backend) {
     assert_eq!(h.emulator.api_calls(), calls);
 }
 
+async fn a_store_owned_field_changed_in_salesforce_is_kept_and_sent_back(b: Backend) {
+    let h = SyncHarness::start_on(b).await;
+    let inbound = h.inbound();
+    let (contact, _) = nita_claimed(&h, &inbound).await;
+    h.sync().await;
+    h.relay_changes(&inbound).await;
+
+    // The e-mail is the store's by default: sales' change is not taken, and the sync puts
+    // the store's value back on the Contact.
+    let (status, _) = h
+        .as_manager(
+            Method::PATCH,
+            &format!("sobjects/Contact/{contact}"),
+            Some(json!({"Email": "nita.sefton@elsewhere.example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.relay_changes(&inbound).await,
+        vec![Applied::Unchanged],
+        "her profile keeps its e-mail"
+    );
+    let id = CustomerId::parse("nita-1").unwrap();
+    assert_eq!(
+        h.store.customer(&id).await.unwrap().unwrap().email.as_str(),
+        NITA
+    );
+    // The change waits in the outbox: the sweep (every minute in AWS) sends it on.
+    let swept = OutboxRelay::new(h.store.clone(), h.queue.clone())
+        .sweep(100)
+        .await
+        .unwrap();
+    assert_eq!(swept.sent, 1);
+    assert!(h.sync().await > 0, "the store's value goes back");
+    assert_eq!(text(&h.one("Contact", "Id", &contact), "Email"), NITA);
+    // Putting it back is the store's own change: it comes back and changes nothing.
+    let applied = h.relay_changes(&inbound).await;
+    assert!(applied.iter().all(|a| *a == Applied::Echo), "{applied:?}");
+    assert_eq!(h.sync().await, 0);
+}
+
 async fn a_gap_or_an_overflow_is_read_again_from_salesforce(b: Backend) {
     let h = SyncHarness::start_on(b).await;
     let account = synced_account(&h).await;
@@ -603,6 +645,7 @@ async fn the_orgs_event_relay_and_outbound_messages_reach_the_store_over_http(b:
 }
 
 against_both_stores!(
+    a_store_owned_field_changed_in_salesforce_is_kept_and_sent_back,
     a_gap_or_an_overflow_is_read_again_from_salesforce,
     the_orgs_event_relay_and_outbound_messages_reach_the_store_over_http,
     a_contact_added_in_salesforce_is_invited_and_claims_her_profile,
